@@ -1,0 +1,304 @@
+//! Expectations: the `expect` lines of a scenario, parsed and evaluated.
+//!
+//! Grammar: `FUNCTION(SUBJECT[, WINDOW]) OP VALUE`, for example
+//! `success_rate(users, 60s..) >= 0.99` or `p99(api) < 250ms`.
+//! Latency values carry a unit and compare in milliseconds.
+
+use crate::time::{parse_duration, SimDuration, SimTime};
+use std::fmt;
+
+/// One parsed `expect` line.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Expectation {
+    /// The line as written, for reports.
+    pub text: String,
+    pub metric: Metric,
+    /// The client or service the metric is about.
+    pub subject: String,
+    /// Where to measure; `None` is the whole run after warmup.
+    pub window: Option<Window>,
+    pub op: Op,
+    /// The threshold, in the metric's unit (latencies in milliseconds).
+    pub value: f64,
+}
+
+/// What an expectation measures.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Metric {
+    /// Succeeded (or degraded) over ended requests of a client.
+    SuccessRate,
+    /// A latency statistic of a client (end to end) or a service (per attempt).
+    Latency(Stat),
+    /// The longest queue of any instance of a service.
+    MaxQueue,
+    /// Average busy fraction of a service's workers.
+    Utilization,
+}
+
+/// A latency statistic.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Stat {
+    Mean,
+    P50,
+    P90,
+    P95,
+    P99,
+    P999,
+    Max,
+}
+
+impl Stat {
+    /// The quantile this statistic reads, or `None` for mean and max.
+    pub fn quantile(self) -> Option<f64> {
+        match self {
+            Stat::P50 => Some(0.5),
+            Stat::P90 => Some(0.9),
+            Stat::P95 => Some(0.95),
+            Stat::P99 => Some(0.99),
+            Stat::P999 => Some(0.999),
+            Stat::Mean | Stat::Max => None,
+        }
+    }
+}
+
+/// A comparison.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Op {
+    Lt,
+    Le,
+    Gt,
+    Ge,
+    Eq,
+    Ne,
+}
+
+impl Op {
+    /// Whether `observed OP threshold` holds.
+    pub fn holds(self, observed: f64, threshold: f64) -> bool {
+        match self {
+            Op::Lt => observed < threshold,
+            Op::Le => observed <= threshold,
+            Op::Gt => observed > threshold,
+            Op::Ge => observed >= threshold,
+            Op::Eq => observed == threshold,
+            Op::Ne => observed != threshold,
+        }
+    }
+}
+
+/// A span of simulated time: `60s..120s`, `60s..`, `..30s`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Window {
+    pub start: SimTime,
+    /// `None` runs to the end of the run.
+    pub end: Option<SimTime>,
+}
+
+impl Window {
+    /// Whether `t` falls in `[start, end)`.
+    pub fn contains(&self, t: SimTime) -> bool {
+        t >= self.start && self.end.is_none_or(|e| t < e)
+    }
+}
+
+impl fmt::Display for Window {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}..", SimDuration(self.start.0))?;
+        match self.end {
+            Some(e) => write!(f, "{}", SimDuration(e.0)),
+            None => Ok(()),
+        }
+    }
+}
+
+/// Functions the grammar knows, for "did you mean" hints.
+pub const FUNCTIONS: &[&str] = &[
+    "success_rate",
+    "mean",
+    "p50",
+    "p90",
+    "p95",
+    "p99",
+    "p999",
+    "max",
+    "max_queue",
+    "utilization",
+];
+
+/// Functions of the contract that later features implement.
+const NOT_YET: &[&str] = &[
+    "duplicate_effects",
+    "breaker",
+    "sagas",
+    "attempts",
+    "amplification",
+];
+
+/// Parses a window: `60s..120s`, `60s..`, `..30s`.
+pub fn parse_window(text: &str) -> Result<Window, String> {
+    let (a, b) = text.split_once("..").ok_or_else(|| {
+        format!("`{text}` is not a window: expected `START..END`, `START..` or `..END`")
+    })?;
+    let start = if a.trim().is_empty() {
+        SimTime::ZERO
+    } else {
+        SimTime(parse_duration(a)?.0)
+    };
+    let end = if b.trim().is_empty() {
+        None
+    } else {
+        Some(SimTime(parse_duration(b)?.0))
+    };
+    if end.is_some_and(|e| e <= start) {
+        return Err(format!("window `{text}` ends before it starts"));
+    }
+    Ok(Window { start, end })
+}
+
+/// Parses one `expect` line.
+pub fn parse_expectation(text: &str) -> Result<Expectation, String> {
+    let s = text.trim();
+    let open = s
+        .find('(')
+        .ok_or_else(|| format!("`{text}` is not an expectation: expected `FUNCTION(NAME) OP VALUE`, like `p99(users) < 250ms`"))?;
+    let close = s[open..]
+        .find(')')
+        .map(|i| i + open)
+        .ok_or_else(|| format!("`{text}` is missing a `)`"))?;
+    let function = s[..open].trim();
+    let metric = match function {
+        "success_rate" => Metric::SuccessRate,
+        "mean" => Metric::Latency(Stat::Mean),
+        "p50" => Metric::Latency(Stat::P50),
+        "p90" => Metric::Latency(Stat::P90),
+        "p95" => Metric::Latency(Stat::P95),
+        "p99" => Metric::Latency(Stat::P99),
+        "p999" => Metric::Latency(Stat::P999),
+        "max" => Metric::Latency(Stat::Max),
+        "max_queue" => Metric::MaxQueue,
+        "utilization" => Metric::Utilization,
+        f if NOT_YET.contains(&f) => {
+            return Err(format!("`{f}(...)` expectations are not supported yet"))
+        }
+        f => {
+            return Err(format!(
+                "unknown function `{f}` in `{text}`{}",
+                crate::suggest::did_you_mean(f, FUNCTIONS)
+            ))
+        }
+    };
+    let inner = &s[open + 1..close];
+    let (subject, window) = match inner.split_once(',') {
+        Some((name, w)) => (name.trim(), Some(parse_window(w.trim())?)),
+        None => (inner.trim(), None),
+    };
+    if subject.is_empty() {
+        return Err(format!(
+            "`{text}` names no client or service inside the parentheses"
+        ));
+    }
+    let rest = s[close + 1..].trim();
+    let (op, value_text) = parse_op(rest).ok_or_else(|| {
+        format!("`{text}` needs a comparison after `)`: one of < <= > >= == !=, then a value")
+    })?;
+    let value = match metric {
+        Metric::Latency(_) => parse_duration(value_text)
+            .map_err(|e| format!("{e} (latency thresholds are durations)"))?
+            .as_millis_f64(),
+        _ => value_text
+            .parse::<f64>()
+            .ok()
+            .filter(|v| v.is_finite())
+            .ok_or_else(|| format!("`{value_text}` is not a number in `{text}`"))?,
+    };
+    Ok(Expectation {
+        text: s.to_string(),
+        metric,
+        subject: subject.to_string(),
+        window,
+        op,
+        value,
+    })
+}
+
+fn parse_op(rest: &str) -> Option<(Op, &str)> {
+    let ops = [
+        ("<=", Op::Le),
+        (">=", Op::Ge),
+        ("==", Op::Eq),
+        ("!=", Op::Ne),
+        ("<", Op::Lt),
+        (">", Op::Gt),
+    ];
+    ops.iter().find_map(|(sym, op)| {
+        rest.strip_prefix(sym)
+            .map(|v| (*op, v.trim()))
+            .filter(|(_, v)| !v.is_empty())
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_the_contract_examples() {
+        let e = parse_expectation("success_rate(users) >= 0.99").unwrap();
+        assert_eq!(
+            (e.metric, e.subject.as_str(), e.op, e.value),
+            (Metric::SuccessRate, "users", Op::Ge, 0.99)
+        );
+        assert_eq!(e.window, None);
+
+        let e = parse_expectation("success_rate(users, 60s..) >= 0.99").unwrap();
+        assert_eq!(
+            e.window,
+            Some(Window {
+                start: SimTime(60_000_000_000),
+                end: None
+            })
+        );
+
+        let e = parse_expectation("p99(users) < 250ms").unwrap();
+        assert_eq!(
+            (e.metric, e.op, e.value),
+            (Metric::Latency(Stat::P99), Op::Lt, 250.0)
+        );
+
+        let e = parse_expectation("p99(api, 30s..60s) < 1s").unwrap();
+        assert_eq!(e.value, 1000.0);
+        assert_eq!(e.window.unwrap().end, Some(SimTime(60_000_000_000)));
+
+        let e = parse_expectation("max_queue(db) <= 100").unwrap();
+        assert_eq!((e.metric, e.op, e.value), (Metric::MaxQueue, Op::Le, 100.0));
+    }
+
+    #[test]
+    fn explains_what_is_wrong() {
+        assert!(parse_expectation("p98(users) < 1s")
+            .unwrap_err()
+            .contains("unknown function"));
+        assert!(parse_expectation("sucess_rate(users) > 0.9")
+            .unwrap_err()
+            .contains("did you mean `success_rate`"));
+        assert!(parse_expectation("p99(users) < 250")
+            .unwrap_err()
+            .contains("unit"));
+        assert!(parse_expectation("p99(users)")
+            .unwrap_err()
+            .contains("comparison"));
+        assert!(parse_expectation("p99(users, 60s..30s) < 1s")
+            .unwrap_err()
+            .contains("ends before"));
+        assert!(parse_expectation("breaker(api->db) at 45s == open")
+            .unwrap_err()
+            .contains("not supported yet"));
+    }
+
+    #[test]
+    fn ops_compare() {
+        assert!(Op::Lt.holds(1.0, 2.0) && !Op::Lt.holds(2.0, 2.0));
+        assert!(Op::Le.holds(2.0, 2.0) && Op::Ge.holds(2.0, 2.0));
+        assert!(Op::Eq.holds(0.0, 0.0) && Op::Ne.holds(1.0, 0.0));
+    }
+}

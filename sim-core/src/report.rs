@@ -1,0 +1,154 @@
+//! The summary of a run: exactly what `dsim run --format json` prints and what
+//! the browser receives. Maps keep the scenario's order (`IndexMap`), so the
+//! same run always serialises to the same bytes.
+
+use indexmap::IndexMap;
+use serde::Serialize;
+
+/// Everything a run measured.
+#[derive(Clone, Debug, Serialize)]
+pub struct Report {
+    pub scenario: String,
+    pub seed: u64,
+    pub sim_time_s: f64,
+    /// Events the engine processed.
+    pub events: u64,
+    pub clients: IndexMap<String, ClientReport>,
+    pub services: IndexMap<String, ServiceReport>,
+    pub breakers: IndexMap<String, serde_json::Value>,
+    pub effects: IndexMap<String, serde_json::Value>,
+    pub queues: IndexMap<String, serde_json::Value>,
+    pub sagas: IndexMap<String, serde_json::Value>,
+    pub expectations: Vec<ExpectationResult>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub timeseries: Option<Timeseries>,
+}
+
+/// What one client saw, end to end.
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct ClientReport {
+    /// Logical requests issued after warmup.
+    pub requests: u64,
+    pub succeeded: u64,
+    pub degraded: u64,
+    pub failed: u64,
+    /// Requests that had not ended when the run stopped.
+    pub in_flight: u64,
+    /// Every try, retries and hedges included.
+    pub attempts: u64,
+    /// Failed requests whose last attempt timed out.
+    pub timeouts: u64,
+    /// Failed requests by the cause of their failure.
+    pub failures: Causes,
+    /// (succeeded + degraded) / ended requests; 1 when none ended.
+    pub success_rate: f64,
+    /// Throughput of successful answers per simulated second (after warmup).
+    pub goodput_per_s: f64,
+    pub latency_ms: Latency,
+}
+
+/// Failure counts by cause.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct Causes {
+    pub error: u64,
+    pub timeout: u64,
+    pub rejected: u64,
+    pub shed: u64,
+    pub open: u64,
+    pub refused: u64,
+}
+
+/// What one service did, per attempt.
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct ServiceReport {
+    pub instances: u32,
+    pub arrivals: u64,
+    /// Attempts answered successfully.
+    pub completed: u64,
+    /// Attempts answered with an error (local failure or failed calls).
+    pub errors: u64,
+    /// Attempts turned away because the queue was full.
+    pub rejected: u64,
+    pub shed: u64,
+    /// Attempts still queued or in service at the end.
+    pub in_flight: u64,
+    /// Average busy fraction of all workers of all instances.
+    pub utilization: f64,
+    /// The longest queue any instance had.
+    pub max_queue: u64,
+    pub latency_ms: Latency,
+    pub queue_wait_ms: Latency,
+}
+
+/// Latency statistics in milliseconds, from a histogram with 0.1% relative error.
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct Latency {
+    pub count: u64,
+    pub mean: f64,
+    pub p50: f64,
+    pub p90: f64,
+    pub p95: f64,
+    pub p99: f64,
+    pub p999: f64,
+    pub max: f64,
+}
+
+/// One evaluated `expect` line.
+#[derive(Clone, Debug, Serialize)]
+pub struct ExpectationResult {
+    pub expect: String,
+    pub passed: bool,
+    /// The measured value, in the expectation's unit (latencies in ms).
+    pub observed: f64,
+}
+
+/// Per-window series, present only when asked for.
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct Timeseries {
+    pub window_s: f64,
+    pub clients: IndexMap<String, ClientSeries>,
+    pub services: IndexMap<String, ServiceSeries>,
+    pub breakers: IndexMap<String, serde_json::Value>,
+}
+
+/// A client's counts per window.
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct ClientSeries {
+    /// Issued in the window.
+    pub requests: Vec<u64>,
+    /// Ended successfully in the window.
+    pub succeeded: Vec<u64>,
+    /// Ended as failures in the window.
+    pub failed: Vec<u64>,
+    pub attempts: Vec<u64>,
+    /// End-to-end latency of the requests that ended in the window.
+    pub p50_ms: Vec<f64>,
+    pub p99_ms: Vec<f64>,
+}
+
+/// A service's counts per window.
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct ServiceSeries {
+    pub arrivals: Vec<u64>,
+    pub completed: Vec<u64>,
+    pub errors: Vec<u64>,
+    pub rejected: Vec<u64>,
+    /// Waiting requests over all instances at the window's end.
+    pub queue: Vec<u64>,
+    /// Average busy fraction over the window.
+    pub utilization: Vec<f64>,
+}
+
+impl Report {
+    /// The summary as pretty JSON, the contract's format.
+    pub fn to_json(&self) -> String {
+        let mut s = serde_json::to_string_pretty(self).expect("a report always serialises");
+        s.push('\n');
+        s
+    }
+
+    /// True when every expectation held.
+    pub fn passed(&self) -> bool {
+        self.expectations.iter().all(|e| e.passed)
+    }
+}

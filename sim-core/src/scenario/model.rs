@@ -1,0 +1,195 @@
+//! The validated scenario: what the engine runs.
+//!
+//! Every reference is resolved to a dense typed id, every duration and
+//! distribution is parsed, every probability is in range. Building one is the
+//! job of [`super::load`]; the engine never sees text.
+
+use crate::dist::Dist;
+use crate::expect::Expectation;
+use crate::time::{SimDuration, SimTime};
+
+/// Index of a client in [`Scenario::clients`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct ClientId(pub u32);
+
+/// Index of a service in [`Scenario::services`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct ServiceId(pub u32);
+
+/// Index of an endpoint in its service's [`Service::endpoints`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct EndpointId(pub u32);
+
+/// A node of the network: messages travel between nodes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum NodeId {
+    Client(ClientId),
+    Service(ServiceId),
+}
+
+/// A whole scenario, ready to run.
+#[derive(Clone, Debug)]
+pub struct Scenario {
+    pub name: String,
+    /// Teaching notes in Markdown.
+    pub description: String,
+    /// Simulated time to run.
+    pub duration: SimDuration,
+    /// The default seed (`--seed` overrides it).
+    pub seed: u64,
+    /// Metrics ignore events before this instant.
+    pub warmup: SimDuration,
+    pub expect: Vec<Expectation>,
+    pub network: Network,
+    pub links: Vec<Link>,
+    pub clients: Vec<Client>,
+    pub services: Vec<Service>,
+}
+
+/// Defaults for every message between two nodes.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Network {
+    /// One-way latency.
+    pub latency: Dist,
+    /// Probability that a message is lost.
+    pub loss: f64,
+    /// Probability that a message is delivered twice.
+    pub duplicate: f64,
+}
+
+impl Default for Network {
+    fn default() -> Self {
+        Network {
+            latency: Dist::Constant(SimDuration::ZERO),
+            loss: 0.0,
+            duplicate: 0.0,
+        }
+    }
+}
+
+/// Overrides for one direction of one edge. Unset fields fall back to [`Network`].
+#[derive(Clone, Debug, PartialEq)]
+pub struct Link {
+    pub from: NodeId,
+    pub to: NodeId,
+    pub latency: Option<Dist>,
+    pub loss: Option<f64>,
+    pub duplicate: Option<f64>,
+}
+
+/// Where a request goes: a service and one of its endpoints.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Target {
+    pub service: ServiceId,
+    pub endpoint: EndpointId,
+}
+
+/// A load generator.
+#[derive(Clone, Debug)]
+pub struct Client {
+    pub name: String,
+    pub target: Target,
+    pub load: Load,
+    /// The caller-side policies applied to each request.
+    pub policy: Policy,
+}
+
+/// How a client generates requests.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Load {
+    /// Arrivals independent of answers, at a rate that may follow a schedule.
+    Open {
+        arrivals: Arrivals,
+        /// `(from, rate per second)` steps, sorted by time; the first is at 0.
+        schedule: Vec<(SimTime, f64)>,
+    },
+    /// `users` users, each sending one request, waiting for its end, then thinking.
+    Closed { users: u32, think: Dist },
+}
+
+/// The arrival process of an open-loop client.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Arrivals {
+    Poisson,
+    Constant,
+}
+
+/// A service: replicas behind one name.
+#[derive(Clone, Debug)]
+pub struct Service {
+    pub name: String,
+    pub instances: u32,
+    pub balancer: Balancer,
+    /// Requests served at once per instance.
+    pub workers: u32,
+    /// Waiting room per instance; `None` is unbounded.
+    pub queue: Option<u32>,
+    pub discipline: Discipline,
+    /// At least one; a service without declared endpoints has one, `default`.
+    pub endpoints: Vec<Endpoint>,
+}
+
+/// How a service picks the instance that serves a request.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Balancer {
+    RoundRobin,
+    Random,
+    LeastOutstanding,
+    /// Power of two random choices, the less loaded wins.
+    P2c,
+}
+
+/// The order in which an instance takes waiting requests.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Discipline {
+    Fifo,
+    Lifo,
+}
+
+/// What one endpoint of a service does with a request.
+#[derive(Clone, Debug)]
+pub struct Endpoint {
+    pub name: String,
+    pub service_time: Dist,
+    /// Probability that the local work fails.
+    pub error_rate: f64,
+    pub calls: Vec<Call>,
+    /// Make the calls at once instead of in order.
+    pub parallel: bool,
+    /// A worker stays busy while it waits on calls.
+    pub blocking: bool,
+}
+
+/// A downstream call made while serving a request.
+#[derive(Clone, Debug)]
+pub struct Call {
+    pub to: Target,
+    pub policy: Policy,
+}
+
+/// Caller-side policies of a call or a client.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Policy {
+    /// Give up on an attempt after this long.
+    pub timeout: Option<SimDuration>,
+}
+
+impl Scenario {
+    /// The name of a node, as written in the scenario.
+    pub fn node_name(&self, node: NodeId) -> &str {
+        match node {
+            NodeId::Client(c) => &self.clients[c.0 as usize].name,
+            NodeId::Service(s) => &self.services[s.0 as usize].name,
+        }
+    }
+
+    /// The service with this id.
+    pub fn service(&self, id: ServiceId) -> &Service {
+        &self.services[id.0 as usize]
+    }
+
+    /// The endpoint a target names.
+    pub fn endpoint(&self, t: Target) -> &Endpoint {
+        &self.service(t.service).endpoints[t.endpoint.0 as usize]
+    }
+}
