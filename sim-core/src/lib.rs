@@ -25,6 +25,7 @@
 pub mod dist;
 pub mod engine;
 pub mod expect;
+pub mod library;
 pub mod report;
 pub mod rng;
 pub mod scenario;

@@ -1,8 +1,39 @@
 //! The discrete-event engine: a future-event list and the models it drives.
+//!
+//! Handlers never touch the clock: they schedule events into the
+//! [`queue::EventQueue`], and [`Simulation::run_until`] is the one loop that
+//! pops them in `(time, seq)` order. In-flight work lives in slabs (requests,
+//! calls, jobs) whose entries are freed when they end, so memory follows what
+//! is in flight, not how long the run is.
+
+mod balancer;
+mod call;
+mod client;
+mod event;
+mod histogram;
+mod integrator;
+mod metrics;
+mod network;
+mod probe;
+mod queue;
+mod service;
+mod summary;
 
 use crate::report::Report;
-use crate::scenario::model::Scenario;
-use crate::time::SimDuration;
+use crate::rng::Stream;
+use crate::scenario::model::{ClientId, Load, NodeId, Scenario};
+use crate::time::{SimDuration, SimTime};
+use call::CallRec;
+use client::{ClientState, Request};
+use event::Event;
+use metrics::{ClientStats, ClientWindow, Series, ServiceStats, ServiceWindow};
+use network::Network;
+use probe::{Probe, Subject};
+use queue::EventQueue;
+use service::{Job, ServiceState};
+use slab::Slab;
+
+pub use event::{Cause, Outcome};
 
 /// Settings of one run that are not part of the scenario.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -14,9 +45,261 @@ pub struct RunOptions {
 }
 
 /// A simulation built from a scenario, advanced event by event.
-pub struct Simulation;
+pub struct Simulation {
+    sc: Scenario,
+    seed: u64,
+    now: SimTime,
+    end: SimTime,
+    warmup: SimTime,
+    events: u64,
+    queue: EventQueue,
+    network: Network,
+    clients: Vec<ClientState>,
+    services: Vec<ServiceState>,
+    requests: Slab<Request>,
+    calls: Slab<CallRec>,
+    jobs: Slab<Job>,
+    next_uid: u64,
+    client_stats: Vec<ClientStats>,
+    service_stats: Vec<ServiceStats>,
+    probes: Vec<Probe>,
+    /// Probe indices per client and per service.
+    client_probes: Vec<Vec<u32>>,
+    service_probes: Vec<Vec<u32>>,
+    series: Option<Series>,
+}
+
+impl Simulation {
+    /// Builds a simulation ready to run from time zero.
+    pub fn new(scenario: &Scenario, options: &RunOptions) -> Simulation {
+        let sc = scenario.clone();
+        let seed = options.seed.unwrap_or(sc.seed);
+        let end = SimTime::ZERO + sc.duration;
+        let warmup = (SimTime::ZERO + sc.warmup).min(end);
+        let mut network = Network::default();
+        let clients = sc
+            .clients
+            .iter()
+            .enumerate()
+            .map(|(i, c)| {
+                let from = NodeId::Client(ClientId(i as u32));
+                let link = network.link(&sc, seed, from, NodeId::Service(c.target.service));
+                let back = network.link(&sc, seed, NodeId::Service(c.target.service), from);
+                ClientState::new(
+                    Stream::fork(seed, &format!("client:{}", c.name)),
+                    link,
+                    back,
+                )
+            })
+            .collect();
+        let services = sc
+            .services
+            .iter()
+            .enumerate()
+            .map(|(i, _)| ServiceState::new(&sc, i, seed, &mut network))
+            .collect();
+        let service_stats = sc
+            .services
+            .iter()
+            .map(|_| ServiceStats::new(warmup, end))
+            .collect();
+        let series = options.timeseries.filter(|w| w.0 > 0).map(|window| Series {
+            window,
+            clients: sc.clients.iter().map(|_| ClientWindow::default()).collect(),
+            services: sc
+                .services
+                .iter()
+                .map(|_| ServiceWindow::new(window))
+                .collect(),
+        });
+        let mut sim = Simulation {
+            client_stats: vec![ClientStats::default(); sc.clients.len()],
+            client_probes: vec![Vec::new(); sc.clients.len()],
+            service_probes: vec![Vec::new(); sc.services.len()],
+            sc,
+            seed,
+            now: SimTime::ZERO,
+            end,
+            warmup,
+            events: 0,
+            queue: EventQueue::default(),
+            network,
+            clients,
+            services,
+            requests: Slab::new(),
+            calls: Slab::new(),
+            jobs: Slab::new(),
+            next_uid: 0,
+            service_stats,
+            probes: Vec::new(),
+            series,
+        };
+        sim.build_probes();
+        sim.start_load();
+        if let Some(s) = &sim.series {
+            let first = SimTime::ZERO + s.window;
+            sim.schedule(first.min(sim.end), Event::Tick);
+        }
+        sim
+    }
+
+    /// One probe per expectation, registered with its subject.
+    fn build_probes(&mut self) {
+        let expect = std::mem::take(&mut self.sc.expect);
+        for e in &expect {
+            let (start, end) = match e.window {
+                Some(w) => (
+                    w.start.max(self.warmup),
+                    w.end.unwrap_or(self.end).min(self.end),
+                ),
+                None => (self.warmup, self.end),
+            };
+            let subject = match self.sc.clients.iter().position(|c| c.name == e.subject) {
+                Some(c) => Subject::Client(c as u32),
+                None => match self.sc.services.iter().position(|s| s.name == e.subject) {
+                    Some(s) => Subject::Service(s as u32),
+                    // The loader checks every subject; an unknown one measures nothing.
+                    None => Subject::Client(u32::MAX),
+                },
+            };
+            let capacity = match subject {
+                Subject::Service(s) => self.services[s as usize].capacity(),
+                Subject::Client(_) => 0,
+            };
+            let index = self.probes.len() as u32;
+            self.probes
+                .push(Probe::new(e, subject, start, end, capacity));
+            match subject {
+                Subject::Client(c) => {
+                    if let Some(list) = self.client_probes.get_mut(c as usize) {
+                        list.push(index);
+                    }
+                }
+                Subject::Service(s) => self.service_probes[s as usize].push(index),
+            }
+            if start > SimTime::ZERO && start < self.end {
+                self.schedule(start, Event::Mark(index));
+            }
+        }
+        self.sc.expect = expect;
+    }
+
+    /// Schedules every client's first request.
+    fn start_load(&mut self) {
+        for i in 0..self.sc.clients.len() {
+            let c = ClientId(i as u32);
+            match &self.sc.clients[i].load {
+                Load::Open { .. } => self.schedule_arrival(c, SimTime::ZERO),
+                Load::Closed { users, .. } => {
+                    for _ in 0..*users {
+                        self.schedule_wake(c);
+                    }
+                }
+            }
+        }
+    }
+
+    /// A fresh uid for a slab entry.
+    fn uid(&mut self) -> u64 {
+        self.next_uid += 1;
+        self.next_uid
+    }
+
+    /// Schedules `event` at `at`; events after the end of the run are dropped.
+    fn schedule(&mut self, at: SimTime, event: Event) {
+        if at <= self.end {
+            self.queue.push(at, event);
+        }
+    }
+
+    /// Processes every event up to and including `t` (capped at the end of the run).
+    pub fn run_until(&mut self, t: SimTime) {
+        let stop = t.min(self.end);
+        while let Some(at) = self.queue.peek_time() {
+            if at > stop {
+                break;
+            }
+            let Some((at, event)) = self.queue.pop() else {
+                break;
+            };
+            self.now = at;
+            self.events += 1;
+            self.dispatch(event);
+        }
+        self.now = self.now.max(stop);
+    }
+
+    /// Sends one event to its handler.
+    fn dispatch(&mut self, event: Event) {
+        match event {
+            Event::Arrival(c) => self.on_arrival(c),
+            Event::Wake(c) => self.on_wake(c),
+            Event::Deliver(h, target, instance) => self.on_deliver(h, target, instance),
+            Event::WorkDone(h) => self.on_work_done(h),
+            Event::Respond(h, outcome) => self.on_respond(h, outcome),
+            Event::Timeout(h) => self.on_timeout(h),
+            Event::Tick => self.on_tick(),
+            Event::Mark(p) => self.on_mark(p),
+        }
+    }
+
+    /// Closes a timeseries window and schedules the next.
+    fn on_tick(&mut self) {
+        let now = self.now;
+        let Some(series) = &mut self.series else {
+            return;
+        };
+        let next = now + series.window;
+        for w in &mut series.clients {
+            w.close();
+        }
+        for (w, s) in series.services.iter_mut().zip(&self.services) {
+            w.close(now, next, s.queued(), s.capacity());
+        }
+        if now < self.end {
+            self.schedule(next.min(self.end), Event::Tick);
+        }
+    }
+
+    /// An expectation's window opens: a queue probe starts from the queue now.
+    fn on_mark(&mut self, p: u32) {
+        let probe = &mut self.probes[p as usize];
+        if let Subject::Service(s) = probe.subject {
+            probe.on_queue(self.now, self.services[s as usize].longest_queue());
+        }
+    }
+
+    /// The current simulated time.
+    pub fn now(&self) -> SimTime {
+        self.now
+    }
+
+    /// When the run ends (the scenario's duration).
+    pub fn end(&self) -> SimTime {
+        self.end
+    }
+
+    /// Events processed so far.
+    pub fn events(&self) -> u64 {
+        self.events
+    }
+
+    /// Events waiting in the future-event list (for memory benchmarks).
+    pub fn pending_events(&self) -> usize {
+        self.queue.len()
+    }
+
+    /// Runs to the end and returns the summary.
+    pub fn finish(mut self) -> Report {
+        self.run_until(self.end);
+        self.summary()
+    }
+}
 
 /// Runs a scenario to its end and returns the summary.
-pub fn run(_scenario: &Scenario, _options: &RunOptions) -> Report {
-    todo!()
+pub fn run(scenario: &Scenario, options: &RunOptions) -> Report {
+    Simulation::new(scenario, options).finish()
 }
+
+#[cfg(test)]
+mod tests;

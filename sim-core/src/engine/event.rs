@@ -1,0 +1,65 @@
+//! What can happen in a simulation: a closed set of events and outcomes.
+
+use crate::scenario::model::{ClientId, Target};
+
+/// A handle on a slab entry plus the uid it had when the event was scheduled;
+/// a mismatch means the entry has ended and the event is stale.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Handle {
+    pub key: u32,
+    pub uid: u64,
+}
+
+/// One scheduled event.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Event {
+    /// The next open-loop arrival of a client.
+    Arrival(ClientId),
+    /// A closed-loop user of a client finished thinking and sends a request.
+    Wake(ClientId),
+    /// A request message reaches the instance its call chose.
+    Deliver(Handle, Target, u32),
+    /// An instance finished the local work of a job.
+    WorkDone(Handle),
+    /// An answer reaches the caller of a call.
+    Respond(Handle, Outcome),
+    /// A call's timeout expires.
+    Timeout(Handle),
+    /// A timeseries window ends.
+    Tick,
+    /// An expectation's window opens (index into the probes).
+    Mark(u32),
+}
+
+/// How an attempt, a call or a request ended.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Outcome {
+    Ok,
+    /// Answered by a fallback instead of the real thing.
+    Degraded,
+    Failed(Cause),
+}
+
+impl Outcome {
+    /// Succeeded or degraded: the caller got an answer it can use.
+    pub fn is_success(self) -> bool {
+        !matches!(self, Outcome::Failed(_))
+    }
+}
+
+/// Why something failed, as `retry_on` and the summary name it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Cause {
+    /// The work failed, or a call it depended on failed.
+    Error,
+    /// No answer within the caller's timeout.
+    Timeout,
+    /// The queue was full or an admission limit said no.
+    Rejected,
+    /// Dropped by load shedding.
+    Shed,
+    /// A circuit breaker was open.
+    Open,
+    /// The instance was down.
+    Refused,
+}

@@ -1,0 +1,74 @@
+//! Links: the directed edges messages travel on, each with its latency, loss
+//! and duplication, and its own random stream.
+
+use crate::dist::Dist;
+use crate::rng::Stream;
+use crate::scenario::model::{NodeId, Scenario};
+use crate::time::SimDuration;
+use std::collections::BTreeMap;
+
+/// One direction of one edge.
+#[derive(Clone, Debug)]
+pub struct Link {
+    latency: Dist,
+    loss: f64,
+    duplicate: f64,
+    rng: Stream,
+}
+
+/// What happens to one message sent on a link.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Delivery {
+    Lost,
+    /// Arrives after this delay.
+    Once(SimDuration),
+    /// Arrives twice, after each delay.
+    Twice(SimDuration, SimDuration),
+}
+
+/// Every link the topology uses, indexed densely.
+#[derive(Clone, Debug, Default)]
+pub struct Network {
+    links: Vec<Link>,
+    index: BTreeMap<(NodeId, NodeId), u32>,
+}
+
+impl Network {
+    /// The index of the link `from -> to`, created on first use with the
+    /// scenario's override for that edge, or the network defaults.
+    pub fn link(&mut self, sc: &Scenario, seed: u64, from: NodeId, to: NodeId) -> u32 {
+        if let Some(i) = self.index.get(&(from, to)) {
+            return *i;
+        }
+        let over = sc.links.iter().find(|l| l.from == from && l.to == to);
+        let name = format!("link:{}->{}", sc.node_name(from), sc.node_name(to));
+        let link = Link {
+            latency: over
+                .and_then(|l| l.latency.clone())
+                .unwrap_or_else(|| sc.network.latency.clone()),
+            loss: over.and_then(|l| l.loss).unwrap_or(sc.network.loss),
+            duplicate: over
+                .and_then(|l| l.duplicate)
+                .unwrap_or(sc.network.duplicate),
+            rng: Stream::fork(seed, &name),
+        };
+        let i = self.links.len() as u32;
+        self.links.push(link);
+        self.index.insert((from, to), i);
+        i
+    }
+
+    /// Decides the fate of one message on link `i`.
+    pub fn send(&mut self, i: u32) -> Delivery {
+        let l = &mut self.links[i as usize];
+        if l.rng.chance(l.loss) {
+            return Delivery::Lost;
+        }
+        let first = l.latency.sample(&mut l.rng);
+        if l.rng.chance(l.duplicate) {
+            Delivery::Twice(first, l.latency.sample(&mut l.rng))
+        } else {
+            Delivery::Once(first)
+        }
+    }
+}

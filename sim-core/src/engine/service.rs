@@ -1,0 +1,370 @@
+//! Services: instances with workers and a waiting room, the jobs they serve,
+//! and the downstream calls those jobs make.
+
+use super::balancer::Picker;
+use super::call::Origin;
+use super::event::{Cause, Event, Handle, Outcome};
+use super::network::Network;
+use super::Simulation;
+use crate::rng::Stream;
+use crate::scenario::model::{Discipline, NodeId, Scenario, ServiceId, Target};
+use crate::time::SimTime;
+use std::collections::VecDeque;
+
+/// One replica of a service.
+#[derive(Clone, Debug)]
+struct Instance {
+    busy: u32,
+    waiting: VecDeque<u32>,
+    rng: Stream,
+}
+
+/// The run-time state of one service.
+#[derive(Clone, Debug)]
+pub struct ServiceState {
+    picker: Picker,
+    instances: Vec<Instance>,
+    /// Calls in flight to each instance, as callers see them (for balancing).
+    outstanding: Vec<u32>,
+    workers: u32,
+    queue_limit: Option<u32>,
+    discipline: Discipline,
+    /// Busy workers and waiting jobs over all instances.
+    busy: u64,
+    queued: u64,
+    /// `(link, back)` for each call of each endpoint.
+    call_links: Vec<Vec<(u32, u32)>>,
+}
+
+impl ServiceState {
+    pub fn new(sc: &Scenario, index: usize, seed: u64, network: &mut Network) -> ServiceState {
+        let s = &sc.services[index];
+        let node = NodeId::Service(ServiceId(index as u32));
+        let call_links = s
+            .endpoints
+            .iter()
+            .map(|e| {
+                e.calls
+                    .iter()
+                    .map(|c| {
+                        let to = NodeId::Service(c.to.service);
+                        (
+                            network.link(sc, seed, node, to),
+                            network.link(sc, seed, to, node),
+                        )
+                    })
+                    .collect()
+            })
+            .collect();
+        ServiceState {
+            picker: Picker::new(
+                s.balancer,
+                Stream::fork(seed, &format!("balancer:{}", s.name)),
+            ),
+            instances: (0..s.instances)
+                .map(|i| Instance {
+                    busy: 0,
+                    waiting: VecDeque::new(),
+                    rng: Stream::fork(seed, &format!("instance:{}#{i}", s.name)),
+                })
+                .collect(),
+            outstanding: vec![0; s.instances as usize],
+            workers: s.workers,
+            queue_limit: s.queue,
+            discipline: s.discipline,
+            busy: 0,
+            queued: 0,
+            call_links,
+        }
+    }
+
+    /// Workers over all instances.
+    pub fn capacity(&self) -> u64 {
+        u64::from(self.workers) * self.instances.len() as u64
+    }
+
+    /// Jobs waiting over all instances.
+    pub fn queued(&self) -> u64 {
+        self.queued
+    }
+
+    /// The longest waiting room of any instance.
+    pub fn longest_queue(&self) -> u64 {
+        self.instances
+            .iter()
+            .map(|i| i.waiting.len() as u64)
+            .max()
+            .unwrap_or(0)
+    }
+
+    /// Picks an instance for a new call and counts it as outstanding there.
+    pub fn pick(&mut self) -> u32 {
+        let i = self.picker.pick(&self.outstanding);
+        self.outstanding[i as usize] += 1;
+        i
+    }
+
+    /// A call to instance `i` is over.
+    pub fn release(&mut self, i: u32) {
+        self.outstanding[i as usize] -= 1;
+    }
+}
+
+/// A request being served by an instance.
+#[derive(Clone, Debug)]
+pub struct Job {
+    uid: u64,
+    /// The call to answer when done.
+    call: Handle,
+    target: Target,
+    instance: u32,
+    arrived: SimTime,
+    /// Arrived after warmup, so measured.
+    counted: bool,
+    holds_worker: bool,
+    /// Sequential calls: the next to make. Parallel calls: answers awaited.
+    next: u32,
+    degraded: bool,
+}
+
+impl Simulation {
+    /// A request message reaches instance `instance` of `target.service`.
+    pub(super) fn on_deliver(&mut self, call: Handle, target: Target, instance: u32) {
+        let s = target.service.0 as usize;
+        let counted = self.now >= self.warmup;
+        if counted {
+            self.service_stats[s].arrivals += 1;
+        }
+        if let Some(series) = &mut self.series {
+            series.services[s].arrivals += 1;
+        }
+        let state = &self.services[s];
+        let inst = &state.instances[instance as usize];
+        let idle = inst.busy < state.workers;
+        let full = !idle
+            && state
+                .queue_limit
+                .is_some_and(|q| inst.waiting.len() as u64 >= u64::from(q));
+        if full {
+            if counted {
+                self.service_stats[s].rejected += 1;
+            }
+            if let Some(series) = &mut self.series {
+                series.services[s].rejected += 1;
+            }
+            self.answer(call, Outcome::Failed(Cause::Rejected));
+            return;
+        }
+        let uid = self.uid();
+        let key = self.jobs.insert(Job {
+            uid,
+            call,
+            target,
+            instance,
+            arrived: self.now,
+            counted,
+            holds_worker: false,
+            next: 0,
+            degraded: false,
+        }) as u32;
+        if idle {
+            self.start(key);
+        } else {
+            self.services[s].instances[instance as usize]
+                .waiting
+                .push_back(key);
+            self.services[s].queued += 1;
+            self.queue_changed(s, instance);
+        }
+    }
+
+    /// Records a change of an instance's waiting room.
+    fn queue_changed(&mut self, s: usize, instance: u32) {
+        let len = self.services[s].instances[instance as usize].waiting.len() as u64;
+        if self.now >= self.warmup {
+            let stats = &mut self.service_stats[s];
+            stats.max_queue = stats.max_queue.max(len);
+        }
+        for p in &self.service_probes[s] {
+            self.probes[*p as usize].on_queue(self.now, len);
+        }
+    }
+
+    /// Adds `delta` busy workers at service `s`.
+    fn busy_changed(&mut self, s: usize, delta: i64) {
+        let state = &mut self.services[s];
+        state.busy = state
+            .busy
+            .checked_add_signed(delta)
+            .expect("busy workers never go negative");
+        let level = state.busy;
+        self.service_stats[s].busy.set(self.now, level);
+        if let Some(series) = &mut self.series {
+            series.services[s].busy.set(self.now, level);
+        }
+        for p in &self.service_probes[s] {
+            self.probes[*p as usize].on_busy(self.now, level);
+        }
+    }
+
+    /// A worker takes job `key` and starts its local work.
+    fn start(&mut self, key: u32) {
+        let job = &mut self.jobs[key as usize];
+        job.holds_worker = true;
+        let (target, instance, arrived, counted) =
+            (job.target, job.instance, job.arrived, job.counted);
+        let uid = job.uid;
+        let s = target.service.0 as usize;
+        self.services[s].instances[instance as usize].busy += 1;
+        self.busy_changed(s, 1);
+        if counted {
+            self.service_stats[s].queue_wait.record(self.now - arrived);
+        }
+        let endpoint = &self.sc.services[s].endpoints[target.endpoint.0 as usize];
+        let work = endpoint
+            .service_time
+            .sample(&mut self.services[s].instances[instance as usize].rng);
+        self.schedule(self.now + work, Event::WorkDone(Handle { key, uid }));
+    }
+
+    /// Frees a worker of `instance` and gives it the next waiting job.
+    fn free_worker(&mut self, s: usize, instance: u32) {
+        self.services[s].instances[instance as usize].busy -= 1;
+        self.busy_changed(s, -1);
+        let state = &mut self.services[s];
+        let inst = &mut state.instances[instance as usize];
+        let next = match state.discipline {
+            Discipline::Fifo => inst.waiting.pop_front(),
+            Discipline::Lifo => inst.waiting.pop_back(),
+        };
+        if let Some(key) = next {
+            state.queued -= 1;
+            self.queue_changed(s, instance);
+            self.start(key);
+        }
+    }
+
+    /// The local work of a job is done: fail, answer, or make its calls.
+    pub(super) fn on_work_done(&mut self, h: Handle) {
+        let Some(job) = self.jobs.get(h.key as usize).filter(|j| j.uid == h.uid) else {
+            return;
+        };
+        let (target, instance) = (job.target, job.instance);
+        let s = target.service.0 as usize;
+        let endpoint = &self.sc.services[s].endpoints[target.endpoint.0 as usize];
+        let (error_rate, calls, parallel, blocking) = (
+            endpoint.error_rate,
+            endpoint.calls.len() as u32,
+            endpoint.parallel,
+            endpoint.blocking,
+        );
+        if self.services[s].instances[instance as usize]
+            .rng
+            .chance(error_rate)
+        {
+            return self.answer_job(h, Outcome::Failed(Cause::Error));
+        }
+        if calls == 0 {
+            return self.answer_job(h, Outcome::Ok);
+        }
+        if !blocking {
+            self.jobs[h.key as usize].holds_worker = false;
+            self.free_worker(s, instance);
+        }
+        if parallel {
+            self.jobs[h.key as usize].next = calls;
+            for i in 0..calls {
+                self.call_from_job(h, target, i);
+            }
+        } else {
+            self.jobs[h.key as usize].next = 1;
+            self.call_from_job(h, target, 0);
+        }
+    }
+
+    /// Makes call `i` of the endpoint a job serves.
+    fn call_from_job(&mut self, h: Handle, from: Target, i: u32) {
+        let s = from.service.0 as usize;
+        let call = &self.sc.services[s].endpoints[from.endpoint.0 as usize].calls[i as usize];
+        let (to, timeout) = (call.to, call.policy.timeout);
+        let (link, back) = self.services[s].call_links[from.endpoint.0 as usize][i as usize];
+        self.send_call(Origin::Job(h), to, timeout, link, back);
+    }
+
+    /// A downstream call of job `h` ended with `outcome`.
+    pub(super) fn on_call_result(&mut self, h: Handle, outcome: Outcome) {
+        let Some(job) = self.jobs.get_mut(h.key as usize).filter(|j| j.uid == h.uid) else {
+            return;
+        };
+        match outcome {
+            Outcome::Failed(_) => return self.answer_job(h, Outcome::Failed(Cause::Error)),
+            Outcome::Degraded => job.degraded = true,
+            Outcome::Ok => {}
+        }
+        let target = job.target;
+        let endpoint =
+            &self.sc.services[target.service.0 as usize].endpoints[target.endpoint.0 as usize];
+        let done = if endpoint.parallel {
+            job.next -= 1;
+            job.next == 0
+        } else if (job.next as usize) < endpoint.calls.len() {
+            let i = job.next;
+            job.next += 1;
+            self.call_from_job(h, target, i);
+            false
+        } else {
+            true
+        };
+        if done {
+            let answer = if self.jobs[h.key as usize].degraded {
+                Outcome::Degraded
+            } else {
+                Outcome::Ok
+            };
+            self.answer_job(h, answer);
+        }
+    }
+
+    /// Job `h` answers its caller with `outcome` and leaves the instance.
+    fn answer_job(&mut self, h: Handle, outcome: Outcome) {
+        let job = self.jobs.remove(h.key as usize);
+        let s = job.target.service.0 as usize;
+        if job.holds_worker {
+            self.free_worker(s, job.instance);
+        }
+        let latency = self.now - job.arrived;
+        if job.counted {
+            let stats = &mut self.service_stats[s];
+            if outcome.is_success() {
+                stats.completed += 1;
+            } else {
+                stats.errors += 1;
+            }
+            stats.latency.record(latency);
+            for p in &self.service_probes[s] {
+                self.probes[*p as usize].on_end(self.now, outcome, latency);
+            }
+        }
+        if let Some(series) = &mut self.series {
+            let w = &mut series.services[s];
+            if outcome.is_success() {
+                w.completed += 1;
+            } else {
+                w.errors += 1;
+            }
+        }
+        self.answer(job.call, outcome);
+    }
+}
+
+impl Job {
+    /// Whether this job arrived after warmup.
+    pub fn counted(&self) -> bool {
+        self.counted
+    }
+
+    /// The index of the service serving it.
+    pub fn service(&self) -> usize {
+        self.target.service.0 as usize
+    }
+}

@@ -1,0 +1,134 @@
+//! Turning the engine's measurements into a [`Report`].
+
+use super::histogram::round3;
+use super::Simulation;
+use crate::report::{ClientReport, ExpectationResult, Report, ServiceReport, Timeseries};
+use indexmap::IndexMap;
+
+/// Rounds a ratio to five decimals, for readable output.
+fn round5(x: f64) -> f64 {
+    libm::round(x * 100_000.0) / 100_000.0
+}
+
+impl Simulation {
+    /// The summary of the run so far.
+    pub(super) fn summary(&mut self) -> Report {
+        let now = self.now;
+        let measured = now.since(self.warmup).as_secs_f64();
+        let mut in_flight_requests = vec![0u64; self.sc.clients.len()];
+        for (_, r) in &self.requests {
+            if r.counted {
+                in_flight_requests[r.client.0 as usize] += 1;
+            }
+        }
+        let mut in_flight_jobs = vec![0u64; self.sc.services.len()];
+        for (_, j) in &self.jobs {
+            if j.counted() {
+                in_flight_jobs[j.service()] += 1;
+            }
+        }
+        let clients = self
+            .sc
+            .clients
+            .iter()
+            .zip(&self.client_stats)
+            .zip(in_flight_requests)
+            .map(|((c, st), in_flight)| {
+                let ended = st.succeeded + st.degraded + st.failed;
+                let ok = st.succeeded + st.degraded;
+                let report = ClientReport {
+                    requests: st.requests,
+                    succeeded: st.succeeded,
+                    degraded: st.degraded,
+                    failed: st.failed,
+                    in_flight,
+                    attempts: st.attempts,
+                    timeouts: st.causes.timeout,
+                    failures: st.causes.clone(),
+                    success_rate: if ended == 0 {
+                        1.0
+                    } else {
+                        round5(ok as f64 / ended as f64)
+                    },
+                    goodput_per_s: if measured > 0.0 {
+                        round3(ok as f64 / measured)
+                    } else {
+                        0.0
+                    },
+                    latency_ms: st.latency.summary(),
+                };
+                (c.name.clone(), report)
+            })
+            .collect();
+        let services = self
+            .sc
+            .services
+            .iter()
+            .enumerate()
+            .map(|(i, s)| {
+                let st = &mut self.service_stats[i];
+                let capacity = self.services[i].capacity();
+                let report = ServiceReport {
+                    instances: s.instances,
+                    arrivals: st.arrivals,
+                    completed: st.completed,
+                    errors: st.errors,
+                    rejected: st.rejected,
+                    shed: st.shed,
+                    in_flight: in_flight_jobs[i],
+                    utilization: round5(st.busy.mean(now) / capacity.max(1) as f64),
+                    max_queue: st.max_queue,
+                    latency_ms: st.latency.summary(),
+                    queue_wait_ms: st.queue_wait.summary(),
+                };
+                (s.name.clone(), report)
+            })
+            .collect();
+        let expectations = self
+            .sc
+            .expect
+            .iter()
+            .zip(&mut self.probes)
+            .map(|(e, p)| {
+                let observed = p.observed(now);
+                ExpectationResult {
+                    expect: e.text.clone(),
+                    passed: e.op.holds(observed, e.value),
+                    observed: round5(observed),
+                }
+            })
+            .collect();
+        let timeseries = self.series.as_ref().map(|s| Timeseries {
+            window_s: s.window.as_secs_f64(),
+            clients: self
+                .sc
+                .clients
+                .iter()
+                .zip(&s.clients)
+                .map(|(c, w)| (c.name.clone(), w.out.clone()))
+                .collect(),
+            services: self
+                .sc
+                .services
+                .iter()
+                .zip(&s.services)
+                .map(|(c, w)| (c.name.clone(), w.out.clone()))
+                .collect(),
+            breakers: IndexMap::new(),
+        });
+        Report {
+            scenario: self.sc.name.clone(),
+            seed: self.seed,
+            sim_time_s: now.as_secs_f64(),
+            events: self.events,
+            clients,
+            services,
+            breakers: IndexMap::new(),
+            effects: IndexMap::new(),
+            queues: IndexMap::new(),
+            sagas: IndexMap::new(),
+            expectations,
+            timeseries,
+        }
+    }
+}
