@@ -1,1 +1,56 @@
-fn main() {}
+//! Engine throughput: events per second on an M/M/c topology and on a
+//! three-tier chain with timeouts. `cargo bench --bench engine`.
+
+use criterion::{criterion_group, criterion_main, Criterion, Throughput};
+use sim_core::{run, RunOptions};
+
+const MMC: &str = include_str!("mmc.toml");
+
+const CHAIN: &str = r#"
+[scenario]
+name = "chain"
+duration = "60s"
+
+[network]
+latency = "exp(0.5ms)"
+
+[[client]]
+name = "users"
+target = "api"
+rate = 2000
+timeout = "200ms"
+
+[[service]]
+name = "api"
+instances = 4
+balancer = "p2c"
+workers = 8
+service_time = "exp(1ms)"
+calls = [ { to = "db", timeout = "50ms" } ]
+
+[[service]]
+name = "db"
+instances = 2
+balancer = "least_outstanding"
+workers = 8
+queue = 100
+service_time = "exp(2ms)"
+"#;
+
+fn bench(c: &mut Criterion, name: &str, text: &str) {
+    let sc = sim_core::scenario::load(text, name, &[]).expect("benchmark scenarios are valid");
+    let events = run(&sc, &RunOptions::default()).events;
+    let mut group = c.benchmark_group(name);
+    group.sample_size(10);
+    group.throughput(Throughput::Elements(events));
+    group.bench_function("run", |b| b.iter(|| run(&sc, &RunOptions::default())));
+    group.finish();
+}
+
+fn engine(c: &mut Criterion) {
+    bench(c, "mmc_1m_requests", MMC);
+    bench(c, "chain_120k_requests", CHAIN);
+}
+
+criterion_group!(benches, engine);
+criterion_main!(benches);

@@ -1,1 +1,59 @@
-fn main() {}
+//! `dsim`, the command-line face of sim-core: reads scenario files, runs
+//! them, and prints summaries, checks, sweeps and charts.
+//!
+//! Exit codes: 0 ok; 1 an expectation failed; 2 bad input (a file, a flag, an
+//! override). Results go to stdout, errors and progress to stderr.
+
+mod cli;
+mod commands;
+mod input;
+mod number;
+mod simulate;
+mod summary;
+mod table;
+
+use clap::Parser;
+use cli::{Cli, Command};
+use commands::Outcome;
+use sim_core::scenario::Diagnostics;
+use std::process::ExitCode;
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match &cli.command {
+        Command::Run(args) => commands::run::run(args),
+        Command::Check(args) => commands::check::check(args),
+        Command::Validate(args) => commands::validate::validate(args),
+        Command::Sweep(args) => commands::sweep::sweep(args),
+        Command::Trace(_) => commands::trace(),
+        Command::Plot(args) => commands::plot::plot(args),
+        Command::List => commands::list::list(),
+        Command::Schema => commands::schema(),
+    };
+    match result {
+        Ok(Outcome::Ok) => ExitCode::SUCCESS,
+        Ok(Outcome::Failed) => ExitCode::from(1),
+        Ok(Outcome::BadInput) => ExitCode::from(2),
+        // The reader went away (`dsim run x | head`): nothing left to say.
+        Err(e) if is_broken_pipe(&e) => ExitCode::SUCCESS,
+        Err(e) => {
+            report_error(&e);
+            ExitCode::from(2)
+        }
+    }
+}
+
+/// Prints an error to stderr: a bad scenario as the loader's compiler-style
+/// diagnostics, anything else as `error: ...` with its causes.
+pub fn report_error(e: &anyhow::Error) {
+    match e.downcast_ref::<Diagnostics>() {
+        Some(d) => eprint!("{d}"),
+        None => eprintln!("error: {e:#}"),
+    }
+}
+
+/// Whether `e` is stdout closing under us.
+fn is_broken_pipe(e: &anyhow::Error) -> bool {
+    e.downcast_ref::<std::io::Error>()
+        .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+}

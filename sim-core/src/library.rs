@@ -10,8 +10,24 @@ pub struct Builtin {
     pub text: &'static str,
 }
 
-/// Every built-in scenario, sorted by name.
-pub const BUILTIN: &[Builtin] = &[];
+/// A [`Builtin`] for `scenarios/NAME.toml`, embedded at compile time.
+macro_rules! builtin {
+    ($name:literal) => {
+        Builtin {
+            name: $name,
+            text: include_str!(concat!("../../scenarios/", $name, ".toml")),
+        }
+    };
+}
+
+/// Every built-in scenario, sorted by name: every file of `scenarios/`
+/// (a test at the workspace root checks that none is missing).
+pub const BUILTIN: &[Builtin] = &[
+    builtin!("fan-out-tail"),
+    builtin!("lifo-vs-fifo"),
+    builtin!("queueing-basics"),
+    builtin!("slow-dependency"),
+];
 
 /// The built-in scenario called `name`, if there is one.
 pub fn find(name: &str) -> Option<&'static Builtin> {

@@ -99,7 +99,7 @@ impl fmt::Display for SimDuration {
             (NS_PER_US, "us"),
         ];
         for (size, unit) in units {
-            if ns != 0 && ns % size == 0 {
+            if ns != 0 && ns.is_multiple_of(size) {
                 return write!(f, "{}{}", ns / size, unit);
             }
         }

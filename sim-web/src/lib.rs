@@ -1,1 +1,191 @@
-//! wasm bindings
+//! # sim-web: dsim in the browser
+//!
+//! WebAssembly bindings over [`sim_core`], for the static visualizer and for
+//! anything else that can load a wasm module. The browser calls the same
+//! `sim-core` functions as the `dsim` binary, so a run here returns the very
+//! bytes `dsim run` prints: the exports are thin wrappers, and no metric or
+//! format is re-implemented.
+//!
+//! From JavaScript (after `sim-web/build.sh`):
+//!
+//! ```js
+//! import init, { run, list_builtins, version } from "./pkg/sim_web.js";
+//! await init();
+//! const summary = JSON.parse(run(text, 42));        // = dsim run FILE --seed 42 --format json
+//! const withSeries = JSON.parse(run(text, 42, "1s")); // ... --timeseries 1s
+//! ```
+//!
+//! ## Errors
+//!
+//! Bad input never traps: it comes back as a thrown `Error` whose message is
+//! what the CLI prints on stderr for the same input — a scenario's
+//! diagnostics name the file `scenario.toml`, as `dsim run scenario.toml`
+//! would. A panic would be a bug; if one happens anyway, its message goes to
+//! the console (`console_error_panic_hook`) rather than a bare trap.
+//!
+//! ## Seeds
+//!
+//! A seed is a JavaScript number, not a `BigInt`, so the page can pass what a
+//! user typed. It must be a whole number from 0 to 2^53 − 1
+//! (`Number.MAX_SAFE_INTEGER`): above that a number cannot hold every
+//! integer, and a seed the user did not write would run silently. Seeds the
+//! CLI accepts above 2^53 − 1 are not reachable from here.
+
+use sim_core::scenario::{self, Diagnostics};
+use sim_core::time::parse_duration;
+use sim_core::{RunOptions, SimDuration};
+use wasm_bindgen::prelude::*;
+
+/// The file name used in diagnostics: the text did not come from a file.
+pub const FILE_NAME: &str = "scenario.toml";
+
+/// The largest seed a JavaScript number holds exactly, 2^53 − 1.
+const MAX_SAFE_SEED: u64 = (1 << 53) - 1;
+
+/// Runs when the module is instantiated: a panic's message goes to
+/// `console.error` instead of vanishing into an `unreachable` trap.
+/// wasm-bindgen also exports it to JavaScript; calling it again does nothing.
+#[wasm_bindgen(start)]
+fn start() {
+    console_error_panic_hook::set_once();
+}
+
+/// Runs a scenario and returns its summary as JSON, byte for byte what
+/// `dsim run scenario.toml [--seed SEED] [--timeseries WINDOW] --format json`
+/// prints. Without `seed` the scenario's own seed is used; `timeseries` is a
+/// window such as `"1s"`. Throws with the CLI's message on bad input.
+#[wasm_bindgen]
+pub fn run(
+    scenario_text: &str,
+    seed: Option<f64>,
+    timeseries: Option<String>,
+) -> Result<String, JsError> {
+    let options = RunOptions {
+        seed: seed.map(seed_from_number).transpose().map_err(js_error)?,
+        timeseries: timeseries
+            .as_deref()
+            .map(parse_window)
+            .transpose()
+            .map_err(js_error)?,
+    };
+    run_json(scenario_text, &options).map_err(|d| js_error(d.to_string()))
+}
+
+/// The built-in scenario library as a JSON array of `{"name", "text"}`
+/// objects, sorted by name: what `dsim list` lists and `dsim run NAME` runs.
+#[wasm_bindgen]
+pub fn list_builtins() -> String {
+    builtins_json()
+}
+
+/// The dsim version this module was built from, as `dsim --version` shows it
+/// after the program name.
+#[wasm_bindgen]
+pub fn version() -> String {
+    env!("CARGO_PKG_VERSION").to_string()
+}
+
+/// Loads and runs `text`; the summary exactly as the CLI's `--format json`.
+fn run_json(text: &str, options: &RunOptions) -> Result<String, Diagnostics> {
+    let scenario = scenario::load(text, FILE_NAME, &[])?;
+    Ok(sim_core::run(&scenario, options).to_json())
+}
+
+/// [`sim_core::library::BUILTIN`] as JSON, in its order.
+fn builtins_json() -> String {
+    let list: Vec<serde_json::Value> = sim_core::library::BUILTIN
+        .iter()
+        .map(|b| serde_json::json!({ "name": b.name, "text": b.text }))
+        .collect();
+    serde_json::Value::Array(list).to_string()
+}
+
+/// A JavaScript number as a seed: a whole number in `0..=2^53 − 1`.
+/// Anything else (fractions, negatives, NaN, infinities, numbers too large
+/// to be exact) is an error rather than a silently different seed.
+fn seed_from_number(n: f64) -> Result<u64, String> {
+    if n.fract() == 0.0 && (0.0..=MAX_SAFE_SEED as f64).contains(&n) {
+        // Exact: `n` is a whole number that fits in 53 bits.
+        Ok(n as u64)
+    } else {
+        Err(format!(
+            "seed must be a whole number from 0 to {MAX_SAFE_SEED} \
+             (Number.MAX_SAFE_INTEGER), got {n}"
+        ))
+    }
+}
+
+/// A timeseries window, with the CLI's `--timeseries` rules: a duration
+/// longer than zero.
+fn parse_window(text: &str) -> Result<SimDuration, String> {
+    let window = parse_duration(text).map_err(|e| format!("timeseries: {e}"))?;
+    if window == SimDuration::ZERO {
+        return Err("timeseries: a window must be longer than zero".to_string());
+    }
+    Ok(window)
+}
+
+/// A thrown JavaScript `Error` with `message`.
+fn js_error(message: impl AsRef<str>) -> JsError {
+    JsError::new(message.as_ref())
+}
+
+#[cfg(test)]
+mod tests {
+    //! Native tests of everything but the JavaScript glue; the Node test
+    //! `sim-web/tests/wasm_matches_native.mjs` covers the built module.
+
+    use super::*;
+
+    #[test]
+    fn seeds_are_whole_safe_integers() {
+        assert_eq!(seed_from_number(0.0), Ok(0));
+        assert_eq!(seed_from_number(-0.0), Ok(0));
+        assert_eq!(seed_from_number(42.0), Ok(42));
+        assert_eq!(seed_from_number(9_007_199_254_740_991.0), Ok(MAX_SAFE_SEED));
+        for bad in [
+            -1.0,
+            1.5,
+            9_007_199_254_740_992.0,
+            1e300,
+            f64::NAN,
+            f64::INFINITY,
+            f64::NEG_INFINITY,
+        ] {
+            let err = seed_from_number(bad).expect_err("not a seed");
+            assert!(err.starts_with("seed must be a whole number"), "{err}");
+        }
+    }
+
+    #[test]
+    fn windows_follow_the_cli() {
+        assert_eq!(parse_window("1s"), Ok(SimDuration(1_000_000_000)));
+        assert_eq!(
+            parse_window("0s"),
+            Err("timeseries: a window must be longer than zero".to_string())
+        );
+        assert!(parse_window("soon").is_err());
+    }
+
+    #[test]
+    fn bad_scenarios_are_diagnosed_against_scenario_toml() {
+        let err =
+            run_json("this is = = not toml", &RunOptions::default()).expect_err("invalid TOML");
+        assert_eq!(err.file, FILE_NAME);
+        assert!(
+            err.to_string().starts_with("error: scenario.toml:"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn builtins_are_a_json_array_of_name_and_text() {
+        let list: serde_json::Value = serde_json::from_str(&builtins_json()).unwrap();
+        let list = list.as_array().expect("an array");
+        assert_eq!(list.len(), sim_core::library::BUILTIN.len());
+        for (item, b) in list.iter().zip(sim_core::library::BUILTIN) {
+            assert_eq!(item["name"], b.name);
+            assert_eq!(item["text"], b.text);
+        }
+    }
+}

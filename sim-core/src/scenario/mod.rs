@@ -1,9 +1,32 @@
-//! Scenario files: text → [`raw`] (serde, spans kept) → checked [`model::Scenario`].
+//! Scenario files: text → a tree of values with their places → checked
+//! [`model::Scenario`].
 //!
-//! Loading never panics on user input and never stops at the first problem:
-//! it returns every [`Diagnostic`] it found, each with line and column.
+//! TOML (or JSON, when the text starts with `{`) is parsed into one tree that
+//! keeps the place of every key and value; `--set` overrides edit that tree;
+//! then the loader reads it section by section, resolving names and checking
+//! values. Loading never panics on user input and never stops at the first
+//! problem: it returns every [`Diagnostic`] it found, each with line and
+//! column. The format itself is described by the serde types of [`raw`],
+//! from which [`schema`] derives a JSON Schema for editors.
 
+mod clients;
+mod cycles;
+mod fields;
+mod json;
+mod load;
 pub mod model;
+mod names;
+mod overrides;
+mod problems;
+pub mod raw;
+mod services;
+#[cfg(test)]
+mod tests;
+mod tree;
+
+pub use load::load;
+pub use overrides::{parse_override, Override};
+pub use raw::schema;
 
 use std::fmt;
 

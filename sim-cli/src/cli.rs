@@ -1,0 +1,336 @@
+//! The command line, as clap definitions, and the parsers of flag values that
+//! are not plain numbers (`--seeds 1..10`, `--shard 2/4`, `--param p=a,b`).
+//!
+//! A malformed flag value is a usage error: clap prints it with the usage and
+//! exits 2, before any file is read.
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use sim_core::time::parse_duration;
+use sim_core::SimDuration;
+use std::path::PathBuf;
+
+/// dsim: a deterministic discrete-event simulator of distributed systems.
+///
+/// FILE is a scenario file (TOML or JSON) or the name of a built-in scenario
+/// (`dsim list` shows them). The same file, seed and settings always give
+/// byte-identical output.
+#[derive(Debug, Parser)]
+#[command(name = "dsim", version, about, long_about)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run one scenario and print a summary.
+    Run(RunArgs),
+    /// Run scenarios and evaluate their `expect` lines; exit 1 if any fails.
+    Check(CheckArgs),
+    /// Parse and validate scenarios without running them.
+    Validate(ValidateArgs),
+    /// Run a grid of parameter values x seeds in parallel, one CSV row per run.
+    Sweep(SweepArgs),
+    /// Write per-request spans in Chrome trace event format (not supported yet).
+    Trace(TraceArgs),
+    /// Draw SVG charts over time: throughput, success rate, latency, queue length.
+    Plot(PlotArgs),
+    /// List the built-in scenarios.
+    List,
+    /// Print the JSON Schema of scenario files.
+    Schema,
+}
+
+/// `dsim run`.
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    /// A scenario file or the name of a built-in scenario.
+    pub file: String,
+    #[command(flatten)]
+    pub seed: SeedArg,
+    #[command(flatten)]
+    pub set: SetArgs,
+    /// How to print the summary.
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    pub format: Format,
+    /// Also collect per-window series of this width, e.g. `1s`.
+    #[arg(long, value_name = "WINDOW", value_parser = parse_window)]
+    pub timeseries: Option<SimDuration>,
+    /// Also write the summary to DIR/summary.json (DIR is created).
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+}
+
+/// `--seed N`, shared by the commands that run a scenario.
+#[derive(Debug, Args)]
+pub struct SeedArg {
+    /// Seed of the run (default: the scenario's `seed`).
+    #[arg(long, value_name = "N")]
+    pub seed: Option<u64>,
+}
+
+/// `--set PATH=VALUE`, repeated.
+#[derive(Debug, Args)]
+pub struct SetArgs {
+    /// Override a scenario value by path, e.g. `client.users.rate=900`.
+    #[arg(long = "set", value_name = "PATH=VALUE")]
+    pub set: Vec<String>,
+}
+
+/// How `dsim run` prints its summary.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    /// Tables for people.
+    Table,
+    /// The JSON summary of the contract.
+    Json,
+}
+
+/// `dsim check`.
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    /// Scenario files or built-in names.
+    #[arg(required = true)]
+    pub files: Vec<String>,
+    #[command(flatten)]
+    pub seed: SeedArg,
+}
+
+/// `dsim validate`.
+#[derive(Debug, Args)]
+pub struct ValidateArgs {
+    /// Scenario files or built-in names.
+    #[arg(required = true)]
+    pub files: Vec<String>,
+}
+
+/// `dsim sweep`.
+#[derive(Debug, Args)]
+pub struct SweepArgs {
+    /// A scenario file or the name of a built-in scenario.
+    pub file: String,
+    /// A scenario path and the values to try, e.g. `client.users.rate=200,400,800`.
+    /// Commas inside parentheses belong to the value: `service.api.service_time=uniform(1ms, 9ms),5ms`.
+    #[arg(long, value_name = "PATH=V1,V2,...", value_parser = parse_param)]
+    pub param: Vec<Param>,
+    /// The seeds to run: `A..B` is A up to but not including B (like Rust ranges
+    /// and scenario windows), `A..=B` includes B, `N` is one seed.
+    #[arg(long, value_name = "A..B", value_parser = parse_seeds)]
+    pub seeds: Seeds,
+    /// Runs at once (default: the number of CPUs).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
+    pub jobs: Option<u32>,
+    /// Run only the K-th of N shares of the grid (runs whose index % N == K-1).
+    #[arg(long, value_name = "K/N", value_parser = parse_shard)]
+    pub shard: Option<Shard>,
+    /// The CSV file to write.
+    #[arg(long, value_name = "FILE.csv")]
+    pub out: PathBuf,
+}
+
+/// `dsim trace`.
+#[derive(Debug, Args)]
+pub struct TraceArgs {
+    /// A scenario file or the name of a built-in scenario.
+    pub file: String,
+    #[command(flatten)]
+    pub seed: SeedArg,
+    /// The trace file to write.
+    #[arg(long, value_name = "trace.json")]
+    pub out: PathBuf,
+}
+
+/// `dsim plot`.
+#[derive(Debug, Args)]
+pub struct PlotArgs {
+    /// A scenario file or the name of a built-in scenario.
+    pub file: String,
+    #[command(flatten)]
+    pub seed: SeedArg,
+    #[command(flatten)]
+    pub set: SetArgs,
+    /// Width of one point of the charts (default: about 1/100 of the duration).
+    #[arg(long, value_name = "WINDOW", value_parser = parse_window)]
+    pub window: Option<SimDuration>,
+    /// The directory to write the SVG files into (created).
+    #[arg(long, value_name = "DIR")]
+    pub out: PathBuf,
+}
+
+/// One `--param`: a path and the values it takes, in the order given.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Param {
+    pub path: String,
+    pub values: Vec<String>,
+}
+
+/// The seeds of a sweep, `start..end` with `end` excluded.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Seeds {
+    pub start: u64,
+    pub end: u64,
+}
+
+/// One share of a sweep: `index` (1-based) of `count`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Shard {
+    pub index: u64,
+    pub count: u64,
+}
+
+impl Shard {
+    /// Whether the run at position `run` of the grid belongs to this share.
+    pub fn owns(self, run: usize) -> bool {
+        run as u64 % self.count == self.index - 1
+    }
+}
+
+/// A window width: a duration with a unit, more than zero.
+fn parse_window(text: &str) -> Result<SimDuration, String> {
+    let d = parse_duration(text)?;
+    if d == SimDuration::ZERO {
+        return Err("a window must be longer than zero".to_string());
+    }
+    Ok(d)
+}
+
+/// `PATH=V1,V2,...`; commas nested in parentheses do not split.
+fn parse_param(text: &str) -> Result<Param, String> {
+    let (path, values) = text
+        .split_once('=')
+        .ok_or_else(|| format!("`{text}` is not PATH=V1,V2,...: there is no `=`"))?;
+    let path = path.trim();
+    if path.is_empty() {
+        return Err(format!("`{text}` has no path before `=`"));
+    }
+    let values = split_top_level(values);
+    if values.iter().any(|v| v.is_empty()) {
+        return Err(format!("`{text}` has an empty value"));
+    }
+    Ok(Param {
+        path: path.to_string(),
+        values,
+    })
+}
+
+/// Splits at commas that are not inside parentheses or brackets, trimming each part.
+fn split_top_level(text: &str) -> Vec<String> {
+    let mut parts = Vec::new();
+    let mut depth = 0i32;
+    let mut current = String::new();
+    for c in text.chars() {
+        match c {
+            '(' | '[' | '{' => depth += 1,
+            ')' | ']' | '}' => depth -= 1,
+            ',' if depth == 0 => {
+                parts.push(current.trim().to_string());
+                current.clear();
+                continue;
+            }
+            _ => {}
+        }
+        current.push(c);
+    }
+    parts.push(current.trim().to_string());
+    parts
+}
+
+/// `A..B` (B excluded), `A..=B` (B included) or `N`.
+fn parse_seeds(text: &str) -> Result<Seeds, String> {
+    let number = |s: &str| {
+        s.trim()
+            .parse::<u64>()
+            .map_err(|_| format!("`{s}` is not a seed (a whole number) in `{text}`"))
+    };
+    let seeds = if let Some((a, b)) = text.split_once("..=") {
+        let end = number(b)?
+            .checked_add(1)
+            .ok_or_else(|| format!("`{text}` goes past the largest seed"))?;
+        Seeds {
+            start: number(a)?,
+            end,
+        }
+    } else if let Some((a, b)) = text.split_once("..") {
+        Seeds {
+            start: number(a)?,
+            end: number(b)?,
+        }
+    } else {
+        let n = number(text)?;
+        Seeds {
+            start: n,
+            end: n.saturating_add(1),
+        }
+    };
+    if seeds.end <= seeds.start {
+        return Err(format!(
+            "`{text}` holds no seed: `A..B` runs A up to but not including B (write `A..=B` to include B)"
+        ));
+    }
+    Ok(seeds)
+}
+
+/// `K/N` with 1 <= K <= N.
+fn parse_shard(text: &str) -> Result<Shard, String> {
+    let bad = || format!("`{text}` is not a shard: expected K/N with 1 <= K <= N, like 2/4");
+    let (k, n) = text.split_once('/').ok_or_else(bad)?;
+    let index: u64 = k.trim().parse().map_err(|_| bad())?;
+    let count: u64 = n.trim().parse().map_err(|_| bad())?;
+    if index == 0 || index > count {
+        return Err(bad());
+    }
+    Ok(Shard { index, count })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn params_split_at_top_level_commas() {
+        let p = parse_param("service.api.service_time=uniform(1ms, 9ms), 5ms").unwrap();
+        assert_eq!(p.path, "service.api.service_time");
+        assert_eq!(p.values, ["uniform(1ms, 9ms)", "5ms"]);
+        assert_eq!(
+            parse_param("client.users.rate=200,400").unwrap().values,
+            ["200", "400"]
+        );
+        assert!(parse_param("client.users.rate").is_err());
+        assert!(parse_param("=1,2").is_err());
+        assert!(parse_param("client.users.rate=1,,2").is_err());
+    }
+
+    #[test]
+    fn seeds_are_half_open_unless_inclusive() {
+        assert_eq!(parse_seeds("1..4").unwrap(), Seeds { start: 1, end: 4 });
+        assert_eq!(parse_seeds("1..=4").unwrap(), Seeds { start: 1, end: 5 });
+        assert_eq!(parse_seeds("7").unwrap(), Seeds { start: 7, end: 8 });
+        assert!(parse_seeds("4..4").unwrap_err().contains("holds no seed"));
+        assert!(parse_seeds("a..4").is_err());
+    }
+
+    #[test]
+    fn shards_are_one_based() {
+        let s = parse_shard("2/3").unwrap();
+        assert_eq!(s, Shard { index: 2, count: 3 });
+        let owned: Vec<usize> = (0..7).filter(|&i| s.owns(i)).collect();
+        assert_eq!(owned, [1, 4]);
+        assert!(parse_shard("0/3").is_err());
+        assert!(parse_shard("4/3").is_err());
+        assert!(parse_shard("1").is_err());
+    }
+
+    #[test]
+    fn windows_need_a_unit_and_a_length() {
+        assert_eq!(parse_window("1s").unwrap(), SimDuration::from_secs(1));
+        assert!(parse_window("1").is_err());
+        assert!(parse_window("0s").is_err());
+    }
+
+    #[test]
+    fn the_definitions_are_consistent() {
+        use clap::CommandFactory;
+        Cli::command().debug_assert();
+    }
+}

@@ -1,0 +1,61 @@
+//! `dsim check`: run scenarios and judge their `expect` lines.
+
+use super::{print, shell_word, Outcome};
+use crate::cli::CheckArgs;
+use crate::{input, simulate, summary};
+use sim_core::RunOptions;
+
+/// Runs each file and prints one line per expectation; a file that fails
+/// gets the command that reproduces it. Ends with `check: N passed, M failed`
+/// over all expectations. A bad file is reported and the others still run.
+pub fn check(args: &CheckArgs) -> anyhow::Result<Outcome> {
+    let (mut passed, mut failed, mut bad) = (0usize, 0usize, 0usize);
+    for file in &args.files {
+        let scenario = match input::load(file, &[]) {
+            Ok(scenario) => scenario,
+            Err(e) => {
+                crate::report_error(&e);
+                bad += 1;
+                continue;
+            }
+        };
+        let seed = args.seed.seed.unwrap_or(scenario.seed);
+        let options = RunOptions {
+            seed: Some(seed),
+            timeseries: None,
+        };
+        let report = simulate::run(&scenario, &options);
+        let mut out = format!("{file} (seed {seed})\n");
+        if report.expectations.is_empty() {
+            out.push_str("  no expectations: ran to the end\n");
+        }
+        for e in &report.expectations {
+            out.push_str(&summary::expectation(e));
+            out.push('\n');
+            if e.passed {
+                passed += 1;
+            } else {
+                failed += 1;
+            }
+        }
+        if !report.passed() {
+            out.push_str(&format!(
+                "  reproduce: dsim run {} --seed {seed}\n",
+                shell_word(file)
+            ));
+        }
+        print(&out)?;
+    }
+    if bad > 0 {
+        let files = if bad == 1 { "file" } else { "files" };
+        print(&format!("{bad} {files} could not be checked\n"))?;
+    }
+    print(&format!("check: {passed} passed, {failed} failed\n"))?;
+    Ok(if bad > 0 {
+        Outcome::BadInput
+    } else if failed > 0 {
+        Outcome::Failed
+    } else {
+        Outcome::Ok
+    })
+}

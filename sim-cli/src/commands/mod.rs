@@ -1,0 +1,73 @@
+//! One module per subcommand. Each returns an [`Outcome`] or an error; an
+//! error is bad input (exit 2), printed by `main`.
+
+pub mod check;
+pub mod list;
+pub mod plot;
+pub mod run;
+pub mod sweep;
+pub mod validate;
+
+use anyhow::bail;
+use std::io::Write;
+
+/// How a command ended when it was not stopped by bad input.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Outcome {
+    /// Everything held: exit 0.
+    Ok,
+    /// An expectation failed: exit 1.
+    Failed,
+    /// Some input was bad and has been reported already (a command over
+    /// several files goes on after a bad one): exit 2.
+    BadInput,
+}
+
+/// Writes `text` to stdout. A closed pipe (`dsim list | head -1`) is an error
+/// here rather than the panic `print!` would give.
+pub fn print(text: &str) -> std::io::Result<()> {
+    let mut out = std::io::stdout().lock();
+    out.write_all(text.as_bytes())?;
+    out.flush()
+}
+
+/// `dsim schema`: the JSON Schema of scenario files.
+pub fn schema() -> anyhow::Result<Outcome> {
+    let mut schema = sim_core::scenario::schema();
+    if !schema.ends_with('\n') {
+        schema.push('\n');
+    }
+    print(&schema)?;
+    Ok(Outcome::Ok)
+}
+
+/// `dsim trace`: the engine does not record spans yet.
+pub fn trace() -> anyhow::Result<Outcome> {
+    bail!("`dsim trace` is not supported yet")
+}
+
+/// `FILE` as a shell word, quoted when it needs to be, for the commands we
+/// print for people to paste.
+pub fn shell_word(word: &str) -> String {
+    let plain = |c: char| c.is_ascii_alphanumeric() || "-_./=:,+@%".contains(c);
+    if !word.is_empty() && word.chars().all(plain) {
+        word.to_string()
+    } else {
+        format!("'{}'", word.replace('\'', r"'\''"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn quotes_only_what_the_shell_would_split() {
+        assert_eq!(
+            shell_word("scenarios/retry-storm.toml"),
+            "scenarios/retry-storm.toml"
+        );
+        assert_eq!(shell_word("my scenario.toml"), "'my scenario.toml'");
+        assert_eq!(shell_word("it's.toml"), r"'it'\''s.toml'");
+    }
+}

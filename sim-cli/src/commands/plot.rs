@@ -1,0 +1,278 @@
+//! `dsim plot`: SVG charts over simulated time, drawn from the report's
+//! timeseries (so they show exactly what `--timeseries` would print).
+
+use super::{print, Outcome};
+use crate::cli::PlotArgs;
+use crate::{input, simulate};
+use anyhow::Context;
+use plotters::prelude::*;
+use sim_core::report::Timeseries;
+use sim_core::{RunOptions, SimDuration};
+use std::path::Path;
+
+/// How many windows the default window width aims for over a run.
+const POINTS: u64 = 100;
+
+/// One named line of a chart: `(seconds, value)` points.
+struct Line {
+    label: String,
+    points: Vec<(f64, f64)>,
+}
+
+/// Runs the scenario with a timeseries and writes one SVG per chart into `--out`.
+pub fn plot(args: &PlotArgs) -> anyhow::Result<Outcome> {
+    let scenario = input::load(&args.file, &args.set.set)?;
+    std::fs::create_dir_all(&args.out)
+        .with_context(|| format!("cannot create directory `{}`", args.out.display()))?;
+    let window = args
+        .window
+        .unwrap_or_else(|| nice_window(scenario.duration));
+    let options = RunOptions {
+        seed: args.seed.seed,
+        timeseries: Some(window),
+    };
+    let report = simulate::run(&scenario, &options);
+    let series = report
+        .timeseries
+        .as_ref()
+        .context("the engine returned no timeseries")?;
+    let charts = [
+        (
+            "throughput.svg",
+            "Throughput",
+            "per second",
+            None,
+            throughput(series),
+        ),
+        (
+            "success_rate.svg",
+            "Success rate",
+            "fraction",
+            Some(1.0),
+            success_rate(series),
+        ),
+        ("latency.svg", "Client latency", "ms", None, latency(series)),
+        (
+            "queue.svg",
+            "Queue length",
+            "waiting requests",
+            None,
+            queue(series),
+        ),
+        (
+            "utilization.svg",
+            "Utilization",
+            "busy fraction",
+            Some(1.0),
+            utilization(series),
+        ),
+    ];
+    let mut written = String::new();
+    for (file, title, unit, y_max, lines) in charts {
+        let path = args.out.join(file);
+        draw(&path, title, unit, y_max, report.sim_time_s, &lines)
+            .with_context(|| format!("cannot write `{}`", path.display()))?;
+        written.push_str(&format!("wrote {}\n", path.display()));
+    }
+    print(&written)?;
+    Ok(Outcome::Ok)
+}
+
+/// The smallest 1-2-5 step (1ms, 2ms, 5ms, 10ms, ...) that cuts `duration`
+/// into at most [`POINTS`] windows.
+fn nice_window(duration: SimDuration) -> SimDuration {
+    let target = duration.0.div_ceil(POINTS).max(1);
+    let mut scale = 1u64;
+    loop {
+        for step in [1, 2, 5] {
+            let w = step * scale;
+            if w >= target {
+                return SimDuration(w);
+            }
+        }
+        scale *= 10;
+    }
+}
+
+/// The end of window `i`, in seconds: counts are plotted where their window closes.
+fn at(series: &Timeseries, i: usize) -> f64 {
+    (i + 1) as f64 * series.window_s
+}
+
+/// Requests issued and answered successfully per second, per client.
+fn throughput(series: &Timeseries) -> Vec<Line> {
+    let rate = |v: &[u64]| -> Vec<(f64, f64)> {
+        v.iter()
+            .enumerate()
+            .map(|(i, &n)| (at(series, i), n as f64 / series.window_s))
+            .collect()
+    };
+    series
+        .clients
+        .iter()
+        .flat_map(|(name, c)| {
+            [
+                Line {
+                    label: format!("{name} requests"),
+                    points: rate(&c.requests),
+                },
+                Line {
+                    label: format!("{name} succeeded"),
+                    points: rate(&c.succeeded),
+                },
+            ]
+        })
+        .collect()
+}
+
+/// Succeeded over ended requests per window, per client; windows where
+/// nothing ended have no point.
+fn success_rate(series: &Timeseries) -> Vec<Line> {
+    series
+        .clients
+        .iter()
+        .map(|(name, c)| Line {
+            label: name.clone(),
+            points: c
+                .succeeded
+                .iter()
+                .zip(&c.failed)
+                .enumerate()
+                .filter(|(_, (&s, &f))| s + f > 0)
+                .map(|(i, (&s, &f))| (at(series, i), s as f64 / (s + f) as f64))
+                .collect(),
+        })
+        .collect()
+}
+
+/// End-to-end p50 and p99 per window, per client.
+fn latency(series: &Timeseries) -> Vec<Line> {
+    let points = |v: &[f64]| -> Vec<(f64, f64)> {
+        v.iter()
+            .enumerate()
+            .map(|(i, &ms)| (at(series, i), ms))
+            .collect()
+    };
+    series
+        .clients
+        .iter()
+        .flat_map(|(name, c)| {
+            [
+                Line {
+                    label: format!("{name} p50"),
+                    points: points(&c.p50_ms),
+                },
+                Line {
+                    label: format!("{name} p99"),
+                    points: points(&c.p99_ms),
+                },
+            ]
+        })
+        .collect()
+}
+
+/// Waiting requests at each window's end, per service.
+fn queue(series: &Timeseries) -> Vec<Line> {
+    series
+        .services
+        .iter()
+        .map(|(name, s)| Line {
+            label: name.clone(),
+            points: s
+                .queue
+                .iter()
+                .enumerate()
+                .map(|(i, &q)| (at(series, i), q as f64))
+                .collect(),
+        })
+        .collect()
+}
+
+/// Average busy fraction per window, per service.
+fn utilization(series: &Timeseries) -> Vec<Line> {
+    series
+        .services
+        .iter()
+        .map(|(name, s)| Line {
+            label: name.clone(),
+            points: s
+                .utilization
+                .iter()
+                .enumerate()
+                .map(|(i, &u)| (at(series, i), u))
+                .collect(),
+        })
+        .collect()
+}
+
+/// Draws `lines` into an SVG at `path`, x from 0 to `end_s` seconds, y from 0
+/// to `y_max` (or a little above the largest value).
+fn draw(
+    path: &Path,
+    title: &str,
+    unit: &str,
+    y_max: Option<f64>,
+    end_s: f64,
+    lines: &[Line],
+) -> anyhow::Result<()> {
+    let largest = lines
+        .iter()
+        .flat_map(|l| l.points.iter().map(|p| p.1))
+        .fold(0.0, f64::max);
+    let top = y_max.unwrap_or(if largest > 0.0 { largest * 1.1 } else { 1.0 });
+    let root = SVGBackend::new(path, (900, 420)).into_drawing_area();
+    root.fill(&WHITE)?;
+    let mut chart = ChartBuilder::on(&root)
+        .caption(title, ("sans-serif", 22))
+        .margin(12)
+        .x_label_area_size(40)
+        .y_label_area_size(64)
+        .build_cartesian_2d(0.0..end_s.max(f64::MIN_POSITIVE), 0.0..top * 1.02)?;
+    chart
+        .configure_mesh()
+        .x_desc("simulated time (s)")
+        .y_desc(unit)
+        .draw()?;
+    for (i, line) in lines.iter().enumerate() {
+        let color = Palette99::pick(i).to_rgba();
+        chart
+            .draw_series(LineSeries::new(
+                line.points.iter().copied(),
+                color.stroke_width(2),
+            ))?
+            .label(&line.label)
+            .legend(move |(x, y)| PathElement::new([(x, y), (x + 18, y)], color.stroke_width(2)));
+    }
+    if !lines.is_empty() {
+        chart
+            .configure_series_labels()
+            .position(SeriesLabelPosition::UpperRight)
+            .background_style(WHITE.mix(0.85))
+            .border_style(BLACK)
+            .draw()?;
+    }
+    root.present()?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn windows_are_round_and_about_a_hundredth() {
+        assert_eq!(
+            nice_window(SimDuration::from_secs(120)),
+            SimDuration::from_secs(2)
+        );
+        assert_eq!(
+            nice_window(SimDuration::from_secs(10)),
+            SimDuration::from_millis(100)
+        );
+        assert_eq!(
+            nice_window(SimDuration::from_secs(30)),
+            SimDuration::from_millis(500)
+        );
+        assert_eq!(nice_window(SimDuration(1)), SimDuration(1));
+    }
+}

@@ -1,0 +1,39 @@
+//! `dsim run`: one scenario, one summary.
+
+use super::{print, Outcome};
+use crate::cli::{Format, RunArgs};
+use crate::{input, simulate, summary};
+use anyhow::Context;
+use sim_core::RunOptions;
+
+/// Runs the scenario and prints its summary as a table or as the contract's
+/// JSON; with `--out`, also writes `summary.json` there. An expectation that
+/// fails makes the exit code 1, as for `dsim check`.
+pub fn run(args: &RunArgs) -> anyhow::Result<Outcome> {
+    let scenario = input::load(&args.file, &args.set.set)?;
+    // Create the output directory before the run, so a bad --out fails fast.
+    if let Some(dir) = &args.out {
+        std::fs::create_dir_all(dir)
+            .with_context(|| format!("cannot create directory `{}`", dir.display()))?;
+    }
+    let options = RunOptions {
+        seed: args.seed.seed,
+        timeseries: args.timeseries,
+    };
+    let report = simulate::run(&scenario, &options);
+    let json = report.to_json();
+    if let Some(dir) = &args.out {
+        let path = dir.join("summary.json");
+        std::fs::write(&path, &json)
+            .with_context(|| format!("cannot write `{}`", path.display()))?;
+    }
+    match args.format {
+        Format::Table => print(&summary::render(&report))?,
+        Format::Json => print(&json)?,
+    }
+    Ok(if report.passed() {
+        Outcome::Ok
+    } else {
+        Outcome::Failed
+    })
+}

@@ -1,0 +1,157 @@
+//! The human summary of a run (`dsim run`'s default format): a header line,
+//! a clients table, a services table, any other sections the report has, and
+//! the expectations. Everything comes from the [`Report`]; nothing is
+//! recomputed here.
+
+use crate::number::{millis, percent, trimmed};
+use crate::table::Table;
+use serde_json::Value;
+use sim_core::expect::{parse_expectation, Metric};
+use sim_core::report::ExpectationResult;
+use sim_core::Report;
+
+/// The whole summary, ready to print.
+pub fn render(report: &Report) -> String {
+    let mut out = format!(
+        "{}: seed {}, {}s simulated, {} events\n",
+        report.scenario,
+        report.seed,
+        trimmed(report.sim_time_s, 9),
+        report.events
+    );
+    if !report.clients.is_empty() {
+        out.push('\n');
+        out.push_str(&clients(report).render(0));
+    }
+    if !report.services.is_empty() {
+        out.push('\n');
+        out.push_str(&services(report).render(0));
+    }
+    for (title, section) in [
+        ("breakers", &report.breakers),
+        ("effects", &report.effects),
+        ("queues", &report.queues),
+        ("sagas", &report.sagas),
+    ] {
+        if !section.is_empty() {
+            out.push_str(&format!("\n{title}\n"));
+            for (name, value) in section {
+                out.push_str(&format!("  {name}  {}\n", entries(value)));
+            }
+        }
+    }
+    if let Some(ts) = &report.timeseries {
+        let windows = ts
+            .clients
+            .values()
+            .map(|c| c.requests.len())
+            .chain(ts.services.values().map(|s| s.arrivals.len()))
+            .max()
+            .unwrap_or(0);
+        out.push_str(&format!(
+            "\ntimeseries: {windows} windows of {}s, in the JSON summary (--format json, or --out DIR)\n",
+            trimmed(ts.window_s, 9)
+        ));
+    }
+    if !report.expectations.is_empty() {
+        out.push_str("\nexpectations\n");
+        for e in &report.expectations {
+            out.push_str(&expectation(e));
+            out.push('\n');
+        }
+    }
+    out
+}
+
+/// One row per client: what its users saw, end to end.
+fn clients(report: &Report) -> Table {
+    let mut t = Table::new(&[
+        "client",
+        "requests",
+        "succeeded",
+        "degraded",
+        "failed",
+        "in flight",
+        "success",
+        "p50 ms",
+        "p99 ms",
+        "max ms",
+    ]);
+    for (name, c) in &report.clients {
+        t.row(vec![
+            name.clone(),
+            c.requests.to_string(),
+            c.succeeded.to_string(),
+            c.degraded.to_string(),
+            c.failed.to_string(),
+            c.in_flight.to_string(),
+            percent(c.success_rate),
+            millis(c.latency_ms.p50),
+            millis(c.latency_ms.p99),
+            millis(c.latency_ms.max),
+        ]);
+    }
+    t
+}
+
+/// One row per service: what it did with each attempt.
+fn services(report: &Report) -> Table {
+    let mut t = Table::new(&[
+        "service",
+        "arrivals",
+        "completed",
+        "errors",
+        "rejected",
+        "util %",
+        "max queue",
+        "p50 ms",
+        "p99 ms",
+    ]);
+    for (name, s) in &report.services {
+        t.row(vec![
+            name.clone(),
+            s.arrivals.to_string(),
+            s.completed.to_string(),
+            s.errors.to_string(),
+            s.rejected.to_string(),
+            format!("{:.1}", s.utilization * 100.0),
+            s.max_queue.to_string(),
+            millis(s.latency_ms.p50),
+            millis(s.latency_ms.p99),
+        ]);
+    }
+    t
+}
+
+/// `  PASS  p99(users) < 250ms  (observed 31.2ms)`: the verdict, the line as
+/// written and the measured value in the expectation's unit.
+pub fn expectation(e: &ExpectationResult) -> String {
+    let unit = match parse_expectation(&e.expect).map(|x| x.metric) {
+        Ok(Metric::Latency(_)) => "ms",
+        _ => "",
+    };
+    format!(
+        "  {}  {}  (observed {}{unit})",
+        if e.passed { "PASS" } else { "FAIL" },
+        e.expect,
+        trimmed(e.observed, 6)
+    )
+}
+
+/// `opened=2 time_open_s=10.4 final_state=closed` for an object (the free-form
+/// sections: breakers, effects, queues, sagas), the value itself otherwise.
+fn entries(value: &Value) -> String {
+    match value.as_object() {
+        Some(map) => map
+            .iter()
+            .map(|(k, v)| format!("{k}={}", scalar(v)))
+            .collect::<Vec<_>>()
+            .join(" "),
+        None => scalar(value),
+    }
+}
+
+/// A string without quotes, anything else as compact JSON.
+fn scalar(v: &Value) -> String {
+    v.as_str().map_or_else(|| v.to_string(), str::to_string)
+}

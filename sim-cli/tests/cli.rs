@@ -1,0 +1,538 @@
+//! The `dsim` binary against the CLI contract (shared/spec/cli.md): exit codes,
+//! the JSON summary's keys, determinism, overrides, errors, sweeps and plots.
+//! Each test writes small scenarios into its own temporary directory.
+
+use serde_json::Value;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use tempfile::TempDir;
+
+/// A small open-loop system that meets its one expectation easily.
+const TINY: &str = r#"
+[scenario]
+name = "tiny"
+duration = "10s"
+seed = 7
+expect = ["success_rate(users) >= 0.99"]
+
+[[client]]
+name = "users"
+target = "api"
+rate = 100
+
+[[service]]
+name = "api"
+workers = 4
+service_time = "exp(5ms)"
+"#;
+
+/// Runs `dsim` with `args`, stdin closed and stderr not a terminal.
+fn dsim(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_dsim"))
+        .args(args)
+        .stdin(std::process::Stdio::null())
+        .output()
+        .expect("the dsim binary runs")
+}
+
+/// Writes `text` to `dir/name` and returns the path as a string argument.
+fn file(dir: &TempDir, name: &str, text: &str) -> String {
+    let path = dir.path().join(name);
+    std::fs::write(&path, text).unwrap();
+    path.to_str().unwrap().to_string()
+}
+
+/// TINY with its expectations replaced by `expect` (a TOML array).
+fn tiny_expecting(expect: &str) -> String {
+    TINY.replace(r#"["success_rate(users) >= 0.99"]"#, expect)
+}
+
+/// What the run printed to stdout.
+fn stdout(o: &Output) -> String {
+    String::from_utf8(o.stdout.clone()).unwrap()
+}
+
+/// What the run printed to stderr.
+fn stderr(o: &Output) -> String {
+    String::from_utf8(o.stderr.clone()).unwrap()
+}
+
+/// The exit code.
+fn code(o: &Output) -> i32 {
+    o.status.code().expect("dsim exits, not killed by a signal")
+}
+
+/// Stdout parsed as JSON.
+fn json(o: &Output) -> Value {
+    serde_json::from_slice(&o.stdout).expect("stdout is one JSON document")
+}
+
+#[test]
+fn run_json_has_the_contract_keys() {
+    let dir = TempDir::new().unwrap();
+    let f = file(&dir, "tiny.toml", TINY);
+    let o = dsim(&["run", &f, "--format", "json"]);
+    assert_eq!(code(&o), 0, "stderr: {}", stderr(&o));
+    assert_eq!(stderr(&o), "");
+    let j = json(&o);
+    assert_eq!(j["scenario"], "tiny");
+    assert_eq!(j["seed"], 7);
+    assert_eq!(j["sim_time_s"], 10.0);
+    assert!(j["events"].as_u64().unwrap() > 0);
+    for key in ["breakers", "effects", "queues", "sagas"] {
+        assert!(j[key].is_object(), "{key}");
+    }
+    let users = &j["clients"]["users"];
+    for key in [
+        "requests",
+        "succeeded",
+        "degraded",
+        "failed",
+        "attempts",
+        "timeouts",
+        "success_rate",
+    ] {
+        assert!(users[key].is_number(), "clients.users.{key}");
+    }
+    for key in ["mean", "p50", "p90", "p95", "p99", "p999", "max"] {
+        assert!(users["latency_ms"][key].is_number(), "latency_ms.{key}");
+    }
+    let api = &j["services"]["api"];
+    for key in [
+        "arrivals",
+        "completed",
+        "errors",
+        "rejected",
+        "shed",
+        "utilization",
+        "max_queue",
+    ] {
+        assert!(api[key].is_number(), "services.api.{key}");
+    }
+    for key in ["mean", "p50", "p99"] {
+        assert!(api["latency_ms"][key].is_number());
+        assert!(api["queue_wait_ms"][key].is_number());
+    }
+    let e = &j["expectations"][0];
+    assert_eq!(e["expect"], "success_rate(users) >= 0.99");
+    assert_eq!(e["passed"], true);
+    assert!(e["observed"].as_f64().unwrap() >= 0.99);
+    assert!(j.get("timeseries").is_none());
+    assert!(stdout(&o).ends_with("}\n"));
+}
+
+#[test]
+fn same_seed_gives_identical_bytes_and_another_seed_differs() {
+    let dir = TempDir::new().unwrap();
+    let f = file(&dir, "tiny.toml", TINY);
+    let a = dsim(&["run", &f, "--format", "json"]);
+    let b = dsim(&["run", &f, "--format", "json", "--seed", "7"]);
+    assert_eq!(a.stdout, b.stdout);
+    let table_a = dsim(&["run", &f]);
+    let table_b = dsim(&["run", &f]);
+    assert_eq!(table_a.stdout, table_b.stdout);
+    let c = dsim(&["run", &f, "--format", "json", "--seed", "8"]);
+    assert_eq!(json(&c)["seed"], 8);
+    assert_ne!(a.stdout, c.stdout);
+}
+
+#[test]
+fn set_overrides_values_by_path() {
+    let dir = TempDir::new().unwrap();
+    let f = file(&dir, "tiny.toml", TINY);
+    let short = dsim(&[
+        "run",
+        &f,
+        "--format",
+        "json",
+        "--set",
+        "scenario.duration=2s",
+    ]);
+    assert_eq!(code(&short), 0, "stderr: {}", stderr(&short));
+    assert_eq!(json(&short)["sim_time_s"], 2.0);
+
+    // 10 s at 100/s is about 1000 requests (sd 32); at 10/s about 100 (sd 10).
+    let base = json(&dsim(&["run", &f, "--format", "json"]));
+    let slow = dsim(&[
+        "run",
+        &f,
+        "--format",
+        "json",
+        "--set",
+        "client.users.rate=10",
+    ]);
+    assert_eq!(code(&slow), 0, "stderr: {}", stderr(&slow));
+    let base_requests = base["clients"]["users"]["requests"].as_u64().unwrap();
+    let slow_requests = json(&slow)["clients"]["users"]["requests"]
+        .as_u64()
+        .unwrap();
+    assert!((850..=1150).contains(&base_requests), "{base_requests}");
+    assert!((50..=150).contains(&slow_requests), "{slow_requests}");
+}
+
+#[test]
+fn bad_overrides_exit_2_with_a_message() {
+    let dir = TempDir::new().unwrap();
+    let f = file(&dir, "tiny.toml", TINY);
+    let o = dsim(&["run", &f, "--set", "client.users.rate"]);
+    assert_eq!(code(&o), 2);
+    assert_eq!(stdout(&o), "");
+    assert!(
+        stderr(&o).starts_with("error: --set `client.users.rate` is not PATH=VALUE"),
+        "{}",
+        stderr(&o)
+    );
+
+    let o = dsim(&["run", &f, "--set", "client.nobody.rate=5"]);
+    assert_eq!(code(&o), 2);
+    assert_eq!(stdout(&o), "");
+    assert!(stderr(&o).contains("nobody"), "{}", stderr(&o));
+}
+
+#[test]
+fn an_unknown_file_exits_2_and_lists_the_builtins() {
+    let o = dsim(&["run", "no-such-scenario.toml"]);
+    assert_eq!(code(&o), 2);
+    assert_eq!(stdout(&o), "");
+    let err = stderr(&o);
+    assert!(
+        err.starts_with("error: `no-such-scenario.toml` is neither a file nor a built-in scenario"),
+        "{err}"
+    );
+    match sim_core::library::BUILTIN.first() {
+        Some(b) => {
+            assert!(
+                err.contains(&format!("built-in scenarios: {}", b.name)),
+                "{err}"
+            );
+            let typo = &b.name[..b.name.len() - 1];
+            let o = dsim(&["run", typo]);
+            assert_eq!(code(&o), 2);
+            assert!(
+                stderr(&o).contains(&format!("did you mean `{}`?", b.name)),
+                "{}",
+                stderr(&o)
+            );
+        }
+        None => assert!(err.contains("there are no built-in scenarios"), "{err}"),
+    }
+}
+
+#[test]
+fn builtins_run_by_name_and_list_one_line_each() {
+    let o = dsim(&["list"]);
+    assert_eq!(code(&o), 0);
+    let out = stdout(&o);
+    let lines: Vec<&str> = out.lines().collect();
+    assert_eq!(lines.len(), sim_core::library::BUILTIN.len());
+    for (line, b) in lines.iter().zip(sim_core::library::BUILTIN) {
+        assert!(line.starts_with(b.name), "{line}");
+        assert!(!line.contains("does not load"), "{line}");
+        let o = dsim(&["validate", b.name]);
+        assert_eq!(stdout(&o), format!("ok: {}\n", b.name));
+    }
+}
+
+#[test]
+fn the_table_shows_clients_services_and_expectations() {
+    let dir = TempDir::new().unwrap();
+    let f = file(&dir, "tiny.toml", TINY);
+    let o = dsim(&["run", &f]);
+    assert_eq!(code(&o), 0, "stderr: {}", stderr(&o));
+    let out = stdout(&o);
+    assert!(out.starts_with("tiny: seed 7, 10s simulated, "), "{out}");
+    let lines: Vec<&str> = out.lines().collect();
+    assert!(lines
+        .iter()
+        .any(|l| l.starts_with("client") && l.contains("success") && l.contains("p99 ms")));
+    assert!(lines.iter().any(|l| l.starts_with("users ")));
+    assert!(lines
+        .iter()
+        .any(|l| l.starts_with("service") && l.contains("util %")));
+    assert!(lines.iter().any(|l| l.starts_with("api ")));
+    assert!(lines
+        .iter()
+        .any(|l| l.starts_with("  PASS  success_rate(users) >= 0.99  (observed ")));
+    assert!(!out.contains("timeseries"));
+
+    let o = dsim(&["run", &f, "--timeseries", "500ms"]);
+    assert!(stdout(&o).contains(
+        "\ntimeseries: 20 windows of 0.5s, in the JSON summary (--format json, or --out DIR)\n"
+    ));
+}
+
+#[test]
+fn run_exits_1_when_an_expectation_fails() {
+    let dir = TempDir::new().unwrap();
+    let f = file(
+        &dir,
+        "slow.toml",
+        &tiny_expecting(r#"["p99(users) < 1us"]"#),
+    );
+    let o = dsim(&["run", &f]);
+    assert_eq!(code(&o), 1);
+    assert!(stdout(&o).contains("  FAIL  p99(users) < 1us  (observed "));
+}
+
+#[test]
+fn out_writes_the_summary_and_timeseries() {
+    let dir = TempDir::new().unwrap();
+    let f = file(&dir, "tiny.toml", TINY);
+    let out = dir.path().join("results/run1");
+    let o = dsim(&[
+        "run",
+        &f,
+        "--format",
+        "json",
+        "--timeseries",
+        "1s",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(code(&o), 0, "stderr: {}", stderr(&o));
+    let written = std::fs::read(out.join("summary.json")).unwrap();
+    assert_eq!(written, o.stdout);
+    let j = json(&o);
+    assert_eq!(j["timeseries"]["window_s"], 1.0);
+    let requests = j["timeseries"]["clients"]["users"]["requests"]
+        .as_array()
+        .unwrap();
+    assert_eq!(requests.len(), 10);
+    let total: u64 = requests.iter().map(|v| v.as_u64().unwrap()).sum();
+    assert_eq!(total, j["clients"]["users"]["requests"].as_u64().unwrap());
+}
+
+#[test]
+fn bad_flags_exit_2() {
+    let dir = TempDir::new().unwrap();
+    let f = file(&dir, "tiny.toml", TINY);
+    for args in [
+        vec!["run", &f, "--timeseries", "1"],
+        vec!["run", &f, "--timeseries", "0s"],
+        vec!["run", &f, "--format", "xml"],
+        vec!["run", &f, "--seed", "-1"],
+        vec!["run", &f, "--bogus"],
+        vec!["frobnicate"],
+    ] {
+        let o = dsim(&args);
+        assert_eq!(code(&o), 2, "{args:?}");
+        assert_eq!(stdout(&o), "", "{args:?}");
+        assert!(stderr(&o).starts_with("error: "), "{args:?}");
+    }
+}
+
+#[test]
+fn check_reports_each_expectation_and_exits_by_the_worst() {
+    let dir = TempDir::new().unwrap();
+    let good = file(&dir, "good.toml", TINY);
+    let bad = file(
+        &dir,
+        "bad.toml",
+        &tiny_expecting(r#"["success_rate(users) >= 0.99", "p99(users) < 1us"]"#),
+    );
+    let none = file(&dir, "none.toml", &tiny_expecting("[]"));
+
+    let o = dsim(&["check", &good, &none]);
+    assert_eq!(code(&o), 0, "stderr: {}", stderr(&o));
+    let out = stdout(&o);
+    assert!(out.starts_with(&format!(
+        "{good} (seed 7)\n  PASS  success_rate(users) >= 0.99  (observed "
+    )));
+    assert!(out.contains(&format!(
+        "{none} (seed 7)\n  no expectations: ran to the end\n"
+    )));
+    assert!(out.ends_with("check: 1 passed, 0 failed\n"), "{out}");
+
+    let o = dsim(&["check", &good, &bad, "--seed", "11"]);
+    assert_eq!(code(&o), 1);
+    let out = stdout(&o);
+    assert!(out.contains(&format!("{bad} (seed 11)\n")), "{out}");
+    assert!(
+        out.contains("  FAIL  p99(users) < 1us  (observed "),
+        "{out}"
+    );
+    assert!(
+        out.contains(&format!("  reproduce: dsim run {bad} --seed 11\n")),
+        "{out}"
+    );
+    assert!(out.ends_with("check: 2 passed, 1 failed\n"), "{out}");
+
+    let o = dsim(&["check", &bad, "no-such-file.toml"]);
+    assert_eq!(code(&o), 2);
+    assert!(stdout(&o).contains("1 file could not be checked\n"));
+}
+
+#[test]
+fn validate_prints_ok_or_every_problem() {
+    let dir = TempDir::new().unwrap();
+    let good = file(&dir, "good.toml", TINY);
+    let o = dsim(&["validate", &good]);
+    assert_eq!(code(&o), 0);
+    assert_eq!(stdout(&o), format!("ok: {good}\n"));
+    assert_eq!(stderr(&o), "");
+
+    let typo = file(
+        &dir,
+        "typo.toml",
+        &TINY.replace("rate = 100", "rate = 100\nretires = 3"),
+    );
+    let unitless = file(
+        &dir,
+        "unitless.toml",
+        &TINY.replace(r#"duration = "10s""#, "duration = 10"),
+    );
+    let o = dsim(&["validate", &good, &typo, &unitless]);
+    assert_eq!(code(&o), 2);
+    assert_eq!(stdout(&o), format!("ok: {good}\n"));
+    let err = stderr(&o);
+    assert!(err.contains(&format!("error: {typo}:")), "{err}");
+    assert!(err.contains("did you mean `retry`?"), "{err}");
+    assert!(err.contains(&format!("error: {unitless}:")), "{err}");
+    assert!(err.contains("unit"), "{err}");
+}
+
+#[test]
+fn schema_is_json() {
+    let o = dsim(&["schema"]);
+    assert_eq!(code(&o), 0);
+    assert!(json(&o).is_object());
+}
+
+#[test]
+fn trace_is_not_supported_yet() {
+    let o = dsim(&["trace", "tiny", "--out", "trace.json"]);
+    assert_eq!(code(&o), 2);
+    assert_eq!(stderr(&o), "error: `dsim trace` is not supported yet\n");
+}
+
+/// Rows of a sweep CSV after the header.
+fn rows(path: &Path) -> Vec<String> {
+    std::fs::read_to_string(path)
+        .unwrap()
+        .lines()
+        .skip(1)
+        .map(str::to_string)
+        .collect()
+}
+
+#[test]
+fn sweep_writes_the_grid_in_order_for_any_jobs() {
+    let dir = TempDir::new().unwrap();
+    let f = file(&dir, "tiny.toml", TINY);
+    let csv = |name: &str| -> PathBuf { dir.path().join(name) };
+    let sweep = |out: &Path, extra: &[&str]| {
+        let mut args = vec![
+            "sweep",
+            &f,
+            "--param",
+            "client.users.rate=50,100",
+            "--param",
+            "service.api.service_time=uniform(1ms, 9ms),5ms",
+            "--seeds",
+            "1..3",
+            "--out",
+            out.to_str().unwrap(),
+        ];
+        args.extend_from_slice(extra);
+        let o = dsim(&args);
+        assert_eq!(code(&o), 0, "stderr: {}", stderr(&o));
+        o
+    };
+    let o = sweep(&csv("one.csv"), &["--jobs", "1"]);
+    assert_eq!(
+        stdout(&o),
+        format!(
+            "sweep: 8 runs written to {}, 0 failed their expectations\n",
+            csv("one.csv").display()
+        )
+    );
+    sweep(&csv("four.csv"), &["--jobs", "4"]);
+    let one = std::fs::read(csv("one.csv")).unwrap();
+    assert_eq!(one, std::fs::read(csv("four.csv")).unwrap());
+
+    let text = String::from_utf8(one).unwrap();
+    assert_eq!(
+        text.lines().next().unwrap(),
+        "client.users.rate,service.api.service_time,seed,\
+         client.users.requests,client.users.succeeded,client.users.failed,\
+         client.users.success_rate,client.users.p50_ms,client.users.p99_ms,\
+         service.api.utilization,service.api.max_queue,passed"
+    );
+    let all = rows(&csv("one.csv"));
+    let keys: Vec<String> = all
+        .iter()
+        .map(|r| r.rsplitn(10, ',').last().unwrap().to_string())
+        .collect();
+    assert_eq!(
+        keys,
+        [
+            "50,\"uniform(1ms, 9ms)\",1",
+            "50,\"uniform(1ms, 9ms)\",2",
+            "50,5ms,1",
+            "50,5ms,2",
+            "100,\"uniform(1ms, 9ms)\",1",
+            "100,\"uniform(1ms, 9ms)\",2",
+            "100,5ms,1",
+            "100,5ms,2",
+        ]
+    );
+    assert!(all.iter().all(|r| r.ends_with(",true")));
+
+    // The shards split the grid by run index and together make the whole.
+    sweep(&csv("s1.csv"), &["--shard", "1/3"]);
+    sweep(&csv("s2.csv"), &["--shard", "2/3"]);
+    sweep(&csv("s3.csv"), &["--shard", "3/3"]);
+    let shards = [
+        rows(&csv("s1.csv")),
+        rows(&csv("s2.csv")),
+        rows(&csv("s3.csv")),
+    ];
+    for (i, row) in all.iter().enumerate() {
+        assert_eq!(&shards[i % 3][i / 3], row);
+    }
+    assert_eq!(shards.iter().map(Vec::len).sum::<usize>(), all.len());
+}
+
+#[test]
+fn sweep_rejects_a_bad_value_before_running() {
+    let dir = TempDir::new().unwrap();
+    let f = file(&dir, "tiny.toml", TINY);
+    let out = dir.path().join("out.csv");
+    let o = dsim(&[
+        "sweep",
+        &f,
+        "--param",
+        "service.api.workers=2,many",
+        "--seeds",
+        "1..3",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(code(&o), 2);
+    assert!(!out.exists());
+    for bad in ["3..3", "x..4"] {
+        let o = dsim(&["sweep", &f, "--seeds", bad, "--out", out.to_str().unwrap()]);
+        assert_eq!(code(&o), 2, "{bad}");
+    }
+}
+
+#[test]
+fn plot_writes_one_svg_per_chart() {
+    let dir = TempDir::new().unwrap();
+    let f = file(&dir, "tiny.toml", TINY);
+    let out = dir.path().join("plots");
+    let o = dsim(&["plot", &f, "--out", out.to_str().unwrap()]);
+    assert_eq!(code(&o), 0, "stderr: {}", stderr(&o));
+    for chart in [
+        "throughput",
+        "success_rate",
+        "latency",
+        "queue",
+        "utilization",
+    ] {
+        let path = out.join(format!("{chart}.svg"));
+        let svg = std::fs::read_to_string(&path).unwrap();
+        assert!(svg.starts_with("<svg"), "{chart}");
+        assert!(stdout(&o).contains(&format!("wrote {}\n", path.display())));
+    }
+}

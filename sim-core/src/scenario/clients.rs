@@ -1,0 +1,166 @@
+//! `[[client]]`: load generators, open loop (`rate`) or closed loop (`users`).
+
+use super::fields::{self, Fields};
+use super::model::{Arrivals, Client, Load};
+use super::names::Names;
+use super::problems::{At, Problems};
+use super::raw;
+use super::services::{label, policy, unique_name};
+use super::tree::{Node, Value};
+use crate::dist::Dist;
+use crate::time::{SimDuration, SimTime};
+use std::collections::BTreeMap;
+
+/// Reads every `[[client]]`; an entry is `None` where it has problems.
+pub(crate) fn clients(nodes: &[Node], names: &Names, p: &mut Problems) -> Vec<Option<Client>> {
+    let mut seen = BTreeMap::new();
+    nodes
+        .iter()
+        .enumerate()
+        .map(|(i, node)| client(node, i as u32, names, &mut seen, p))
+        .collect()
+}
+
+fn client(
+    node: &Node,
+    index: u32,
+    names: &Names,
+    seen: &mut BTreeMap<String, At>,
+    p: &mut Problems,
+) -> Option<Client> {
+    let context = format!("[[client]] {}", label(node, index));
+    let f = Fields::open(node, "each `client`", &raw::CLIENT, context, p)?;
+    let name = unique_name(&f, "client", seen, p);
+    let target = f.require("target", p, fields::string).and_then(|t| {
+        let at = f.get("target").map_or(f.at, |n| n.at);
+        names.target(t, at, &format!("`target` of {}", f.context), p)
+    });
+    let load = load(&f, p);
+    let policy = policy(&f, p);
+    Some(Client {
+        name: name?.to_string(),
+        target: target?,
+        load: load?,
+        policy: policy?,
+    })
+}
+
+const ARRIVALS: &[(&str, Arrivals)] = &[
+    ("poisson", Arrivals::Poisson),
+    ("constant", Arrivals::Constant),
+];
+
+/// Open loop with `rate` (and `arrivals`), or closed loop with `users` (and `think`).
+fn load(f: &Fields, p: &mut Problems) -> Option<Load> {
+    match (f.get("rate"), f.get("users")) {
+        (Some(_), Some(users)) => {
+            p.hinted(
+                users.at,
+                format!("{} has both `rate` and `users`", f.context),
+                Some(
+                    "`rate` makes an open-loop client, `users` a closed-loop one: keep one"
+                        .to_string(),
+                ),
+            );
+            None
+        }
+        (None, None) => {
+            let hint = "`rate = 800` for open-loop arrivals, or `users = 100` for a closed loop";
+            p.hinted(
+                f.at,
+                format!("missing key `rate` or `users` in {}", f.context),
+                Some(hint.to_string()),
+            );
+            None
+        }
+        (Some(rate), None) => {
+            only_with(f, "think", "closed-loop clients (with `users`)", p);
+            let arrivals = f.read("arrivals", p, |n, k, p| fields::choice(n, k, ARRIVALS, p));
+            let schedule = schedule(rate, &f.context, p)?;
+            Some(Load::Open {
+                arrivals: arrivals.unwrap_or(Arrivals::Poisson),
+                schedule,
+            })
+        }
+        (None, Some(users)) => {
+            only_with(f, "arrivals", "open-loop clients (with `rate`)", p);
+            let think = f.read("think", p, fields::dist);
+            Some(Load::Closed {
+                users: fields::count(users, "users", 1, p)?,
+                think: think.unwrap_or(Dist::Constant(SimDuration::ZERO)),
+            })
+        }
+    }
+}
+
+/// Reports `key` if present: it applies only to `which`.
+fn only_with(f: &Fields, key: &str, which: &str, p: &mut Problems) {
+    if let Some(node) = f.get(key) {
+        p.error(node.at, format!("`{key}` applies only to {which}"));
+    }
+}
+
+/// A constant rate, or a schedule of `{ at, rate }` steps sorted by `at`.
+/// Before the first step the rate is 0.
+fn schedule(node: &Node, context: &str, p: &mut Problems) -> Option<Vec<(SimTime, f64)>> {
+    let steps = match &node.value {
+        Value::Integer(_) | Value::Float(_) => {
+            return fields::rate(node, "rate", p).map(|r| vec![(SimTime::ZERO, r)]);
+        }
+        Value::Array(steps) => steps,
+        other => {
+            p.error(
+                node.at,
+                format!(
+                    "expected a number or an array of {{ at, rate }} steps for `rate`, found {}",
+                    other.kind()
+                ),
+            );
+            return None;
+        }
+    };
+    if steps.is_empty() {
+        p.error(
+            node.at,
+            format!("the rate schedule of {context} has no steps"),
+        );
+        return None;
+    }
+    let mut schedule = Vec::new();
+    let mut ok = true;
+    for (i, step) in steps.iter().enumerate() {
+        let what = format!("`rate[{i}]`");
+        let Some(f) = Fields::open(
+            step,
+            &what,
+            &raw::STEP,
+            format!("rate[{i}] of {context}"),
+            p,
+        ) else {
+            ok = false;
+            continue;
+        };
+        let at = f.require("at", p, fields::duration).map(|d| SimTime(d.0));
+        let rate = f.require("rate", p, fields::rate);
+        let (Some(at), Some(rate)) = (at, rate) else {
+            ok = false;
+            continue;
+        };
+        if let Some(&(previous, _)) = schedule.last() {
+            if at <= previous {
+                let place = f.get("at").map_or(f.at, |n| n.at);
+                p.hinted(
+                    place,
+                    format!("rate[{i}] of {context} starts at {at}, not after the step before it at {previous}"),
+                    Some("sort the steps by `at`".to_string()),
+                );
+                ok = false;
+            }
+        }
+        schedule.push((at, rate));
+    }
+    if schedule.first().is_some_and(|&(at, _)| at > SimTime::ZERO) {
+        schedule.insert(0, (SimTime::ZERO, 0.0));
+    }
+    ok.then_some(schedule)
+}

@@ -1,0 +1,289 @@
+//! From text to a checked [`Scenario`]: parse, apply overrides, read every
+//! section, resolve every name, and collect every problem on the way.
+
+use super::clients::clients;
+use super::cycles;
+use super::fields::{self, Fields};
+use super::json::parse_json;
+use super::model::{Link, Network, NodeId, Scenario};
+use super::names::{ambiguous, Names};
+use super::overrides::{self, Override};
+use super::problems::{At, Problems};
+use super::raw;
+use super::services::services;
+use super::tree::{parse_toml, Node};
+use super::Diagnostics;
+use crate::expect::{parse_expectation, Expectation, Metric};
+use crate::time::{SimDuration, SimTime};
+use std::collections::BTreeSet;
+
+/// Parses TOML (or JSON when the text's first non-space character is `{`),
+/// applies `overrides`, and checks everything; `file` names the text in
+/// diagnostics. Either the scenario, or every problem found.
+pub fn load(text: &str, file: &str, overrides: &[Override]) -> Result<Scenario, Diagnostics> {
+    let mut p = Problems::new(text, overrides);
+    let root = if text.trim_start().starts_with('{') {
+        parse_json(text, &mut p)
+    } else {
+        parse_toml(text, &mut p)
+    };
+    let scenario = root.and_then(|mut root| {
+        overrides::apply(&mut root, overrides, &mut p);
+        build(&root, file, &mut p)
+    });
+    match scenario {
+        Some(s) if p.is_empty() => Ok(s),
+        _ => {
+            if p.is_empty() {
+                p.error(
+                    At::File(0),
+                    "the scenario could not be read (this is a bug in dsim)",
+                );
+            }
+            Err(p.into_diagnostics(file))
+        }
+    }
+}
+
+/// Reads the whole document; `None` if anything is wrong.
+fn build(root: &Node, file: &str, p: &mut Problems) -> Option<Scenario> {
+    let doc = Fields::open(root, "the file", &raw::TOP, "the file".to_string(), p)?;
+    doc.read("$schema", p, fields::string);
+    let names = Names::collect(root);
+    let arrays = |key: &str, p: &mut Problems| doc.read(key, p, fields::tables).unwrap_or(&[]);
+    let (services, sites) = services(arrays("service", p), &names, p);
+    let clients = clients(arrays("client", p), &names, p);
+    let links = links(arrays("link", p), &names, p);
+    let network = doc
+        .get("network")
+        .and_then(|n| network(n, p))
+        .unwrap_or_default();
+    let meta = match doc.get("scenario") {
+        Some(node) => meta(node, file, &names, p),
+        None => {
+            let hint = "add a [scenario] section with at least `duration = \"60s\"`";
+            p.hinted(doc.at, "missing section [scenario]", Some(hint.to_string()));
+            None
+        }
+    };
+    cycles::check(&sites, &names, p);
+    let meta = meta?;
+    Some(Scenario {
+        name: meta.name,
+        description: meta.description,
+        duration: meta.duration,
+        seed: meta.seed,
+        warmup: meta.warmup,
+        expect: meta.expect,
+        network,
+        links: links.into_iter().collect::<Option<_>>()?,
+        clients: clients.into_iter().collect::<Option<_>>()?,
+        services: services.into_iter().collect::<Option<_>>()?,
+    })
+}
+
+/// The `[scenario]` section.
+struct Meta {
+    name: String,
+    description: String,
+    duration: SimDuration,
+    seed: u64,
+    warmup: SimDuration,
+    expect: Vec<Expectation>,
+}
+
+fn meta(node: &Node, file: &str, names: &Names, p: &mut Problems) -> Option<Meta> {
+    let f = Fields::open(
+        node,
+        "`scenario`",
+        &raw::SCENARIO,
+        "[scenario]".to_string(),
+        p,
+    )?;
+    let name = f.read("name", p, fields::string);
+    let description = f.read("description", p, fields::string);
+    let duration = f.require("duration", p, fields::duration);
+    let duration = duration.filter(|d| {
+        let positive = d.0 > 0;
+        if !positive {
+            let at = f.get("duration").map_or(f.at, |n| n.at);
+            p.error(at, "`duration` must be longer than 0");
+        }
+        positive
+    });
+    let seed = f.read("seed", p, |n, k, p| fields::integer(n, k, 0, i64::MAX, p));
+    let warmup = f.read("warmup", p, fields::duration).unwrap_or_default();
+    if let (Some(d), Some(node)) = (duration, f.get("warmup")) {
+        if warmup >= d {
+            p.error(
+                node.at,
+                format!("`warmup` ({warmup}) must be shorter than `duration` ({d})"),
+            );
+        }
+    }
+    let expect = f
+        .read("expect", p, fields::array)
+        .map(|nodes| expectations(nodes, duration, names, p));
+    Some(Meta {
+        name: name.map_or_else(|| file_stem(file), String::from),
+        description: description.unwrap_or_default().to_string(),
+        duration: duration?,
+        seed: seed.and_then(|s| u64::try_from(s).ok()).unwrap_or(1),
+        warmup,
+        expect: expect.unwrap_or(Some(Vec::new()))?,
+    })
+}
+
+/// The file's name without directories and extension: the default scenario name.
+fn file_stem(file: &str) -> String {
+    let base = file.rsplit(['/', '\\']).next().unwrap_or(file);
+    base.rsplit_once('.')
+        .map_or(base, |(stem, _)| stem)
+        .to_string()
+}
+
+/// The `expect` lines, each checked against the names and the run's length.
+fn expectations(
+    nodes: &[Node],
+    duration: Option<SimDuration>,
+    names: &Names,
+    p: &mut Problems,
+) -> Option<Vec<Expectation>> {
+    let parsed: Vec<Option<Expectation>> = nodes
+        .iter()
+        .enumerate()
+        .map(|(i, node)| {
+            let text = fields::string(node, &format!("expect[{i}]"), p)?;
+            let e = parse_expectation(text)
+                .map_err(|message| p.error(node.at, message))
+                .ok()?;
+            check_subject(&e, node.at, names, p)?;
+            check_window(&e, node.at, duration, p)?;
+            Some(e)
+        })
+        .collect();
+    parsed.into_iter().collect()
+}
+
+/// The subject must be a client or a service; queue and utilization metrics need a service.
+fn check_subject(e: &Expectation, at: At, names: &Names, p: &mut Problems) -> Option<()> {
+    let name = e.subject.as_str();
+    let (client, service) = (names.client(name), names.service(name));
+    let needs_service = matches!(e.metric, Metric::MaxQueue | Metric::Utilization);
+    match (client, service) {
+        (Some(_), Some(_)) => ambiguous(name, at, p),
+        (_, Some(_)) => return Some(()),
+        (Some(_), None) if needs_service => {
+            let function = e.text.split('(').next().unwrap_or_default();
+            p.error(
+                at,
+                format!("`{function}` measures a service, and `{name}` is a client"),
+            );
+        }
+        (Some(_), None) => return Some(()),
+        (None, None) => {
+            let candidates: Vec<&str> = names.all_names().collect();
+            let hint =
+                crate::suggest::closest(name, &candidates).map(|c| format!("did you mean `{c}`?"));
+            let what = if needs_service {
+                "service"
+            } else {
+                "client or service"
+            };
+            p.hinted(at, format!("no {what} `{name}` in `{}`", e.text), hint);
+        }
+    }
+    None
+}
+
+/// A window must start before the run ends.
+fn check_window(
+    e: &Expectation,
+    at: At,
+    duration: Option<SimDuration>,
+    p: &mut Problems,
+) -> Option<()> {
+    let (Some(w), Some(d)) = (e.window, duration) else {
+        return Some(());
+    };
+    if w.start >= SimTime(d.0) {
+        p.error(
+            at,
+            format!(
+                "the window of `{}` starts after the run ends at {d}",
+                e.text
+            ),
+        );
+        return None;
+    }
+    Some(())
+}
+
+/// The `[network]` section.
+fn network(node: &Node, p: &mut Problems) -> Option<Network> {
+    let f = Fields::open(node, "`network`", &raw::NETWORK, "[network]".to_string(), p)?;
+    let default = Network::default();
+    Some(Network {
+        latency: f
+            .read("latency", p, fields::dist)
+            .unwrap_or(default.latency),
+        loss: f
+            .read("loss", p, fields::probability)
+            .unwrap_or(default.loss),
+        duplicate: f
+            .read("duplicate", p, fields::probability)
+            .unwrap_or(default.duplicate),
+    })
+}
+
+/// Every `[[link]]`; a second link for the same direction of an edge is an error.
+fn links(nodes: &[Node], names: &Names, p: &mut Problems) -> Vec<Option<Link>> {
+    let mut seen = BTreeSet::new();
+    nodes
+        .iter()
+        .enumerate()
+        .map(|(i, node)| {
+            let link = link(node, i, names, p)?;
+            if !seen.insert((link.from, link.to)) {
+                p.error(
+                    node.at,
+                    format!(
+                        "a second [[link]] from `{}` to `{}`",
+                        node_name(names, link.from),
+                        node_name(names, link.to)
+                    ),
+                );
+                return None;
+            }
+            Some(link)
+        })
+        .collect()
+}
+
+fn link(node: &Node, index: usize, names: &Names, p: &mut Problems) -> Option<Link> {
+    let context = format!("[[link]] [{index}]");
+    let f = Fields::open(node, "each `link`", &raw::LINK, context, p)?;
+    let end = |key: &str, p: &mut Problems| -> Option<NodeId> {
+        let name = f.require(key, p, fields::string)?;
+        let at = f.get(key).map_or(f.at, |n| n.at);
+        names.node(name, at, &format!("`{key}` of {}", f.context), p)
+    };
+    let (from, to) = (end("from", p), end("to", p));
+    let latency = f.read("latency", p, fields::dist);
+    let loss = f.read("loss", p, fields::probability);
+    let duplicate = f.read("duplicate", p, fields::probability);
+    Some(Link {
+        from: from?,
+        to: to?,
+        latency,
+        loss,
+        duplicate,
+    })
+}
+
+fn node_name(names: &Names, node: NodeId) -> String {
+    match node {
+        NodeId::Service(s) => names.service_name(s),
+        NodeId::Client(c) => names.client_name(c),
+    }
+}

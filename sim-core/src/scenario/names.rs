@@ -1,0 +1,231 @@
+//! The names of services, endpoints and clients, and resolving references to them.
+//!
+//! Names are gathered from the tree before anything is checked, so that a
+//! reference can be resolved (or a near miss suggested) wherever it appears,
+//! whatever the order of the sections.
+
+use super::model::{ClientId, EndpointId, NodeId, ServiceId, Target};
+use super::problems::{At, Problems};
+use super::tree::{Node, Value};
+use crate::suggest::closest;
+
+/// The endpoint a service has when it declares none.
+pub(crate) const DEFAULT_ENDPOINT: &str = "default";
+
+/// Every name the file gives, indexed like the arrays that declare them.
+pub(crate) struct Names<'a> {
+    services: Vec<ServiceNames<'a>>,
+    clients: Vec<Option<&'a str>>,
+}
+
+/// A service's name and its declared endpoints' names (empty: only `default`).
+struct ServiceNames<'a> {
+    name: Option<&'a str>,
+    endpoints: Vec<Option<&'a str>>,
+}
+
+impl<'a> Names<'a> {
+    /// Gathers names from the document, ignoring anything malformed (the
+    /// loader reports that when it reads the same places).
+    pub fn collect(root: &'a Node) -> Self {
+        let services = elements(root, "service")
+            .iter()
+            .map(|s| ServiceNames {
+                name: name_of(s),
+                endpoints: elements(s, "endpoint").iter().map(name_of).collect(),
+            })
+            .collect();
+        let clients = elements(root, "client").iter().map(name_of).collect();
+        Names { services, clients }
+    }
+
+    /// The first service called `name`.
+    pub fn service(&self, name: &str) -> Option<ServiceId> {
+        position(self.services.iter().map(|s| s.name), name).map(ServiceId)
+    }
+
+    /// The first client called `name`.
+    pub fn client(&self, name: &str) -> Option<ClientId> {
+        position(self.clients.iter().copied(), name).map(ClientId)
+    }
+
+    /// The name of service `id`, or its index if it has none.
+    pub fn service_name(&self, id: ServiceId) -> String {
+        self.services
+            .get(id.0 as usize)
+            .and_then(|s| s.name)
+            .map_or_else(|| format!("[{}]", id.0), String::from)
+    }
+
+    /// The name of client `id`, or its index if it has none.
+    pub fn client_name(&self, id: ClientId) -> String {
+        self.clients
+            .get(id.0 as usize)
+            .copied()
+            .flatten()
+            .map_or_else(|| format!("[{}]", id.0), String::from)
+    }
+
+    /// How a target is written: `api` for a service without declared
+    /// endpoints, `api.charge` otherwise.
+    pub fn label(&self, t: Target) -> String {
+        let service = self.service_name(t.service);
+        match self
+            .services
+            .get(t.service.0 as usize)
+            .and_then(|s| s.endpoints.get(t.endpoint.0 as usize))
+        {
+            Some(endpoint) => format!("{service}.{}", endpoint.unwrap_or("?")),
+            None => service,
+        }
+    }
+
+    /// Resolves `"service"` or `"service.endpoint"`. A bare service means its
+    /// `default` endpoint if it has one, else its first declared endpoint.
+    /// `role` says where the reference is, like "`target` of [[client]] `users`".
+    pub fn target(&self, text: &str, at: At, role: &str, p: &mut Problems) -> Option<Target> {
+        let (service_name, endpoint_name) = match text.split_once('.') {
+            Some((s, e)) => (s, Some(e)),
+            None => (text, None),
+        };
+        let Some(service) = self.service(service_name) else {
+            let hint = match self.client(service_name) {
+                Some(_) => Some(format!(
+                    "`{service_name}` is a client; requests go to services"
+                )),
+                None => self.suggest_service(service_name),
+            };
+            p.hinted(at, format!("no service `{service_name}` for {role}"), hint);
+            return None;
+        };
+        let declared = self
+            .services
+            .get(service.0 as usize)
+            .map_or(&[][..], |s| &s.endpoints[..]);
+        let endpoint = match (endpoint_name, declared.is_empty()) {
+            (None, true) | (Some(DEFAULT_ENDPOINT), true) => 0,
+            (None, false) => declared
+                .iter()
+                .position(|n| *n == Some(DEFAULT_ENDPOINT))
+                .unwrap_or(0),
+            (Some(wanted), _) => match declared.iter().position(|n| *n == Some(wanted)) {
+                Some(i) => i,
+                None => {
+                    let names: Vec<&str> = if declared.is_empty() {
+                        vec![DEFAULT_ENDPOINT]
+                    } else {
+                        declared.iter().flatten().copied().collect()
+                    };
+                    p.hinted(
+                        at,
+                        format!("service `{service_name}` has no endpoint `{wanted}` for {role}"),
+                        Some(match closest(wanted, &names) {
+                            Some(c) => format!("did you mean `{c}`?"),
+                            None => format!("its endpoints: {}", names.join(", ")),
+                        }),
+                    );
+                    return None;
+                }
+            },
+        };
+        let endpoint = u32::try_from(endpoint).ok()?;
+        Some(Target {
+            service,
+            endpoint: EndpointId(endpoint),
+        })
+    }
+
+    /// Resolves the name of a client or a service (a node of the network).
+    pub fn node(&self, name: &str, at: At, role: &str, p: &mut Problems) -> Option<NodeId> {
+        match (self.client(name), self.service(name)) {
+            (Some(c), None) => Some(NodeId::Client(c)),
+            (None, Some(s)) => Some(NodeId::Service(s)),
+            (Some(_), Some(_)) => {
+                ambiguous(name, at, p);
+                None
+            }
+            (None, None) => {
+                let all: Vec<&str> = self.all_names().collect();
+                p.hinted(
+                    at,
+                    format!("no client or service `{name}` for {role}"),
+                    closest(name, &all).map(|c| format!("did you mean `{c}`?")),
+                );
+                None
+            }
+        }
+    }
+
+    /// Every client and service name, for suggestions.
+    pub fn all_names(&self) -> impl Iterator<Item = &'a str> + '_ {
+        self.clients
+            .iter()
+            .copied()
+            .chain(self.services.iter().map(|s| s.name))
+            .flatten()
+    }
+
+    /// "did you mean" among service names.
+    pub fn suggest_service(&self, name: &str) -> Option<String> {
+        let services: Vec<&str> = self.services.iter().filter_map(|s| s.name).collect();
+        closest(name, &services).map(|c| format!("did you mean `{c}`?"))
+    }
+}
+
+/// Reports a name that is both a client's and a service's where it must name one.
+pub(crate) fn ambiguous(name: &str, at: At, p: &mut Problems) {
+    p.hinted(
+        at,
+        format!("`{name}` names both a client and a service"),
+        Some("rename one of them".to_string()),
+    );
+}
+
+/// Checks that a name can be written in targets and `--set` paths: letters,
+/// digits, `_` and `-` (`.` separates a service from its endpoint).
+pub(crate) fn check_name(name: &str, at: At, p: &mut Problems) -> bool {
+    let ok = !name.is_empty()
+        && name
+            .chars()
+            .all(|c| c.is_alphanumeric() || c == '_' || c == '-');
+    if !ok {
+        p.hinted(
+            at,
+            format!("`{name}` is not a valid name"),
+            Some(
+                "use letters, digits, `_` and `-`: `.` separates a service from its endpoint"
+                    .to_string(),
+            ),
+        );
+    }
+    ok
+}
+
+/// The elements of the array of tables `key` of a table node (empty if none).
+fn elements<'a>(node: &'a Node, key: &str) -> &'a [Node] {
+    match &node.value {
+        Value::Table(t) => match t.get(key).map(|e| &e.node.value) {
+            Some(Value::Array(items)) => items,
+            _ => &[],
+        },
+        _ => &[],
+    }
+}
+
+/// The `name` string of a table node.
+fn name_of(node: &Node) -> Option<&str> {
+    match &node.value {
+        Value::Table(t) => match t.get("name").map(|e| &e.node.value) {
+            Some(Value::String(s)) => Some(s),
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
+fn position<'a>(names: impl Iterator<Item = Option<&'a str>>, name: &str) -> Option<u32> {
+    names
+        .enumerate()
+        .find(|(_, n)| *n == Some(name))
+        .and_then(|(i, _)| u32::try_from(i).ok())
+}

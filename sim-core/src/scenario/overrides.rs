@@ -1,0 +1,189 @@
+//! `--set PATH=VALUE` overrides, applied to the document tree before it is
+//! checked, so that an overridden value is validated like a written one.
+//!
+//! A path walks tables by key and arrays by element: an element is chosen by
+//! its 0-based index or by its `name` (for `calls`, by its `to`):
+//! `client.users.rate`, `service.api.calls.1.timeout`,
+//! `service.api.endpoint.charge.service_time`, `link.0.latency`.
+
+use super::problems::{At, Problems};
+use super::raw;
+use super::tree::{self, Entry, Node, Table, Value};
+use crate::suggest::closest;
+
+/// One `--set PATH=VALUE` override.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Override {
+    /// Dot-separated keys, like `service.db.workers`.
+    pub path: String,
+    /// The value as typed: TOML if it parses as a TOML value, else a bare string.
+    pub value: String,
+}
+
+/// Parses "PATH=VALUE" from the command line into an [`Override`].
+pub fn parse_override(arg: &str) -> Result<Override, String> {
+    let (path, value) = arg
+        .split_once('=')
+        .ok_or_else(|| format!("`{arg}` is not PATH=VALUE: write it like client.users.rate=900"))?;
+    let path = path.trim();
+    if path.split('.').any(|key| key.trim().is_empty()) {
+        return Err(format!(
+            "`{path}` is not a path: expected keys separated by dots, like service.db.workers"
+        ));
+    }
+    Ok(Override {
+        path: path.to_string(),
+        value: value.to_string(),
+    })
+}
+
+/// Applies every override in order; a path that names nothing is a problem.
+pub(crate) fn apply(root: &mut Node, overrides: &[Override], problems: &mut Problems) {
+    for (i, o) in overrides.iter().enumerate() {
+        let at = At::Set(i);
+        let value = tree::parse_toml_value(&o.value, at).unwrap_or(Node {
+            at,
+            value: Value::String(o.value.clone()),
+        });
+        let keys: Vec<&str> = o.path.split('.').map(str::trim).collect();
+        if let Err((message, hint)) = set(root, &keys, value, at) {
+            problems.hinted(at, message, hint);
+        }
+    }
+}
+
+/// Why a path names nothing, and a hint.
+type Miss = (String, Option<String>);
+
+/// Puts `value` at `keys` under `root`, creating missing tables on the way
+/// but never new array elements (there is no name to give them).
+fn set(root: &mut Node, keys: &[&str], value: Node, at: At) -> Result<(), Miss> {
+    let Some((last, walk)) = keys.split_last() else {
+        return Err(("the path is empty".to_string(), None));
+    };
+    if let Some(section) = keys.first() {
+        check_section(section)?;
+    }
+    let mut node = root;
+    let mut parent = "the file";
+    for key in walk {
+        node = step(node, key, parent, at)?;
+        parent = key;
+    }
+    match &mut node.value {
+        Value::Table(t) => {
+            match t.get_mut(last) {
+                Some(entry) => entry.node = value,
+                None => t.entries.push(Entry {
+                    key: (*last).to_string(),
+                    key_at: at,
+                    node: value,
+                }),
+            }
+            Ok(())
+        }
+        Value::Array(items) => {
+            let i = element(items, last, parent)?;
+            if let Some(slot) = items.get_mut(i) {
+                *slot = value;
+            }
+            Ok(())
+        }
+        other => Err(not_a_table(parent, other)),
+    }
+}
+
+/// Rejects a first key that is no section of the format.
+fn check_section(key: &str) -> Result<(), Miss> {
+    let sections: Vec<&str> = raw::TOP.all().collect();
+    if sections.contains(&key) {
+        return Ok(());
+    }
+    let hint = closest(key, &sections).map(|c| format!("did you mean `{c}`?"));
+    Err((format!("no section `{key}`"), hint))
+}
+
+/// One step down from `node` by `key`: a table's entry (created empty if
+/// missing, as an array for the keys that hold arrays of tables) or an
+/// array's element.
+fn step<'n>(node: &'n mut Node, key: &str, parent: &str, at: At) -> Result<&'n mut Node, Miss> {
+    match &mut node.value {
+        Value::Table(t) => {
+            let i = match t.entries.iter().position(|e| e.key == key) {
+                Some(i) => i,
+                None => {
+                    let value = if raw::ARRAYS.contains(&key) {
+                        Value::Array(Vec::new())
+                    } else {
+                        Value::Table(Table::default())
+                    };
+                    t.entries.push(Entry {
+                        key: key.to_string(),
+                        key_at: at,
+                        node: Node { at, value },
+                    });
+                    t.entries.len() - 1
+                }
+            };
+            t.entries
+                .get_mut(i)
+                .map(|e| &mut e.node)
+                .ok_or_else(|| (format!("no `{key}`"), None))
+        }
+        Value::Array(items) => {
+            let i = element(items, key, parent)?;
+            items
+                .get_mut(i)
+                .ok_or_else(|| (format!("no `{key}` in `{parent}`"), None))
+        }
+        other => Err(not_a_table(parent, other)),
+    }
+}
+
+/// The index of the element `key` names: a number, or a `name` (or `to`).
+fn element(items: &[Node], key: &str, array: &str) -> Result<usize, Miss> {
+    if let Ok(i) = key.parse::<usize>() {
+        return if i < items.len() {
+            Ok(i)
+        } else {
+            Err((
+                format!("`{array}` has no element {i}: it has {}", items.len()),
+                None,
+            ))
+        };
+    }
+    let names: Vec<&str> = items.iter().filter_map(label).collect();
+    if let Some(i) = items.iter().position(|n| label(n) == Some(key)) {
+        return Ok(i);
+    }
+    let what = if raw::ARRAYS.contains(&array) && array != "calls" {
+        format!("no {array} `{key}`")
+    } else {
+        format!("no element `{key}` in `{array}`")
+    };
+    let hint = closest(key, &names).map(|c| format!("did you mean `{c}`?"));
+    Err((what, hint))
+}
+
+/// What an array element is called in a path: its `name`, or a call's `to`
+/// (or the call itself, when it is written as just its target).
+fn label(node: &Node) -> Option<&str> {
+    let t = match &node.value {
+        Value::Table(t) => t,
+        Value::String(s) => return Some(s),
+        _ => return None,
+    };
+    ["name", "to"]
+        .iter()
+        .find_map(|k| match t.get(k).map(|e| &e.node.value) {
+            Some(Value::String(s)) => Some(s.as_str()),
+            _ => None,
+        })
+}
+
+fn not_a_table(key: &str, value: &Value) -> Miss {
+    (
+        format!("`{key}` is {}, which has no keys to set", value.kind()),
+        None,
+    )
+}

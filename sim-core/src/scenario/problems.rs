@@ -1,0 +1,123 @@
+//! Collecting every problem of a file before giving up, each with its place.
+//!
+//! Places are kept as [`At`] (a byte offset or an override) while the tree is
+//! walked and turned into line and column here, where the text is at hand.
+
+use super::overrides::Override;
+use super::{Diagnostic, Diagnostics};
+
+/// Where a value or a key comes from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum At {
+    /// A byte offset into the scenario text.
+    File(usize),
+    /// The `--set` override with this index: it has no place in the file.
+    Set(usize),
+}
+
+/// The problems found so far in one file.
+pub(crate) struct Problems<'a> {
+    text: &'a str,
+    overrides: &'a [Override],
+    /// Each problem with its sort key: line, column, then override index.
+    items: Vec<((u32, u32, usize), Diagnostic)>,
+}
+
+impl<'a> Problems<'a> {
+    /// An empty list for `text`, which `overrides` are applied to.
+    pub fn new(text: &'a str, overrides: &'a [Override]) -> Self {
+        Problems {
+            text,
+            overrides,
+            items: Vec::new(),
+        }
+    }
+
+    /// Records a problem without a hint.
+    pub fn error(&mut self, at: At, message: impl Into<String>) {
+        self.hinted(at, message, None);
+    }
+
+    /// Records a problem with an optional hint.
+    pub fn hinted(&mut self, at: At, message: impl Into<String>, hint: Option<String>) {
+        let message = message.into();
+        let (line, column, set, message) = match at {
+            At::File(offset) => {
+                let (line, column) = line_column(self.text, offset);
+                (line, column, 0, message)
+            }
+            At::Set(i) => {
+                let path = self.overrides.get(i).map_or("", |o| o.path.as_str());
+                (0, 0, i, format!("--set {path}: {message}"))
+            }
+        };
+        let diagnostic = Diagnostic {
+            line,
+            column,
+            message,
+            hint,
+        };
+        self.items.push(((line, column, set), diagnostic));
+    }
+
+    /// Whether nothing is wrong so far.
+    pub fn is_empty(&self) -> bool {
+        self.items.is_empty()
+    }
+
+    /// Says where `at` is, for hints that point at another place ("line 4").
+    pub fn describe(&self, at: At) -> String {
+        match at {
+            At::File(offset) => format!("line {}", line_column(self.text, offset).0),
+            At::Set(i) => {
+                let path = self.overrides.get(i).map_or("", |o| o.path.as_str());
+                format!("--set {path}")
+            }
+        }
+    }
+
+    /// Every problem, sorted by position; overrides, which have none, come
+    /// first, in the order they were given.
+    pub fn into_diagnostics(mut self, file: &str) -> Diagnostics {
+        self.items.sort_by_key(|(key, _)| *key);
+        Diagnostics {
+            file: file.to_string(),
+            items: self.items.into_iter().map(|(_, d)| d).collect(),
+        }
+    }
+}
+
+/// The 1-based line and column (in characters) of a byte offset. Offsets past
+/// the end or inside a character count up to the last whole character.
+pub(crate) fn line_column(text: &str, offset: usize) -> (u32, u32) {
+    let mut end = offset.min(text.len());
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    let before = &text[..end];
+    let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+    let line = before.matches('\n').count() + 1;
+    let column = before[line_start..].chars().count() + 1;
+    (saturate(line), saturate(column))
+}
+
+fn saturate(n: usize) -> u32 {
+    u32::try_from(n).unwrap_or(u32::MAX)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn columns_count_characters() {
+        let text = "a = 1\nné = \"x\"\n";
+        assert_eq!(line_column(text, 0), (1, 1));
+        assert_eq!(line_column(text, 6), (2, 1));
+        // "né = " is 6 bytes but 5 characters: the string starts at column 6.
+        assert_eq!(line_column(text, 12), (2, 6));
+        // Inside the two bytes of `é`, and past the end: no panic.
+        assert_eq!(line_column(text, 8), (2, 2));
+        assert_eq!(line_column(text, 999), (3, 1));
+    }
+}

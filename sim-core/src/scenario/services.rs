@@ -1,0 +1,279 @@
+//! `[[service]]` and `[[service.endpoint]]`: services, their endpoints and calls.
+
+use super::fields::{self, Fields};
+use super::model::{
+    Balancer, Call, Discipline, Endpoint, EndpointId, Policy, Service, ServiceId, Target,
+};
+use super::names::{check_name, Names, DEFAULT_ENDPOINT};
+use super::problems::{At, Problems};
+use super::raw;
+use super::tree::{Node, Value};
+use crate::dist::Dist;
+use std::collections::BTreeMap;
+
+/// A resolved call, where it is written: the input of cycle detection.
+pub(crate) struct CallSite {
+    pub from: Target,
+    pub to: Target,
+    pub at: At,
+}
+
+/// Reads every `[[service]]`; an entry is `None` where it has problems.
+pub(crate) fn services(
+    nodes: &[Node],
+    names: &Names,
+    p: &mut Problems,
+) -> (Vec<Option<Service>>, Vec<CallSite>) {
+    let mut sites = Vec::new();
+    let mut seen = BTreeMap::new();
+    let services = nodes
+        .iter()
+        .enumerate()
+        .map(|(i, node)| {
+            let id = ServiceId(u32::try_from(i).ok()?);
+            service(node, id, names, &mut seen, &mut sites, p)
+        })
+        .collect();
+    (services, sites)
+}
+
+/// The per-request keys of a service or an endpoint, as far as they are set.
+#[derive(Clone, Default)]
+struct Request {
+    service_time: Option<Dist>,
+    error_rate: Option<f64>,
+    /// Each call with the place of its target.
+    calls: Option<Vec<(Call, At)>>,
+    parallel: Option<bool>,
+    blocking: Option<bool>,
+}
+
+fn service(
+    node: &Node,
+    id: ServiceId,
+    names: &Names,
+    seen: &mut BTreeMap<String, At>,
+    sites: &mut Vec<CallSite>,
+    p: &mut Problems,
+) -> Option<Service> {
+    let context = format!("[[service]] {}", label(node, id.0));
+    let f = Fields::open(node, "each `service`", &raw::SERVICE, context, p)?;
+    let name = unique_name(&f, "service", seen, p);
+    let instances = f.read("instances", p, |n, k, p| fields::count(n, k, 1, p));
+    let balancer = f.read("balancer", p, |n, k, p| fields::choice(n, k, BALANCERS, p));
+    let workers = f.read("workers", p, |n, k, p| fields::count(n, k, 1, p));
+    let queue = f.read("queue", p, |n, k, p| fields::count(n, k, 0, p));
+    let discipline = f.read("discipline", p, |n, k, p| {
+        fields::choice(n, k, DISCIPLINES, p)
+    });
+    let shared = request(&f, names, p);
+    let endpoints = endpoints(&f, &shared, names, p);
+    let name = name?;
+    let endpoints = endpoints?;
+    for (e, endpoint_calls) in endpoints.iter().enumerate() {
+        let from = Target {
+            service: id,
+            endpoint: EndpointId(u32::try_from(e).ok()?),
+        };
+        sites.extend(
+            endpoint_calls
+                .1
+                .iter()
+                .map(|&(to, at)| CallSite { from, to, at }),
+        );
+    }
+    Some(Service {
+        name: name.to_string(),
+        instances: instances.unwrap_or(1),
+        balancer: balancer.unwrap_or(Balancer::RoundRobin),
+        workers: workers.unwrap_or(1),
+        queue,
+        discipline: discipline.unwrap_or(Discipline::Fifo),
+        endpoints: endpoints.into_iter().map(|(e, _)| e).collect(),
+    })
+}
+
+const BALANCERS: &[(&str, Balancer)] = &[
+    ("round_robin", Balancer::RoundRobin),
+    ("random", Balancer::Random),
+    ("least_outstanding", Balancer::LeastOutstanding),
+    ("p2c", Balancer::P2c),
+];
+
+const DISCIPLINES: &[(&str, Discipline)] =
+    &[("fifo", Discipline::Fifo), ("lifo", Discipline::Lifo)];
+
+/// An endpoint and the targets (with places) of its calls.
+type Built = (Endpoint, Vec<(Target, At)>);
+
+/// The declared endpoints, or the one `default` endpoint.
+fn endpoints(f: &Fields, shared: &Request, names: &Names, p: &mut Problems) -> Option<Vec<Built>> {
+    let declared = match f.read("endpoint", p, fields::tables) {
+        Some(nodes) => nodes,
+        None if f.has("endpoint") => return None,
+        None => &[],
+    };
+    let service_sets_time = f.has("service_time");
+    if declared.is_empty() {
+        let hint = "set it on the service, or on each of its [[service.endpoint]]";
+        let endpoint = finish(
+            DEFAULT_ENDPOINT,
+            shared.clone(),
+            f,
+            service_sets_time,
+            hint,
+            p,
+        );
+        return Some(vec![endpoint]);
+    }
+    let service = f.context.trim_start_matches("[[service]] ");
+    let mut seen = BTreeMap::new();
+    let built: Vec<Option<Built>> = declared
+        .iter()
+        .enumerate()
+        .map(|(i, node)| {
+            let context = format!(
+                "[[service.endpoint]] {} of {service}",
+                label(node, i as u32)
+            );
+            let e = Fields::open(node, "each `endpoint`", &raw::ENDPOINT, context, p)?;
+            let name = unique_name(&e, "endpoint", &mut seen, p);
+            let own = request(&e, names, p);
+            let hint = "set it on the endpoint or on its service";
+            let set = service_sets_time || e.has("service_time");
+            Some(finish(name?, inherit(own, shared), &e, set, hint, p))
+        })
+        .collect();
+    built.into_iter().collect()
+}
+
+/// An endpoint's keys, falling back to its service's for those it does not set.
+fn inherit(own: Request, shared: &Request) -> Request {
+    Request {
+        service_time: own.service_time.or_else(|| shared.service_time.clone()),
+        error_rate: own.error_rate.or(shared.error_rate),
+        calls: own.calls.or_else(|| shared.calls.clone()),
+        parallel: own.parallel.or(shared.parallel),
+        blocking: own.blocking.or(shared.blocking),
+    }
+}
+
+/// Builds an endpoint from its (inherited) keys. `service_time` is required:
+/// if it is written nowhere (`written` is false), that is reported on `f`.
+/// A missing or wrong one is replaced by a stand-in so that the endpoint's
+/// calls still take part in cycle detection; the problem is on record, so
+/// the stand-in never reaches a scenario.
+fn finish(
+    name: &str,
+    r: Request,
+    f: &Fields,
+    written: bool,
+    hint: &str,
+    p: &mut Problems,
+) -> Built {
+    if r.service_time.is_none() && !written {
+        f.missing("service_time", Some(hint.to_string()), p);
+    }
+    let service_time = r
+        .service_time
+        .unwrap_or(Dist::Constant(crate::time::SimDuration::ZERO));
+    let calls = r.calls.unwrap_or_default();
+    let sites = calls.iter().map(|(c, at)| (c.to, *at)).collect();
+    let endpoint = Endpoint {
+        name: name.to_string(),
+        service_time,
+        error_rate: r.error_rate.unwrap_or(0.0),
+        calls: calls.into_iter().map(|(c, _)| c).collect(),
+        parallel: r.parallel.unwrap_or(false),
+        blocking: r.blocking.unwrap_or(true),
+    };
+    (endpoint, sites)
+}
+
+/// Reads the per-request keys of a service or an endpoint.
+fn request(f: &Fields, names: &Names, p: &mut Problems) -> Request {
+    let calls = f
+        .read("calls", p, fields::array)
+        .map(|nodes| calls(nodes, &f.context, names, p));
+    Request {
+        service_time: f.read("service_time", p, fields::dist),
+        error_rate: f.read("error_rate", p, fields::probability),
+        calls,
+        parallel: f.read("parallel", p, fields::boolean),
+        blocking: f.read("blocking", p, fields::boolean),
+    }
+}
+
+/// Reads `calls`: each a target string or a `{ to, policies… }` table. A
+/// call whose target does not resolve is reported and left out.
+fn calls(nodes: &[Node], context: &str, names: &Names, p: &mut Problems) -> Vec<(Call, At)> {
+    nodes
+        .iter()
+        .enumerate()
+        .filter_map(|(i, node)| {
+            let role = format!("calls[{i}] of {context}");
+            if let Value::String(to) = &node.value {
+                let to = names.target(to, node.at, &role, p)?;
+                return Some((to, Policy::default(), node.at));
+            }
+            let what = format!("`calls[{i}]`");
+            let f = Fields::open(node, &what, &raw::CALL, role.clone(), p)?;
+            let to = f.require("to", p, fields::string);
+            // A bad policy is reported; the call still counts for cycle detection.
+            let policy = policy(&f, p).unwrap_or_default();
+            let at = f.get("to").map_or(f.at, |n| n.at);
+            let to = names.target(to?, at, &format!("`to` of {role}"), p)?;
+            Some((to, policy, at))
+        })
+        .map(|(to, policy, at)| (Call { to, policy }, at))
+        .collect()
+}
+
+/// The caller-side policies of a client or a call (only `timeout` so far:
+/// the others are rejected as not supported when the table is opened).
+pub(crate) fn policy(f: &Fields, p: &mut Problems) -> Option<Policy> {
+    let timeout = match f.get("timeout") {
+        Some(node) => {
+            let t = fields::duration(node, "timeout", p)?;
+            if t.0 == 0 {
+                p.error(node.at, "`timeout` must be longer than 0");
+                return None;
+            }
+            Some(t)
+        }
+        None => None,
+    };
+    Some(Policy { timeout })
+}
+
+/// Reads `name`, checks it, and reports a second use of it in `seen`.
+pub(crate) fn unique_name<'a>(
+    f: &Fields<'a>,
+    kind: &str,
+    seen: &mut BTreeMap<String, At>,
+    p: &mut Problems,
+) -> Option<&'a str> {
+    let name = f.require("name", p, fields::string)?;
+    let at = f.get("name").map_or(f.at, |n| n.at);
+    if !check_name(name, at, p) {
+        return None;
+    }
+    if let Some(first) = seen.get(name) {
+        let hint = format!("the first is at {}", p.describe(*first));
+        p.hinted(at, format!("a second {kind} named `{name}`"), Some(hint));
+        return None;
+    }
+    seen.insert(name.to_string(), at);
+    Some(name)
+}
+
+/// How messages name an element of an array of tables: "`api`" or "[2]".
+pub(crate) fn label(node: &Node, index: u32) -> String {
+    match &node.value {
+        Value::Table(t) => match t.get("name").map(|e| &e.node.value) {
+            Some(Value::String(s)) => format!("`{s}`"),
+            _ => format!("[{index}]"),
+        },
+        _ => format!("[{index}]"),
+    }
+}

@@ -1,0 +1,134 @@
+//! Nothing is lost: over random small topologies, every request and every
+//! attempt ends exactly once or is counted in flight when the run stops.
+
+use crate::common::run_text;
+use proptest::prelude::*;
+use std::fmt::Write;
+
+/// One generated service: its knobs, and which later services it calls.
+#[derive(Debug, Clone)]
+struct Svc {
+    instances: u32,
+    balancer: &'static str,
+    workers: u32,
+    queue: Option<u32>,
+    error_rate: f64,
+    mean_ms: u32,
+    parallel: bool,
+    blocking: bool,
+    calls: Vec<(usize, Option<u32>)>,
+}
+
+fn svc(index: usize, count: usize) -> impl Strategy<Value = Svc> {
+    let later = (index + 1)..count.max(index + 1);
+    let calls = if later.is_empty() {
+        Just(Vec::new()).boxed()
+    } else {
+        prop::collection::vec((later, prop::option::of(1u32..50)), 0..3).boxed()
+    };
+    (
+        1u32..4,
+        prop::sample::select(vec!["round_robin", "random", "least_outstanding", "p2c"]),
+        1u32..4,
+        prop::option::of(0u32..6),
+        0.0f64..0.2,
+        1u32..20,
+        any::<bool>(),
+        any::<bool>(),
+        calls,
+    )
+        .prop_map(
+            |(
+                instances,
+                balancer,
+                workers,
+                queue,
+                error_rate,
+                mean_ms,
+                parallel,
+                blocking,
+                calls,
+            )| Svc {
+                instances,
+                balancer,
+                workers,
+                queue,
+                error_rate,
+                mean_ms,
+                parallel,
+                blocking,
+                calls,
+            },
+        )
+}
+
+fn topology() -> impl Strategy<Value = (Vec<Svc>, u32, Option<u32>, f64, f64)> {
+    (1usize..5)
+        .prop_flat_map(|n| (0..n).map(|i| svc(i, n)).collect::<Vec<_>>())
+        .prop_flat_map(|svcs| {
+            (
+                Just(svcs),
+                10u32..600,
+                prop::option::of(5u32..200),
+                0.0f64..0.1,
+                0.0f64..0.1,
+            )
+        })
+}
+
+fn render(svcs: &[Svc], rate: u32, timeout: Option<u32>, loss: f64, dup: f64) -> String {
+    let mut t = format!(
+        "[scenario]\nname = \"random\"\nduration = \"5s\"\n\n[network]\nlatency = \"exp(1ms)\"\nloss = {loss}\nduplicate = {dup}\n\n"
+    );
+    let timeout = timeout
+        .map(|ms| format!("timeout = \"{ms}ms\"\n"))
+        .unwrap_or_default();
+    write!(
+        t,
+        "[[client]]\nname = \"open\"\ntarget = \"s0\"\nrate = {rate}\n{timeout}\n"
+    )
+    .unwrap();
+    write!(t, "[[client]]\nname = \"closed\"\ntarget = \"s0\"\nusers = 3\nthink = \"exp(50ms)\"\n{timeout}\n").unwrap();
+    for (i, s) in svcs.iter().enumerate() {
+        let calls: Vec<String> = s
+            .calls
+            .iter()
+            .map(|(to, ms)| match ms {
+                Some(ms) => format!("{{ to = \"s{to}\", timeout = \"{ms}ms\" }}"),
+                None => format!("{{ to = \"s{to}\" }}"),
+            })
+            .collect();
+        let queue = s
+            .queue
+            .map(|q| format!("queue = {q}\n"))
+            .unwrap_or_default();
+        write!(
+            t,
+            "[[service]]\nname = \"s{i}\"\ninstances = {}\nbalancer = \"{}\"\nworkers = {}\n{queue}error_rate = {}\nservice_time = \"exp({}ms)\"\nparallel = {}\nblocking = {}\ncalls = [{}]\n\n",
+            s.instances, s.balancer, s.workers, s.error_rate, s.mean_ms, s.parallel, s.blocking, calls.join(", ")
+        )
+        .unwrap();
+    }
+    t
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 48, ..ProptestConfig::default() })]
+
+    #[test]
+    fn every_request_ends_exactly_once((svcs, rate, timeout, loss, dup) in topology(), seed in 0u64..1000) {
+        let text = render(&svcs, rate, timeout, loss, dup);
+        let r = run_text(&text, seed);
+        for (name, c) in &r.clients {
+            prop_assert_eq!(c.requests, c.succeeded + c.degraded + c.failed + c.in_flight, "client {}:\n{}", name, text);
+            prop_assert_eq!(c.attempts, c.requests, "no retries yet: one attempt per request");
+            let f = &c.failures;
+            prop_assert_eq!(c.failed, f.error + f.timeout + f.rejected + f.shed + f.open + f.refused);
+            prop_assert!(c.success_rate >= 0.0 && c.success_rate <= 1.0);
+        }
+        for (name, s) in &r.services {
+            prop_assert_eq!(s.arrivals, s.completed + s.errors + s.rejected + s.shed + s.in_flight, "service {}:\n{}", name, text);
+            prop_assert!(s.utilization >= 0.0 && s.utilization <= 1.0 + 1e-9, "utilization {}", s.utilization);
+        }
+    }
+}
