@@ -2,9 +2,10 @@
 //! job) to an instance of a target service, with its timeout, and the answer
 //! that comes back — or does not.
 
-use super::event::{Cause, Event, Handle, Outcome};
+use super::event::{Event, Handle, Outcome};
 use super::network::Delivery;
 use super::Simulation;
+use crate::scenario::model::Cause;
 use crate::scenario::model::Target;
 use crate::time::SimDuration;
 

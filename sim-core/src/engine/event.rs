@@ -1,6 +1,6 @@
 //! What can happen in a simulation: a closed set of events and outcomes.
 
-use crate::scenario::model::{ClientId, Target};
+use crate::scenario::model::{Cause, ClientId, Target};
 
 /// A handle on a slab entry plus the uid it had when the event was scheduled;
 /// a mismatch means the entry has ended and the event is stale.
@@ -45,21 +45,4 @@ impl Outcome {
     pub fn is_success(self) -> bool {
         !matches!(self, Outcome::Failed(_))
     }
-}
-
-/// Why something failed, as `retry_on` and the summary name it.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
-pub enum Cause {
-    /// The work failed, or a call it depended on failed.
-    Error,
-    /// No answer within the caller's timeout.
-    Timeout,
-    /// The queue was full or an admission limit said no.
-    Rejected,
-    /// Dropped by load shedding.
-    Shed,
-    /// A circuit breaker was open.
-    Open,
-    /// The instance was down.
-    Refused,
 }

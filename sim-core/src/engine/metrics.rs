@@ -4,10 +4,11 @@
 //! Everything here is fixed-size per client and service, except the series,
 //! which grows by one entry per window.
 
-use super::event::{Cause, Outcome};
+use super::event::Outcome;
 use super::histogram::Hist;
 use super::integrator::Integrator;
 use crate::report::{Causes, ClientSeries, ServiceSeries};
+use crate::scenario::model::Cause;
 use crate::time::{SimDuration, SimTime};
 
 /// Running totals of one client (requests issued after warmup).

@@ -33,7 +33,8 @@ use queue::EventQueue;
 use service::{Job, ServiceState};
 use slab::Slab;
 
-pub use event::{Cause, Outcome};
+pub use crate::scenario::model::Cause;
+pub use event::Outcome;
 
 /// Settings of one run that are not part of the scenario.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]

@@ -3,10 +3,11 @@
 
 use super::balancer::Picker;
 use super::call::Origin;
-use super::event::{Cause, Event, Handle, Outcome};
+use super::event::{Event, Handle, Outcome};
 use super::network::Network;
 use super::Simulation;
 use crate::rng::Stream;
+use crate::scenario::model::Cause;
 use crate::scenario::model::{Discipline, NodeId, Scenario, ServiceId, Target};
 use crate::time::SimTime;
 use std::collections::VecDeque;

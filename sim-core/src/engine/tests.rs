@@ -34,6 +34,7 @@ pub(crate) fn single_queue(rate: f64, workers: u32, service_time: Dist, seconds:
             workers,
             queue: None,
             discipline: Discipline::Fifo,
+            protection: Protection::default(),
             endpoints: vec![Endpoint {
                 name: "default".into(),
                 service_time,
@@ -43,6 +44,7 @@ pub(crate) fn single_queue(rate: f64, workers: u32, service_time: Dist, seconds:
                 blocking: true,
             }],
         }],
+        faults: Vec::new(),
     }
 }
 

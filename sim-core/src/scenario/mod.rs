@@ -11,12 +11,14 @@
 
 mod clients;
 mod cycles;
+pub mod fault;
 mod fields;
 mod json;
 mod load;
 pub mod model;
 mod names;
 mod overrides;
+pub mod policy;
 mod problems;
 pub mod raw;
 mod services;

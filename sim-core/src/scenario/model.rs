@@ -8,6 +8,9 @@ use crate::dist::Dist;
 use crate::expect::Expectation;
 use crate::time::{SimDuration, SimTime};
 
+pub use super::fault::{Fault, FaultKind, FaultTarget};
+pub use super::policy::{Cause, Policy, Protection};
+
 /// Index of a client in [`Scenario::clients`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct ClientId(pub u32);
@@ -44,6 +47,8 @@ pub struct Scenario {
     pub links: Vec<Link>,
     pub clients: Vec<Client>,
     pub services: Vec<Service>,
+    /// Scheduled faults, in file order.
+    pub faults: Vec<Fault>,
 }
 
 /// Defaults for every message between two nodes.
@@ -125,6 +130,8 @@ pub struct Service {
     /// Waiting room per instance; `None` is unbounded.
     pub queue: Option<u32>,
     pub discipline: Discipline,
+    /// Server-side protections: shedding, admission limit, outlier ejection.
+    pub protection: Protection,
     /// At least one; a service without declared endpoints has one, `default`.
     pub endpoints: Vec<Endpoint>,
 }
@@ -165,13 +172,6 @@ pub struct Endpoint {
 pub struct Call {
     pub to: Target,
     pub policy: Policy,
-}
-
-/// Caller-side policies of a call or a client.
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct Policy {
-    /// Give up on an attempt after this long.
-    pub timeout: Option<SimDuration>,
 }
 
 impl Scenario {

@@ -2,7 +2,8 @@
 
 use super::fields::{self, Fields};
 use super::model::{
-    Balancer, Call, Discipline, Endpoint, EndpointId, Policy, Service, ServiceId, Target,
+    Balancer, Call, Discipline, Endpoint, EndpointId, Policy, Protection, Service, ServiceId,
+    Target,
 };
 use super::names::{check_name, Names, DEFAULT_ENDPOINT};
 use super::problems::{At, Problems};
@@ -89,6 +90,7 @@ fn service(
         workers: workers.unwrap_or(1),
         queue,
         discipline: discipline.unwrap_or(Discipline::Fifo),
+        protection: Protection::default(),
         endpoints: endpoints.into_iter().map(|(e, _)| e).collect(),
     })
 }
@@ -243,7 +245,10 @@ pub(crate) fn policy(f: &Fields, p: &mut Problems) -> Option<Policy> {
         }
         None => None,
     };
-    Some(Policy { timeout })
+    Some(Policy {
+        timeout,
+        ..Policy::default()
+    })
 }
 
 /// Reads `name`, checks it, and reports a second use of it in `seen`.
