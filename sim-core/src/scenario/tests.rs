@@ -849,6 +849,19 @@ fn arrivals_and_think_only_with_their_loop() {
 }
 
 #[test]
+fn absurd_rates_are_refused_before_the_run() {
+    let d = errors(&BASE.replace("rate = 100", "rate = 1e308"));
+    assert_eq!(
+        (d[0].line, d[0].column, d[0].message.as_str()),
+        (
+            8,
+            8,
+            "`rate` must be from 0 to 1000000 per second, got 1e308"
+        )
+    );
+}
+
+#[test]
 fn counts_and_rates_out_of_range() {
     let text = BASE.replace("rate = 100", "rate = -1").replace(
         "name = \"db\"",
@@ -861,7 +874,11 @@ fn counts_and_rates_out_of_range() {
     assert_eq!(
         got,
         [
-            (8, 8, "`rate` must be at least 0, got -1".to_string()),
+            (
+                8,
+                8,
+                "`rate` must be from 0 to 1000000 per second, got -1.0".to_string()
+            ),
             (17, 11, "`workers` must be at least 1, got 0".to_string()),
             (18, 13, "`instances` must be at least 1, got 0".to_string()),
             (19, 9, "`queue` must be at least 0, got -1".to_string()),
