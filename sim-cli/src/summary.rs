@@ -7,7 +7,7 @@ use crate::number::{millis, percent, trimmed};
 use crate::table::Table;
 use serde_json::Value;
 use sim_core::expect::{parse_expectation, Metric};
-use sim_core::report::ExpectationResult;
+use sim_core::report::{ExpectationResult, Observed};
 use sim_core::Report;
 
 /// The whole summary, ready to print.
@@ -27,8 +27,18 @@ pub fn render(report: &Report) -> String {
         out.push('\n');
         out.push_str(&services(report).render(0));
     }
+    if !report.breakers.is_empty() {
+        out.push_str("\nbreakers\n");
+        for (name, b) in &report.breakers {
+            out.push_str(&format!(
+                "  {name}  opened {} times, open {}s, now {}\n",
+                b.opened,
+                trimmed(b.time_open_s, 3),
+                b.final_state
+            ));
+        }
+    }
     for (title, section) in [
-        ("breakers", &report.breakers),
         ("effects", &report.effects),
         ("queues", &report.queues),
         ("sagas", &report.sagas),
@@ -134,7 +144,10 @@ pub fn expectation(e: &ExpectationResult) -> String {
         "  {}  {}  (observed {}{unit})",
         if e.passed { "PASS" } else { "FAIL" },
         e.expect,
-        trimmed(e.observed, 6)
+        match &e.observed {
+            Observed::Number(x) => trimmed(*x, 6),
+            Observed::State(s) => s.to_string(),
+        }
     )
 }
 

@@ -33,7 +33,17 @@ pub enum Metric {
     MaxQueue,
     /// Average busy fraction of a service's workers.
     Utilization,
+    /// Every try of a client's requests, retries and hedges included.
+    Attempts,
+    /// Attempts reaching a service per logical client request (all clients).
+    Amplification,
+    /// The state of the breaker named by the subject (`caller->service`) at
+    /// an instant; the value is 0 closed, 1 open, 2 half-open.
+    Breaker(SimTime),
 }
+
+/// A breaker state's name as `expect` lines write it, from its code.
+pub const BREAKER_STATES: [&str; 3] = ["closed", "open", "half_open"];
 
 /// A latency statistic.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -123,16 +133,13 @@ pub const FUNCTIONS: &[&str] = &[
     "max",
     "max_queue",
     "utilization",
+    "attempts",
+    "amplification",
+    "breaker",
 ];
 
 /// Functions of the contract that later features implement.
-const NOT_YET: &[&str] = &[
-    "duplicate_effects",
-    "breaker",
-    "sagas",
-    "attempts",
-    "amplification",
-];
+const NOT_YET: &[&str] = &["duplicate_effects", "sagas"];
 
 /// Parses a window: `60s..120s`, `60s..`, `..30s`.
 pub fn parse_window(text: &str) -> Result<Window, String> {
@@ -177,6 +184,9 @@ pub fn parse_expectation(text: &str) -> Result<Expectation, String> {
         "max" => Metric::Latency(Stat::Max),
         "max_queue" => Metric::MaxQueue,
         "utilization" => Metric::Utilization,
+        "attempts" => Metric::Attempts,
+        "amplification" => Metric::Amplification,
+        "breaker" => Metric::Breaker(SimTime::ZERO),
         f if NOT_YET.contains(&f) => {
             return Err(format!("`{f}(...)` expectations are not supported yet"))
         }
@@ -197,7 +207,13 @@ pub fn parse_expectation(text: &str) -> Result<Expectation, String> {
             "`{text}` names no client or service inside the parentheses"
         ));
     }
-    let rest = s[close + 1..].trim();
+    let mut rest = s[close + 1..].trim();
+    let mut metric = metric;
+    if let Metric::Breaker(_) = metric {
+        let (at, after) = breaker_instant(text, rest)?;
+        metric = Metric::Breaker(at);
+        rest = after;
+    }
     let (op, value_text) = parse_op(rest).ok_or_else(|| {
         format!("`{text}` needs a comparison after `)`: one of < <= > >= == !=, then a value")
     })?;
@@ -205,6 +221,7 @@ pub fn parse_expectation(text: &str) -> Result<Expectation, String> {
         Metric::Latency(_) => parse_duration(value_text)
             .map_err(|e| format!("{e} (latency thresholds are durations)"))?
             .as_millis_f64(),
+        Metric::Breaker(_) => breaker_state(text, op, value_text)?,
         _ => value_text
             .parse::<f64>()
             .ok()
@@ -219,6 +236,36 @@ pub fn parse_expectation(text: &str) -> Result<Expectation, String> {
         op,
         value,
     })
+}
+
+/// Reads `at T` after `breaker(...)`: the instant and what follows it.
+fn breaker_instant<'a>(text: &str, rest: &'a str) -> Result<(SimTime, &'a str), String> {
+    let after = rest.strip_prefix("at ").ok_or_else(|| {
+        format!("`{text}`: a breaker is checked at an instant: `breaker(api->db) at 45s == open`")
+    })?;
+    let end = after
+        .find(|c: char| c.is_whitespace() || "<>=!".contains(c))
+        .unwrap_or(after.len());
+    let at = parse_duration(&after[..end]).map_err(|e| format!("{e} (in `{text}`)"))?;
+    Ok((SimTime(at.0), after[end..].trim()))
+}
+
+/// The code of the state a breaker expectation compares with (only `==`
+/// and `!=` make sense for states).
+fn breaker_state(text: &str, op: Op, value: &str) -> Result<f64, String> {
+    if !matches!(op, Op::Eq | Op::Ne) {
+        return Err(format!("`{text}`: compare a breaker state with == or !="));
+    }
+    BREAKER_STATES
+        .iter()
+        .position(|s| *s == value)
+        .map(|i| i as f64)
+        .ok_or_else(|| {
+            format!(
+                "`{value}` is not a breaker state in `{text}`: expected closed, open or half_open{}",
+                crate::suggest::did_you_mean(value, &BREAKER_STATES)
+            )
+        })
 }
 
 fn parse_op(rest: &str) -> Option<(Op, &str)> {
@@ -290,9 +337,38 @@ mod tests {
         assert!(parse_expectation("p99(users, 60s..30s) < 1s")
             .unwrap_err()
             .contains("ends before"));
-        assert!(parse_expectation("breaker(api->db) at 45s == open")
+        assert!(parse_expectation("sagas(checkout).inconsistent == 0")
             .unwrap_err()
             .contains("not supported yet"));
+        assert!(parse_expectation("breaker(api->db) == open")
+            .unwrap_err()
+            .contains("at an instant"));
+        assert!(parse_expectation("breaker(api->db) at 45s == opne")
+            .unwrap_err()
+            .contains("did you mean `open`"));
+        assert!(parse_expectation("breaker(api->db) at 45s < open")
+            .unwrap_err()
+            .contains("== or !="));
+    }
+
+    #[test]
+    fn parses_policy_expectations() {
+        let e = parse_expectation("breaker(api->db) at 45s == open").unwrap();
+        assert_eq!(
+            (e.metric, e.subject.as_str(), e.op, e.value),
+            (
+                Metric::Breaker(SimTime(45_000_000_000)),
+                "api->db",
+                Op::Eq,
+                1.0
+            )
+        );
+        let e = parse_expectation("breaker(a->b) at 1.5s != half_open").unwrap();
+        assert_eq!((e.op, e.value), (Op::Ne, 2.0));
+        let e = parse_expectation("attempts(users) <= 1200").unwrap();
+        assert_eq!((e.metric, e.value), (Metric::Attempts, 1200.0));
+        let e = parse_expectation("amplification(db, 30s..) >= 27").unwrap();
+        assert_eq!((e.metric, e.value), (Metric::Amplification, 27.0));
     }
 
     #[test]

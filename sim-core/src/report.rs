@@ -15,7 +15,7 @@ pub struct Report {
     pub events: u64,
     pub clients: IndexMap<String, ClientReport>,
     pub services: IndexMap<String, ServiceReport>,
-    pub breakers: IndexMap<String, serde_json::Value>,
+    pub breakers: IndexMap<String, BreakerReport>,
     pub effects: IndexMap<String, serde_json::Value>,
     pub queues: IndexMap<String, serde_json::Value>,
     pub sagas: IndexMap<String, serde_json::Value>,
@@ -36,6 +36,10 @@ pub struct ClientReport {
     pub in_flight: u64,
     /// Every try, retries and hedges included.
     pub attempts: u64,
+    /// Tries after the first (a try stopped by an open breaker counts).
+    pub retries: u64,
+    /// Extra copies sent by hedging.
+    pub hedges: u64,
     /// Failed requests whose last attempt timed out.
     pub timeouts: u64,
     /// Failed requests by the cause of their failure.
@@ -93,13 +97,42 @@ pub struct Latency {
     pub max: f64,
 }
 
+/// What one circuit breaker did over the run.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct BreakerReport {
+    /// Times it opened (from closed or half-open).
+    pub opened: u64,
+    /// Simulated seconds spent open.
+    pub time_open_s: f64,
+    /// closed | open | half_open when the run ended.
+    pub final_state: &'static str,
+}
+
 /// One evaluated `expect` line.
 #[derive(Clone, Debug, Serialize)]
 pub struct ExpectationResult {
     pub expect: String,
     pub passed: bool,
-    /// The measured value, in the expectation's unit (latencies in ms).
-    pub observed: f64,
+    /// The measured value, in the expectation's unit (latencies in ms), or
+    /// a breaker's state.
+    pub observed: Observed,
+}
+
+/// A measured value: a number, or a state's name.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(untagged)]
+pub enum Observed {
+    Number(f64),
+    State(&'static str),
+}
+
+impl std::fmt::Display for Observed {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Observed::Number(x) => write!(f, "{x}"),
+            Observed::State(s) => f.write_str(s),
+        }
+    }
 }
 
 /// Per-window series, present only when asked for.
@@ -108,7 +141,13 @@ pub struct Timeseries {
     pub window_s: f64,
     pub clients: IndexMap<String, ClientSeries>,
     pub services: IndexMap<String, ServiceSeries>,
-    pub breakers: IndexMap<String, serde_json::Value>,
+    pub breakers: IndexMap<String, BreakerSeries>,
+}
+
+/// A breaker's state at the end of each window.
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct BreakerSeries {
+    pub state: Vec<&'static str>,
 }
 
 /// A client's counts per window.

@@ -1,15 +1,14 @@
-//! Calls: one attempt sent from a caller (a client's request or a service's
-//! job) to an instance of a target service, with its timeout, and the answer
-//! that comes back — or does not.
+//! Attempts: one try of an exchange, sent to an instance of the target
+//! service with its timeout, and the answer that comes back — or does not.
 
 use super::event::{Event, Handle, Outcome};
 use super::network::Delivery;
 use super::Simulation;
 use crate::scenario::model::Cause;
 use crate::scenario::model::Target;
-use crate::time::SimDuration;
+use crate::time::SimTime;
 
-/// Who is waiting for a call's answer.
+/// Who is waiting for an exchange's outcome.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Origin {
     /// A client's logical request.
@@ -18,25 +17,33 @@ pub enum Origin {
     Job(Handle),
 }
 
-/// A call in flight: sent, not yet answered nor timed out.
+/// An attempt in flight: sent, not yet answered nor timed out.
 #[derive(Clone, Debug)]
 pub struct CallRec {
     pub uid: u64,
-    pub origin: Origin,
+    /// The exchange it is a try of.
+    pub exchange: Handle,
     pub target: Target,
     pub instance: u32,
     /// Link index for the answer (callee back to caller).
     pub back: u32,
+    pub sent: SimTime,
+    /// Let through by a circuit breaker, which waits for its result.
+    pub permitted: bool,
 }
 
 impl Simulation {
-    /// Sends an attempt from `from` to `target` over `link`; its answer will
-    /// travel over `back`. The target's balancer picks the instance now.
+    /// Sends an attempt of `exchange` to `target` over `link`; its answer
+    /// will travel over `back`. It times out at `expires`; the callee sees
+    /// the deadline `carried`. The target's balancer picks the instance now.
+    #[allow(clippy::too_many_arguments)]
     pub(super) fn send_call(
         &mut self,
-        origin: Origin,
+        exchange: Handle,
         target: Target,
-        timeout: Option<SimDuration>,
+        expires: Option<SimTime>,
+        carried: Option<SimTime>,
+        permitted: bool,
         link: u32,
         back: u32,
     ) {
@@ -44,15 +51,18 @@ impl Simulation {
         let uid = self.uid();
         let key = self.calls.insert(CallRec {
             uid,
-            origin,
+            exchange,
             target,
             instance,
             back,
+            sent: self.now,
+            permitted,
         }) as u32;
         let h = Handle { key, uid };
-        self.transmit(link, Event::Deliver(h, target, instance));
-        if let Some(t) = timeout {
-            self.schedule(self.now + t, Event::Timeout(h));
+        let deadline = carried.unwrap_or(SimTime::MAX);
+        self.transmit(link, Event::Deliver(h, target, instance, deadline));
+        if let Some(t) = expires {
+            self.schedule(t, Event::Timeout(h));
         }
     }
 
@@ -87,10 +97,7 @@ impl Simulation {
         }
         let call = self.calls.remove(h.key as usize);
         self.services[call.target.service.0 as usize].release(call.instance);
-        match call.origin {
-            Origin::Request(r) => self.on_request_result(r, outcome),
-            Origin::Job(j) => self.on_call_result(j, outcome),
-        }
+        self.on_attempt_result(call.exchange, outcome, call.sent, call.permitted);
     }
 
     pub(super) fn on_respond(&mut self, h: Handle, outcome: Outcome) {

@@ -9,18 +9,16 @@ use crate::rng::Stream;
 use crate::scenario::model::{Arrivals, ClientId, Load};
 use crate::time::{SimDuration, SimTime, NS_PER_S};
 
-/// The run-time state of one client.
+/// The run-time state of one client: its arrivals' random stream (its
+/// policies' state is in its site).
 #[derive(Clone, Debug)]
 pub struct ClientState {
     rng: Stream,
-    /// Link index towards the target service, and back.
-    pub link: u32,
-    pub back: u32,
 }
 
 impl ClientState {
-    pub fn new(rng: Stream, link: u32, back: u32) -> ClientState {
-        ClientState { rng, link, back }
+    pub fn new(rng: Stream) -> ClientState {
+        ClientState { rng }
     }
 }
 
@@ -102,30 +100,18 @@ impl Simulation {
         }) as u32;
         if counted {
             self.client_stats[c.0 as usize].requests += 1;
+            for p in &self.request_probes {
+                self.probes[*p as usize].on_request(self.now);
+            }
         }
         if let Some(s) = &mut self.series {
             s.clients[c.0 as usize].requests += 1;
         }
-        self.attempt(Handle { key, uid });
+        // Site `c` holds client `c`'s policies.
+        self.start_exchange(Origin::Request(Handle { key, uid }), c.0, 0, None, counted);
     }
 
-    /// Sends one attempt of a request to the client's target.
-    fn attempt(&mut self, r: Handle) {
-        let c = self.requests[r.key as usize].client;
-        if self.requests[r.key as usize].counted {
-            self.client_stats[c.0 as usize].attempts += 1;
-        }
-        if let Some(s) = &mut self.series {
-            s.clients[c.0 as usize].attempts += 1;
-        }
-        let client = &self.sc.clients[c.0 as usize];
-        let (target, timeout) = (client.target, client.policy.timeout);
-        let state = &self.clients[c.0 as usize];
-        let (link, back) = (state.link, state.back);
-        self.send_call(Origin::Request(r), target, timeout, link, back);
-    }
-
-    /// The attempt of request `r` ended with `outcome`: the request ends too.
+    /// The exchange of request `r` ended with `outcome`: the request ends too.
     pub(super) fn on_request_result(&mut self, r: Handle, outcome: Outcome) {
         if self
             .requests

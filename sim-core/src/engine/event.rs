@@ -1,6 +1,7 @@
 //! What can happen in a simulation: a closed set of events and outcomes.
 
 use crate::scenario::model::{Cause, ClientId, Target};
+use crate::time::SimTime;
 
 /// A handle on a slab entry plus the uid it had when the event was scheduled;
 /// a mismatch means the entry has ended and the event is stale.
@@ -17,14 +18,23 @@ pub enum Event {
     Arrival(ClientId),
     /// A closed-loop user of a client finished thinking and sends a request.
     Wake(ClientId),
-    /// A request message reaches the instance its call chose.
-    Deliver(Handle, Target, u32),
+    /// A request message reaches the instance its attempt chose, with the
+    /// deadline it carries (`SimTime::MAX` for none).
+    Deliver(Handle, Target, u32, SimTime),
     /// An instance finished the local work of a job.
     WorkDone(Handle),
     /// An answer reaches the caller of a call.
     Respond(Handle, Outcome),
-    /// A call's timeout expires.
+    /// An attempt's timeout expires.
     Timeout(Handle),
+    /// An exchange's backoff is over: it tries again.
+    Retry(Handle),
+    /// An exchange's hedge delay is over: it may send another copy.
+    Hedge(Handle),
+    /// An exchange's fallback has done its work.
+    Fallback(Handle),
+    /// An exchange has waited `max_wait` for a bulkhead slot.
+    SlotWait(Handle),
     /// A timeseries window ends.
     Tick,
     /// An expectation's window opens (index into the probes).

@@ -19,6 +19,8 @@ pub struct ClientStats {
     pub degraded: u64,
     pub failed: u64,
     pub attempts: u64,
+    pub retries: u64,
+    pub hedges: u64,
     pub causes: Causes,
     pub latency: Hist,
 }

@@ -6,10 +6,13 @@
 //! calls, jobs) whose entries are freed when they end, so memory follows what
 //! is in flight, not how long the run is.
 
+mod backoff;
 mod balancer;
+mod breaker;
 mod call;
 mod client;
 mod event;
+mod exchange;
 mod histogram;
 mod integrator;
 mod metrics;
@@ -17,20 +20,25 @@ mod network;
 mod probe;
 mod queue;
 mod service;
+mod site;
 mod summary;
+mod throttle;
 
+use crate::expect::Metric;
 use crate::report::Report;
 use crate::rng::Stream;
-use crate::scenario::model::{ClientId, Load, NodeId, Scenario};
+use crate::scenario::model::{ClientId, Load, Scenario};
 use crate::time::{SimDuration, SimTime};
 use call::CallRec;
 use client::{ClientState, Request};
 use event::Event;
+use exchange::Exchange;
 use metrics::{ClientStats, ClientWindow, Series, ServiceStats, ServiceWindow};
 use network::Network;
 use probe::{Probe, Subject};
 use queue::EventQueue;
 use service::{Job, ServiceState};
+use site::{BreakerRec, Site, Sites};
 use slab::Slab;
 
 pub use crate::scenario::model::Cause;
@@ -60,6 +68,12 @@ pub struct Simulation {
     requests: Slab<Request>,
     calls: Slab<CallRec>,
     jobs: Slab<Job>,
+    exchanges: Slab<Exchange>,
+    /// Policy sites: clients first, then every call of every endpoint.
+    sites: Vec<Site>,
+    /// Site of call `i` of endpoint `e` of service `s`: `call_sites[s][e][i]`.
+    call_sites: Vec<Vec<Vec<u32>>>,
+    breakers: Vec<BreakerRec>,
     next_uid: u64,
     client_stats: Vec<ClientStats>,
     service_stats: Vec<ServiceStats>,
@@ -67,6 +81,8 @@ pub struct Simulation {
     /// Probe indices per client and per service.
     client_probes: Vec<Vec<u32>>,
     service_probes: Vec<Vec<u32>>,
+    /// Probes that count every client's logical requests (amplification).
+    request_probes: Vec<u32>,
     series: Option<Series>,
 }
 
@@ -81,23 +97,14 @@ impl Simulation {
         let clients = sc
             .clients
             .iter()
-            .enumerate()
-            .map(|(i, c)| {
-                let from = NodeId::Client(ClientId(i as u32));
-                let link = network.link(&sc, seed, from, NodeId::Service(c.target.service));
-                let back = network.link(&sc, seed, NodeId::Service(c.target.service), from);
-                ClientState::new(
-                    Stream::fork(seed, &format!("client:{}", c.name)),
-                    link,
-                    back,
-                )
-            })
+            .map(|c| ClientState::new(Stream::fork(seed, &format!("client:{}", c.name))))
             .collect();
+        let sites = Sites::build(&sc, seed, &mut network);
         let services = sc
             .services
             .iter()
             .enumerate()
-            .map(|(i, _)| ServiceState::new(&sc, i, seed, &mut network))
+            .map(|(i, _)| ServiceState::new(&sc, i, seed))
             .collect();
         let service_stats = sc
             .services
@@ -117,6 +124,7 @@ impl Simulation {
             client_stats: vec![ClientStats::default(); sc.clients.len()],
             client_probes: vec![Vec::new(); sc.clients.len()],
             service_probes: vec![Vec::new(); sc.services.len()],
+            request_probes: Vec::new(),
             sc,
             seed,
             now: SimTime::ZERO,
@@ -130,6 +138,10 @@ impl Simulation {
             requests: Slab::new(),
             calls: Slab::new(),
             jobs: Slab::new(),
+            exchanges: Slab::new(),
+            sites: sites.sites,
+            call_sites: sites.calls,
+            breakers: sites.breakers,
             next_uid: 0,
             service_stats,
             probes: Vec::new(),
@@ -148,28 +160,38 @@ impl Simulation {
     fn build_probes(&mut self) {
         let expect = std::mem::take(&mut self.sc.expect);
         for e in &expect {
-            let (start, end) = match e.window {
-                Some(w) => (
+            let (start, end) = match (e.metric, e.window) {
+                (Metric::Breaker(at), _) => (at, self.end),
+                (_, Some(w)) => (
                     w.start.max(self.warmup),
                     w.end.unwrap_or(self.end).min(self.end),
                 ),
-                None => (self.warmup, self.end),
+                (_, None) => (self.warmup, self.end),
             };
-            let subject = match self.sc.clients.iter().position(|c| c.name == e.subject) {
-                Some(c) => Subject::Client(c as u32),
-                None => match self.sc.services.iter().position(|s| s.name == e.subject) {
-                    Some(s) => Subject::Service(s as u32),
-                    // The loader checks every subject; an unknown one measures nothing.
-                    None => Subject::Client(u32::MAX),
-                },
+            let named = |name: &str| name == e.subject;
+            let subject = if let Metric::Breaker(_) = e.metric {
+                let b = self.breakers.iter().position(|b| named(&b.name));
+                // The loader checks every subject; an unknown one measures nothing.
+                Subject::Breaker(b.map_or(u32::MAX, |b| b as u32))
+            } else if let Some(c) = self.sc.clients.iter().position(|c| named(&c.name)) {
+                Subject::Client(c as u32)
+            } else {
+                let s = self.sc.services.iter().position(|s| named(&s.name));
+                s.map_or(Subject::Client(u32::MAX), |s| Subject::Service(s as u32))
             };
             let capacity = match subject {
                 Subject::Service(s) => self.services[s as usize].capacity(),
-                Subject::Client(_) => 0,
+                _ => 0,
             };
             let index = self.probes.len() as u32;
-            self.probes
-                .push(Probe::new(e, subject, start, end, capacity));
+            let mut probe = Probe::new(e, subject, start, end, capacity);
+            if probe.counts_requests() {
+                self.request_probes.push(index);
+            }
+            if subject == Subject::Breaker(u32::MAX) || start == SimTime::ZERO {
+                probe.on_breaker(0.0);
+            }
+            self.probes.push(probe);
             match subject {
                 Subject::Client(c) => {
                     if let Some(list) = self.client_probes.get_mut(c as usize) {
@@ -177,6 +199,7 @@ impl Simulation {
                     }
                 }
                 Subject::Service(s) => self.service_probes[s as usize].push(index),
+                Subject::Breaker(_) => {}
             }
             if start > SimTime::ZERO && start < self.end {
                 self.schedule(start, Event::Mark(index));
@@ -235,10 +258,16 @@ impl Simulation {
         match event {
             Event::Arrival(c) => self.on_arrival(c),
             Event::Wake(c) => self.on_wake(c),
-            Event::Deliver(h, target, instance) => self.on_deliver(h, target, instance),
+            Event::Deliver(h, target, instance, deadline) => {
+                self.on_deliver(h, target, instance, deadline)
+            }
             Event::WorkDone(h) => self.on_work_done(h),
             Event::Respond(h, outcome) => self.on_respond(h, outcome),
             Event::Timeout(h) => self.on_timeout(h),
+            Event::Retry(h) => self.on_retry(h),
+            Event::Hedge(h) => self.on_hedge(h),
+            Event::Fallback(h) => self.on_fallback(h),
+            Event::SlotWait(h) => self.on_slot_wait(h),
             Event::Tick => self.on_tick(),
             Event::Mark(p) => self.on_mark(p),
         }
@@ -257,16 +286,26 @@ impl Simulation {
         for (w, s) in series.services.iter_mut().zip(&self.services) {
             w.close(now, next, s.queued(), s.capacity());
         }
+        for b in &mut self.breakers {
+            b.series.push(b.cb.state());
+        }
         if now < self.end {
             self.schedule(next.min(self.end), Event::Tick);
         }
     }
 
-    /// An expectation's window opens: a queue probe starts from the queue now.
+    /// An expectation's window opens: a queue probe starts from the queue
+    /// now; a breaker probe reads the state at its instant.
     fn on_mark(&mut self, p: u32) {
         let probe = &mut self.probes[p as usize];
-        if let Subject::Service(s) = probe.subject {
-            probe.on_queue(self.now, self.services[s as usize].longest_queue());
+        match probe.subject {
+            Subject::Service(s) => {
+                probe.on_queue(self.now, self.services[s as usize].longest_queue());
+            }
+            Subject::Breaker(b) => {
+                probe.on_breaker(self.breakers[b as usize].cb.state().code());
+            }
+            Subject::Client(_) => {}
         }
     }
 

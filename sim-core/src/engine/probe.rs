@@ -12,6 +12,8 @@ use crate::time::{SimDuration, SimTime};
 pub enum Subject {
     Client(u32),
     Service(u32),
+    /// A breaker, by index.
+    Breaker(u32),
 }
 
 /// The accumulator of one expectation.
@@ -25,10 +27,22 @@ pub struct Probe {
 
 #[derive(Clone, Debug)]
 enum Acc {
-    Rate { ok: u64, ended: u64 },
+    Rate {
+        ok: u64,
+        ended: u64,
+    },
     Latency(Stat, Hist),
     MaxQueue(u64),
     Utilization(Integrator, u64),
+    /// Tries of a client.
+    Attempts(u64),
+    /// Attempts reaching a service, and logical requests of all clients.
+    Amplification {
+        arrivals: u64,
+        requests: u64,
+    },
+    /// The breaker's state code, once read at its instant.
+    Breaker(Option<f64>),
 }
 
 impl Probe {
@@ -46,6 +60,12 @@ impl Probe {
             Metric::Latency(stat) => Acc::Latency(stat, Hist::default()),
             Metric::MaxQueue => Acc::MaxQueue(0),
             Metric::Utilization => Acc::Utilization(Integrator::new(start, end), capacity),
+            Metric::Attempts => Acc::Attempts(0),
+            Metric::Amplification => Acc::Amplification {
+                arrivals: 0,
+                requests: 0,
+            },
+            Metric::Breaker(_) => Acc::Breaker(None),
         };
         Probe {
             subject,
@@ -70,7 +90,41 @@ impl Probe {
                 *ok += u64::from(outcome.is_success());
             }
             Acc::Latency(_, h) => h.record(latency),
-            Acc::MaxQueue(_) | Acc::Utilization(..) => {}
+            _ => {}
+        }
+    }
+
+    /// The subject client sent a try at `now`.
+    pub fn on_attempt(&mut self, now: SimTime) {
+        if let (true, Acc::Attempts(n)) = (self.inside(now), &mut self.acc) {
+            *n += 1;
+        }
+    }
+
+    /// An attempt reached the subject service at `now`.
+    pub fn on_arrival(&mut self, now: SimTime) {
+        if let (true, Acc::Amplification { arrivals, .. }) = (self.inside(now), &mut self.acc) {
+            *arrivals += 1;
+        }
+    }
+
+    /// Some client issued a logical request at `now`.
+    pub fn on_request(&mut self, now: SimTime) {
+        if let (true, Acc::Amplification { requests, .. }) = (self.inside(now), &mut self.acc) {
+            *requests += 1;
+        }
+    }
+
+    /// Whether this probe counts every client's requests.
+    pub fn counts_requests(&self) -> bool {
+        matches!(self.acc, Acc::Amplification { .. })
+    }
+
+    /// The breaker's state `code` at the probe's instant (the first reading
+    /// wins).
+    pub fn on_breaker(&mut self, code: f64) {
+        if let Acc::Breaker(v @ None) = &mut self.acc {
+            *v = Some(code);
         }
     }
 
@@ -104,6 +158,12 @@ impl Probe {
             },
             Acc::MaxQueue(m) => *m as f64,
             Acc::Utilization(i, capacity) => i.mean(now) / (*capacity).max(1) as f64,
+            Acc::Attempts(n) => *n as f64,
+            Acc::Amplification { arrivals, requests } => match *requests {
+                0 => 0.0,
+                r => *arrivals as f64 / r as f64,
+            },
+            Acc::Breaker(v) => v.unwrap_or(0.0),
         }
     }
 }

@@ -4,12 +4,12 @@
 use super::balancer::Picker;
 use super::call::Origin;
 use super::event::{Event, Handle, Outcome};
-use super::network::Network;
+use super::throttle::Bucket;
 use super::Simulation;
 use crate::rng::Stream;
 use crate::scenario::model::Cause;
-use crate::scenario::model::{Discipline, NodeId, Scenario, ServiceId, Target};
-use crate::time::SimTime;
+use crate::scenario::model::{Discipline, Scenario, Target};
+use crate::time::{SimDuration, SimTime};
 use std::collections::VecDeque;
 
 /// One replica of a service.
@@ -33,30 +33,15 @@ pub struct ServiceState {
     /// Busy workers and waiting jobs over all instances.
     busy: u64,
     queued: u64,
-    /// `(link, back)` for each call of each endpoint.
-    call_links: Vec<Vec<(u32, u32)>>,
+    /// Admission token bucket (`limit`).
+    admission: Option<Bucket>,
+    /// Drop requests that waited longer than this (`shed`).
+    shed_after: Option<SimDuration>,
 }
 
 impl ServiceState {
-    pub fn new(sc: &Scenario, index: usize, seed: u64, network: &mut Network) -> ServiceState {
+    pub fn new(sc: &Scenario, index: usize, seed: u64) -> ServiceState {
         let s = &sc.services[index];
-        let node = NodeId::Service(ServiceId(index as u32));
-        let call_links = s
-            .endpoints
-            .iter()
-            .map(|e| {
-                e.calls
-                    .iter()
-                    .map(|c| {
-                        let to = NodeId::Service(c.to.service);
-                        (
-                            network.link(sc, seed, node, to),
-                            network.link(sc, seed, to, node),
-                        )
-                    })
-                    .collect()
-            })
-            .collect();
         ServiceState {
             picker: Picker::new(
                 s.balancer,
@@ -75,7 +60,8 @@ impl ServiceState {
             discipline: s.discipline,
             busy: 0,
             queued: 0,
-            call_links,
+            admission: s.protection.limit.as_ref().map(Bucket::new),
+            shed_after: s.protection.shed,
         }
     }
 
@@ -120,6 +106,8 @@ pub struct Job {
     target: Target,
     instance: u32,
     arrived: SimTime,
+    /// Drop it unstarted after this instant (`SimTime::MAX`: never).
+    deadline: SimTime,
     /// Arrived after warmup, so measured.
     counted: bool,
     holds_worker: bool,
@@ -130,23 +118,34 @@ pub struct Job {
 
 impl Simulation {
     /// A request message reaches instance `instance` of `target.service`.
-    pub(super) fn on_deliver(&mut self, call: Handle, target: Target, instance: u32) {
+    pub(super) fn on_deliver(
+        &mut self,
+        call: Handle,
+        target: Target,
+        instance: u32,
+        deadline: SimTime,
+    ) {
         let s = target.service.0 as usize;
         let counted = self.now >= self.warmup;
         if counted {
             self.service_stats[s].arrivals += 1;
+            for p in &self.service_probes[s] {
+                self.probes[*p as usize].on_arrival(self.now);
+            }
         }
         if let Some(series) = &mut self.series {
             series.services[s].arrivals += 1;
         }
-        let state = &self.services[s];
+        let now = self.now;
+        let state = &mut self.services[s];
+        let admitted = state.admission.as_mut().is_none_or(|b| b.take(now));
         let inst = &state.instances[instance as usize];
         let idle = inst.busy < state.workers;
         let full = !idle
             && state
                 .queue_limit
                 .is_some_and(|q| inst.waiting.len() as u64 >= u64::from(q));
-        if full {
+        if full || !admitted {
             if counted {
                 self.service_stats[s].rejected += 1;
             }
@@ -163,13 +162,16 @@ impl Simulation {
             target,
             instance,
             arrived: self.now,
+            deadline,
             counted,
             holds_worker: false,
             next: 0,
             degraded: false,
         }) as u32;
         if idle {
-            self.start(key);
+            if !self.drop_if_late(key) {
+                self.start(key);
+            }
         } else {
             self.services[s].instances[instance as usize]
                 .waiting
@@ -232,17 +234,50 @@ impl Simulation {
     fn free_worker(&mut self, s: usize, instance: u32) {
         self.services[s].instances[instance as usize].busy -= 1;
         self.busy_changed(s, -1);
-        let state = &mut self.services[s];
-        let inst = &mut state.instances[instance as usize];
-        let next = match state.discipline {
-            Discipline::Fifo => inst.waiting.pop_front(),
-            Discipline::Lifo => inst.waiting.pop_back(),
-        };
-        if let Some(key) = next {
+        self.start_next(s, instance);
+    }
+
+    /// While `instance` has a free worker and a waiting job, takes the next
+    /// job by the discipline: it starts, unless it is late (see [`Self::late`])
+    /// and is dropped as shed, and the worker takes the one after.
+    fn start_next(&mut self, s: usize, instance: u32) {
+        loop {
+            let state = &mut self.services[s];
+            let inst = &mut state.instances[instance as usize];
+            if inst.busy >= state.workers {
+                return;
+            }
+            let next = match state.discipline {
+                Discipline::Fifo => inst.waiting.pop_front(),
+                Discipline::Lifo => inst.waiting.pop_back(),
+            };
+            let Some(key) = next else {
+                return;
+            };
             state.queued -= 1;
             self.queue_changed(s, instance);
-            self.start(key);
+            if !self.drop_if_late(key) {
+                return self.start(key);
+            }
         }
+    }
+
+    /// Drops job `key` unstarted, as shed, if its caller's deadline has
+    /// passed or it waited longer than the service's `shed` allows: work
+    /// done for nobody is what turns an overload into a collapse.
+    fn drop_if_late(&mut self, key: u32) -> bool {
+        let job = &self.jobs[key as usize];
+        let s = job.target.service.0 as usize;
+        let waited = self.now.since(job.arrived);
+        let late = self.now >= job.deadline
+            || self.services[s]
+                .shed_after
+                .is_some_and(|limit| waited > limit);
+        if late {
+            let uid = job.uid;
+            self.answer_job(Handle { key, uid }, Outcome::Failed(Cause::Shed));
+        }
+        late
     }
 
     /// The local work of a job is done: fail, answer, or make its calls.
@@ -274,7 +309,11 @@ impl Simulation {
         }
         if parallel {
             self.jobs[h.key as usize].next = calls;
+            // A call that fails at once (a limit, an open breaker) ends the job.
             for i in 0..calls {
+                if self.jobs.get(h.key as usize).is_none_or(|j| j.uid != h.uid) {
+                    break;
+                }
                 self.call_from_job(h, target, i);
             }
         } else {
@@ -283,13 +322,14 @@ impl Simulation {
         }
     }
 
-    /// Makes call `i` of the endpoint a job serves.
+    /// Makes call `i` of the endpoint a job serves, bounded by the
+    /// deadline the job's own request carried.
     fn call_from_job(&mut self, h: Handle, from: Target, i: u32) {
-        let s = from.service.0 as usize;
-        let call = &self.sc.services[s].endpoints[from.endpoint.0 as usize].calls[i as usize];
-        let (to, timeout) = (call.to, call.policy.timeout);
-        let (link, back) = self.services[s].call_links[from.endpoint.0 as usize][i as usize];
-        self.send_call(Origin::Job(h), to, timeout, link, back);
+        let job = &self.jobs[h.key as usize];
+        let deadline = Some(job.deadline).filter(|d| *d != SimTime::MAX);
+        let instance = job.instance;
+        let site = self.call_sites[from.service.0 as usize][from.endpoint.0 as usize][i as usize];
+        self.start_exchange(Origin::Job(h), site, instance, deadline, false);
     }
 
     /// A downstream call of job `h` ended with `outcome`.
@@ -336,10 +376,10 @@ impl Simulation {
         let latency = self.now - job.arrived;
         if job.counted {
             let stats = &mut self.service_stats[s];
-            if outcome.is_success() {
-                stats.completed += 1;
-            } else {
-                stats.errors += 1;
+            match outcome {
+                Outcome::Failed(Cause::Shed) => stats.shed += 1,
+                Outcome::Failed(_) => stats.errors += 1,
+                Outcome::Ok | Outcome::Degraded => stats.completed += 1,
             }
             stats.latency.record(latency);
             for p in &self.service_probes[s] {

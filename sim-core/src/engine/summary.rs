@@ -1,8 +1,13 @@
 //! Turning the engine's measurements into a [`Report`].
 
 use super::histogram::round3;
+use super::probe::Subject;
 use super::Simulation;
-use crate::report::{ClientReport, ExpectationResult, Report, ServiceReport, Timeseries};
+use crate::expect::{Metric, BREAKER_STATES};
+use crate::report::{
+    BreakerReport, BreakerSeries, ClientReport, ExpectationResult, Observed, Report, ServiceReport,
+    Timeseries,
+};
 use indexmap::IndexMap;
 
 /// Rounds a ratio to five decimals, for readable output.
@@ -43,6 +48,8 @@ impl Simulation {
                     failed: st.failed,
                     in_flight,
                     attempts: st.attempts,
+                    retries: st.retries,
+                    hedges: st.hedges,
                     timeouts: st.causes.timeout,
                     failures: st.causes.clone(),
                     success_rate: if ended == 0 {
@@ -90,11 +97,19 @@ impl Simulation {
             .iter()
             .zip(&mut self.probes)
             .map(|(e, p)| {
-                let observed = p.observed(now);
+                if let Subject::Breaker(b) = p.subject {
+                    // Read now if the instant is at or after the end.
+                    p.on_breaker(self.breakers[b as usize].cb.state().code());
+                }
+                let value = p.observed(now);
+                let observed = match e.metric {
+                    Metric::Breaker(_) => Observed::State(BREAKER_STATES[value as usize]),
+                    _ => Observed::Number(round5(value)),
+                };
                 ExpectationResult {
                     expect: e.text.clone(),
-                    passed: e.op.holds(observed, e.value),
-                    observed: round5(observed),
+                    passed: e.op.holds(value, e.value),
+                    observed,
                 }
             })
             .collect();
@@ -114,8 +129,27 @@ impl Simulation {
                 .zip(&s.services)
                 .map(|(c, w)| (c.name.clone(), w.out.clone()))
                 .collect(),
-            breakers: IndexMap::new(),
+            breakers: self
+                .breakers
+                .iter()
+                .map(|b| {
+                    let state = b.series.iter().map(|s| s.name()).collect();
+                    (b.name.clone(), BreakerSeries { state })
+                })
+                .collect(),
         });
+        let breakers = self
+            .breakers
+            .iter()
+            .map(|b| {
+                let report = BreakerReport {
+                    opened: b.cb.opened,
+                    time_open_s: round3(b.cb.time_open(now).as_secs_f64()),
+                    final_state: b.cb.state().name(),
+                };
+                (b.name.clone(), report)
+            })
+            .collect();
         Report {
             scenario: self.sc.name.clone(),
             seed: self.seed,
@@ -123,7 +157,7 @@ impl Simulation {
             events: self.events,
             clients,
             services,
-            breakers: IndexMap::new(),
+            breakers,
             effects: IndexMap::new(),
             queues: IndexMap::new(),
             sagas: IndexMap::new(),

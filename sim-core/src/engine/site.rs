@@ -1,0 +1,140 @@
+//! Policy sites: each place a caller policy is declared — a client, or one
+//! call of a service endpoint — with the run-time state its policies keep
+//! (breaker, retry budget, rate limit, bulkhead slots, a random stream for
+//! jitter and fallbacks).
+
+use super::breaker::{CircuitBreaker, State};
+use super::event::Handle;
+use super::network::Network;
+use super::throttle::{Bucket, RetryBudget};
+use crate::rng::Stream;
+use crate::scenario::model::{ClientId, NodeId, Policy, Scenario, ServiceId, Target};
+use std::collections::VecDeque;
+
+/// One policy site.
+#[derive(Clone, Debug)]
+pub struct Site {
+    pub policy: Policy,
+    pub target: Target,
+    /// The request's link towards the target, and the answer's way back.
+    pub link: u32,
+    pub back: u32,
+    pub rng: Stream,
+    /// Index into the simulation's breakers (shared by sites of one edge).
+    pub breaker: Option<u32>,
+    pub budget: Option<RetryBudget>,
+    pub limit: Option<Bucket>,
+    /// Bulkhead slots per caller instance (empty without a bulkhead).
+    pub bulkheads: Vec<Slots>,
+}
+
+/// A bulkhead of one caller instance.
+#[derive(Clone, Debug, Default)]
+pub struct Slots {
+    pub busy: u32,
+    /// Calls waiting for a slot, oldest first.
+    pub waiting: VecDeque<Handle>,
+}
+
+/// A breaker of one edge, `caller->service`, and its state per window.
+#[derive(Clone, Debug)]
+pub struct BreakerRec {
+    pub name: String,
+    pub cb: CircuitBreaker,
+    pub series: Vec<State>,
+}
+
+/// Every site of a scenario: clients first (site `i` is client `i`), then
+/// each call of each endpoint of each service in file order.
+pub struct Sites {
+    pub sites: Vec<Site>,
+    pub breakers: Vec<BreakerRec>,
+    /// Site index of call `i` of endpoint `e` of service `s`: `calls[s][e][i]`.
+    pub calls: Vec<Vec<Vec<u32>>>,
+}
+
+impl Sites {
+    pub fn build(sc: &Scenario, seed: u64, network: &mut Network) -> Sites {
+        let mut out = Sites {
+            sites: Vec::new(),
+            breakers: Vec::new(),
+            calls: Vec::new(),
+        };
+        for (i, c) in sc.clients.iter().enumerate() {
+            let from = NodeId::Client(ClientId(i as u32));
+            out.add(sc, seed, network, from, 1, c.target, &c.policy);
+        }
+        for (s, service) in sc.services.iter().enumerate() {
+            let from = NodeId::Service(ServiceId(s as u32));
+            let per_endpoint = service
+                .endpoints
+                .iter()
+                .map(|e| {
+                    e.calls
+                        .iter()
+                        .map(|call| {
+                            out.add(
+                                sc,
+                                seed,
+                                network,
+                                from,
+                                service.instances,
+                                call.to,
+                                &call.policy,
+                            )
+                        })
+                        .collect()
+                })
+                .collect();
+            out.calls.push(per_endpoint);
+        }
+        out
+    }
+
+    /// Adds the site of a policy on the edge `from -> target` whose caller
+    /// has `instances` instances; returns its index.
+    #[allow(clippy::too_many_arguments)]
+    fn add(
+        &mut self,
+        sc: &Scenario,
+        seed: u64,
+        network: &mut Network,
+        from: NodeId,
+        instances: u32,
+        target: Target,
+        policy: &Policy,
+    ) -> u32 {
+        let index = self.sites.len() as u32;
+        let to = NodeId::Service(target.service);
+        let edge = format!("{}->{}", sc.node_name(from), sc.node_name(to));
+        let breaker = policy.breaker.as_ref().map(|cfg| {
+            match self.breakers.iter().position(|b| b.name == edge) {
+                Some(b) => b as u32,
+                None => {
+                    self.breakers.push(BreakerRec {
+                        name: edge.clone(),
+                        cb: CircuitBreaker::new(cfg),
+                        series: Vec::new(),
+                    });
+                    self.breakers.len() as u32 - 1
+                }
+            }
+        });
+        let bulkheads = match policy.bulkhead {
+            Some(_) => vec![Slots::default(); instances as usize],
+            None => Vec::new(),
+        };
+        self.sites.push(Site {
+            policy: policy.clone(),
+            target,
+            link: network.link(sc, seed, from, to),
+            back: network.link(sc, seed, to, from),
+            rng: Stream::fork(seed, &format!("policy:{edge}#{index}")),
+            breaker,
+            budget: policy.budget.as_ref().map(RetryBudget::new),
+            limit: policy.limit.as_ref().map(Bucket::new),
+            bulkheads,
+        });
+        index
+    }
+}
