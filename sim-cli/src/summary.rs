@@ -22,6 +22,7 @@ pub fn render(report: &Report) -> String {
     if !report.clients.is_empty() {
         out.push('\n');
         out.push_str(&clients(report).render(0));
+        out.push_str(&causes(report));
     }
     if !report.services.is_empty() {
         out.push('\n');
@@ -82,6 +83,7 @@ fn clients(report: &Report) -> Table {
         "degraded",
         "failed",
         "in flight",
+        "attempts",
         "success",
         "p50 ms",
         "p99 ms",
@@ -95,6 +97,7 @@ fn clients(report: &Report) -> Table {
             c.degraded.to_string(),
             c.failed.to_string(),
             c.in_flight.to_string(),
+            c.attempts.to_string(),
             percent(c.success_rate),
             millis(c.latency_ms.p50),
             millis(c.latency_ms.p99),
@@ -102,6 +105,38 @@ fn clients(report: &Report) -> Table {
         ]);
     }
     t
+}
+
+/// `  users failed by: timeout 120, rejected 4` for each client with
+/// failures, and its retries and hedges when it made any.
+fn causes(report: &Report) -> String {
+    let mut out = String::new();
+    for (name, c) in &report.clients {
+        let f = &c.failures;
+        let counts = [
+            ("error", f.error),
+            ("timeout", f.timeout),
+            ("rejected", f.rejected),
+            ("shed", f.shed),
+            ("open", f.open),
+            ("refused", f.refused),
+        ];
+        let parts: Vec<String> = counts
+            .iter()
+            .filter(|(_, n)| *n > 0)
+            .map(|(cause, n)| format!("{cause} {n}"))
+            .collect();
+        if !parts.is_empty() {
+            out.push_str(&format!("  {name} failed by: {}\n", parts.join(", ")));
+        }
+        if c.retries + c.hedges > 0 {
+            out.push_str(&format!(
+                "  {name} sent {} retries and {} hedges\n",
+                c.retries, c.hedges
+            ));
+        }
+    }
+    out
 }
 
 /// One row per service: what it did with each attempt.
@@ -112,6 +147,7 @@ fn services(report: &Report) -> Table {
         "completed",
         "errors",
         "rejected",
+        "shed",
         "util %",
         "max queue",
         "p50 ms",
@@ -124,6 +160,7 @@ fn services(report: &Report) -> Table {
             s.completed.to_string(),
             s.errors.to_string(),
             s.rejected.to_string(),
+            s.shed.to_string(),
             format!("{:.1}", s.utilization * 100.0),
             s.max_queue.to_string(),
             millis(s.latency_ms.p50),

@@ -31,7 +31,9 @@ pub struct Exchange {
     pub hedges: u32,
     /// Attempts sent and not yet answered.
     pub live: u32,
-    /// The deadline inherited from the caller's own request, if any.
+    /// When the whole exchange must be over: the deadline its caller's
+    /// request carried, shortened by its own timeout under `deadline = true`.
+    /// Every attempt carries it downstream.
     pub deadline: Option<SimTime>,
     /// Decorrelated jitter's previous delay.
     pub sleep: SimDuration,
@@ -52,11 +54,18 @@ impl Simulation {
         counted: bool,
     ) {
         let uid = self.uid();
-        let sleep = self.sites[site as usize]
-            .policy
-            .retry
-            .as_ref()
-            .map_or(SimDuration::ZERO, |r| r.base);
+        let policy = &self.sites[site as usize].policy;
+        let sleep = policy.retry.as_ref().map_or(SimDuration::ZERO, |r| r.base);
+        // Under `deadline = true` the timeout bounds the whole exchange, as a
+        // gRPC deadline bounds a call across its retries.
+        let own = policy
+            .timeout
+            .filter(|_| policy.deadline)
+            .map(|t| self.now + t);
+        let deadline = match (own, deadline) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        };
         let key = self.exchanges.insert(Exchange {
             uid,
             origin,
@@ -150,24 +159,21 @@ impl Simulation {
         }
     }
 
-    /// Puts one attempt of `h` on the wire with its timeout and deadline.
+    /// Puts one attempt of `h` on the wire: it times out after the
+    /// policy's timeout or at the exchange's deadline, whichever is first,
+    /// and carries the deadline.
     fn send_attempt(&mut self, h: Handle, permitted: bool) {
         let x = &mut self.exchanges[h.key as usize];
         x.live += 1;
-        let inherited = x.deadline;
+        let deadline = x.deadline;
         let site = &self.sites[x.site as usize];
         let own = site.policy.timeout.map(|t| self.now + t);
-        let expires = match (own, inherited) {
+        let expires = match (own, deadline) {
             (Some(a), Some(b)) => Some(a.min(b)),
             (a, b) => a.or(b),
         };
-        let carried = if site.policy.deadline {
-            expires
-        } else {
-            inherited
-        };
         let (target, link, back) = (site.target, site.link, site.back);
-        self.send_call(h, target, expires, carried, permitted, link, back);
+        self.send_call(h, target, expires, deadline, permitted, link, back);
     }
 
     /// The hedge timer of `h` fired: send another copy if still useful.

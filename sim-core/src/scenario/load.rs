@@ -11,7 +11,7 @@ use super::overrides::{self, Override};
 use super::problems::{At, Problems};
 use super::raw;
 use super::services::services;
-use super::tree::{parse_toml, Node};
+use super::tree::{parse_toml, Node, Value};
 use super::Diagnostics;
 use crate::expect::{parse_expectation, Expectation, Metric};
 use crate::time::{SimDuration, SimTime};
@@ -68,7 +68,7 @@ fn build(root: &Node, file: &str, p: &mut Problems) -> Option<Scenario> {
     };
     cycles::check(&sites, &names, p);
     let meta = meta?;
-    Some(Scenario {
+    let scenario = Scenario {
         name: meta.name,
         description: meta.description,
         duration: meta.duration,
@@ -80,7 +80,59 @@ fn build(root: &Node, file: &str, p: &mut Problems) -> Option<Scenario> {
         clients: clients.into_iter().collect::<Option<_>>()?,
         services: services.into_iter().collect::<Option<_>>()?,
         faults: Vec::new(),
-    })
+    };
+    let expect_nodes = doc.get("scenario").and_then(|s| match &s.value {
+        Value::Table(t) => t.get("expect").map(|e| &e.node),
+        _ => None,
+    });
+    if let Some(Node {
+        value: Value::Array(nodes),
+        ..
+    }) = expect_nodes
+    {
+        check_breakers(&scenario, nodes, p);
+    }
+    Some(scenario)
+}
+
+/// Every edge `caller->service` on which some policy declares a breaker.
+fn breaker_edges(sc: &Scenario) -> Vec<String> {
+    let clients = sc
+        .clients
+        .iter()
+        .map(|c| (c.name.as_str(), c.target, &c.policy));
+    let calls = sc.services.iter().flat_map(|s| {
+        s.endpoints
+            .iter()
+            .flat_map(|e| e.calls.iter().map(|c| (s.name.as_str(), c.to, &c.policy)))
+    });
+    let mut edges: Vec<String> = clients
+        .chain(calls)
+        .filter(|(_, _, policy)| policy.breaker.is_some())
+        .map(|(from, to, _)| format!("{from}->{}", sc.service(to.service).name))
+        .collect();
+    edges.dedup();
+    edges
+}
+
+/// A `breaker(a->b)` expectation must name an edge with a breaker.
+fn check_breakers(sc: &Scenario, nodes: &[Node], p: &mut Problems) {
+    let edges = breaker_edges(sc);
+    for (e, node) in sc.expect.iter().zip(nodes) {
+        if !matches!(e.metric, Metric::Breaker(_)) || edges.contains(&e.subject) {
+            continue;
+        }
+        let candidates: Vec<&str> = edges.iter().map(String::as_str).collect();
+        let hint = match crate::suggest::closest(&e.subject, &candidates) {
+            Some(c) => format!("did you mean `{c}`?"),
+            None => "add `breaker = { ... }` to the client or call on that edge".to_string(),
+        };
+        p.hinted(
+            node.at,
+            format!("no breaker on `{}` in `{}`", e.subject, e.text),
+            Some(hint),
+        );
+    }
 }
 
 /// The `[scenario]` section.
@@ -166,11 +218,50 @@ fn expectations(
     parsed.into_iter().collect()
 }
 
-/// The subject must be a client or a service; queue and utilization metrics need a service.
+/// The subject must be a client or a service; queue, utilization and
+/// amplification need a service, attempts a client, a breaker an edge.
 fn check_subject(e: &Expectation, at: At, names: &Names, p: &mut Problems) -> Option<()> {
     let name = e.subject.as_str();
+    if let Metric::Breaker(_) = e.metric {
+        let Some((from, to)) = name.split_once("->") else {
+            let hint = "a breaker is named by its edge: `breaker(api->db) at 45s == open`";
+            p.hinted(
+                at,
+                format!("`{name}` is not an edge like `api->db`"),
+                Some(hint.into()),
+            );
+            return None;
+        };
+        let from_ok = check_subject_name(e, from.trim(), false, at, names, p);
+        let to_ok = check_subject_name(e, to.trim(), true, at, names, p);
+        return from_ok.and(to_ok);
+    }
+    if let Metric::Attempts = e.metric {
+        if names.client(name).is_none() && names.service(name).is_some() {
+            p.error(
+                at,
+                format!("`attempts` counts a client's tries, and `{name}` is a service"),
+            );
+            return None;
+        }
+    }
+    let needs_service = matches!(
+        e.metric,
+        Metric::MaxQueue | Metric::Utilization | Metric::Amplification
+    );
+    check_subject_name(e, name, needs_service, at, names, p)
+}
+
+/// `name` must be a client or a service (only a service if `needs_service`).
+fn check_subject_name(
+    e: &Expectation,
+    name: &str,
+    needs_service: bool,
+    at: At,
+    names: &Names,
+    p: &mut Problems,
+) -> Option<()> {
     let (client, service) = (names.client(name), names.service(name));
-    let needs_service = matches!(e.metric, Metric::MaxQueue | Metric::Utilization);
     match (client, service) {
         (Some(_), Some(_)) => ambiguous(name, at, p),
         (_, Some(_)) => return Some(()),
