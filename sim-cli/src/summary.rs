@@ -39,11 +39,16 @@ pub fn render(report: &Report) -> String {
             ));
         }
     }
-    for (title, section) in [
-        ("effects", &report.effects),
-        ("queues", &report.queues),
-        ("sagas", &report.sagas),
-    ] {
+    if !report.effects.is_empty() {
+        out.push_str("\neffects\n");
+        for (name, e) in &report.effects {
+            out.push_str(&format!(
+                "  {name}  applied {}, duplicates {}\n",
+                e.applied, e.duplicates
+            ));
+        }
+    }
+    for (title, section) in [("queues", &report.queues), ("sagas", &report.sagas)] {
         if !section.is_empty() {
             out.push_str(&format!("\n{title}\n"));
             for (name, value) in section {

@@ -40,6 +40,9 @@ pub enum Metric {
     /// The state of the breaker named by the subject (`caller->service`) at
     /// an instant; the value is 0 closed, 1 open, 2 half-open.
     Breaker(SimTime),
+    /// Applications of an effect for a logical request that had already
+    /// applied it.
+    DuplicateEffects,
 }
 
 /// A breaker state's name as `expect` lines write it, from its code.
@@ -136,10 +139,11 @@ pub const FUNCTIONS: &[&str] = &[
     "attempts",
     "amplification",
     "breaker",
+    "duplicate_effects",
 ];
 
 /// Functions of the contract that later features implement.
-const NOT_YET: &[&str] = &["duplicate_effects", "sagas"];
+const NOT_YET: &[&str] = &["sagas"];
 
 /// Parses a window: `60s..120s`, `60s..`, `..30s`.
 pub fn parse_window(text: &str) -> Result<Window, String> {
@@ -187,6 +191,7 @@ pub fn parse_expectation(text: &str) -> Result<Expectation, String> {
         "attempts" => Metric::Attempts,
         "amplification" => Metric::Amplification,
         "breaker" => Metric::Breaker(SimTime::ZERO),
+        "duplicate_effects" => Metric::DuplicateEffects,
         f if NOT_YET.contains(&f) => {
             return Err(format!("`{f}(...)` expectations are not supported yet"))
         }

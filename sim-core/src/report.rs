@@ -16,7 +16,7 @@ pub struct Report {
     pub clients: IndexMap<String, ClientReport>,
     pub services: IndexMap<String, ServiceReport>,
     pub breakers: IndexMap<String, BreakerReport>,
-    pub effects: IndexMap<String, serde_json::Value>,
+    pub effects: IndexMap<String, EffectReport>,
     pub queues: IndexMap<String, serde_json::Value>,
     pub sagas: IndexMap<String, serde_json::Value>,
     pub expectations: Vec<ExpectationResult>,
@@ -106,6 +106,15 @@ pub struct BreakerReport {
     pub time_open_s: f64,
     /// closed | open | half_open when the run ended.
     pub final_state: &'static str,
+}
+
+/// How often one side effect was applied.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct EffectReport {
+    /// Applications, duplicates included.
+    pub applied: u64,
+    /// Applications for a logical request that had already applied it.
+    pub duplicates: u64,
 }
 
 /// One evaluated `expect` line.

@@ -60,20 +60,29 @@ impl Simulation {
         }) as u32;
         let h = Handle { key, uid };
         let deadline = carried.unwrap_or(SimTime::MAX);
-        self.transmit(link, Event::Deliver(h, target, instance, deadline));
+        let copies = self.transmit(
+            link,
+            Event::Deliver(h, exchange, target, instance, deadline),
+        );
+        self.copies_sent(exchange, copies);
         if let Some(t) = expires {
             self.schedule(t, Event::Timeout(h));
         }
     }
 
     /// Puts a message on a link: it may be lost, or arrive once or twice.
-    pub(super) fn transmit(&mut self, link: u32, event: Event) {
+    /// Returns how many copies will arrive.
+    pub(super) fn transmit(&mut self, link: u32, event: Event) -> u32 {
         match self.network.send(link) {
-            Delivery::Lost => {}
-            Delivery::Once(d) => self.schedule(self.now + d, event),
+            Delivery::Lost => 0,
+            Delivery::Once(d) => {
+                self.schedule(self.now + d, event);
+                1
+            }
             Delivery::Twice(a, b) => {
                 self.schedule(self.now + a, event);
                 self.schedule(self.now + b, event);
+                2
             }
         }
     }

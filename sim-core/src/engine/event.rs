@@ -18,9 +18,9 @@ pub enum Event {
     Arrival(ClientId),
     /// A closed-loop user of a client finished thinking and sends a request.
     Wake(ClientId),
-    /// A request message reaches the instance its attempt chose, with the
-    /// deadline it carries (`SimTime::MAX` for none).
-    Deliver(Handle, Target, u32, SimTime),
+    /// A request message (an attempt of an exchange) reaches the instance
+    /// it chose, with the deadline it carries (`SimTime::MAX` for none).
+    Deliver(Handle, Handle, Target, u32, SimTime),
     /// An instance finished the local work of a job.
     WorkDone(Handle),
     /// An answer reaches the caller of a call.

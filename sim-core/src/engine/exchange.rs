@@ -41,6 +41,15 @@ pub struct Exchange {
     pub slot: bool,
     /// Whether a logical client request is counted (after warmup).
     pub counted: bool,
+    /// Its target has an effect: the record outlives the exchange until
+    /// every copy sent has been served, so duplicates can be recognised.
+    pub tracked: bool,
+    /// Request copies on the wire or at the callee (only when tracked).
+    pub copies: u32,
+    /// Over, kept only for copies still out.
+    pub done: bool,
+    /// Times the target's effect was applied for it.
+    pub applied: u32,
 }
 
 impl Simulation {
@@ -54,6 +63,11 @@ impl Simulation {
         counted: bool,
     ) {
         let uid = self.uid();
+        let target = self.sites[site as usize].target;
+        let tracked = self
+            .effects
+            .of(target.service.0 as usize, target.endpoint.0 as usize)
+            .is_some();
         let policy = &self.sites[site as usize].policy;
         let sleep = policy.retry.as_ref().map_or(SimDuration::ZERO, |r| r.base);
         // Under `deadline = true` the timeout bounds the whole exchange, as a
@@ -78,6 +92,10 @@ impl Simulation {
             sleep,
             slot: false,
             counted,
+            tracked,
+            copies: 0,
+            done: false,
+            applied: 0,
         }) as u32;
         let h = Handle { key, uid };
         let now = self.now;
@@ -107,7 +125,31 @@ impl Simulation {
     fn exchange(&self, h: Handle) -> Option<&Exchange> {
         self.exchanges
             .get(h.key as usize)
-            .filter(|x| x.uid == h.uid)
+            .filter(|x| x.uid == h.uid && !x.done)
+    }
+
+    /// `n` more copies of a request of `h` are out.
+    pub(super) fn copies_sent(&mut self, h: Handle, n: u32) {
+        let x = &mut self.exchanges[h.key as usize];
+        if x.tracked {
+            x.copies += n;
+        }
+    }
+
+    /// A copy of a request of `h` has been served or turned away; the
+    /// record goes when the exchange is over and no copy is left.
+    pub(super) fn copy_done(&mut self, h: Handle) {
+        let Some(x) = self
+            .exchanges
+            .get_mut(h.key as usize)
+            .filter(|x| x.uid == h.uid && x.tracked)
+        else {
+            return;
+        };
+        x.copies -= 1;
+        if x.done && x.copies == 0 {
+            self.exchanges.remove(h.key as usize);
+        }
     }
 
     /// Makes the next try of `h`: through the breaker, then on the wire.
@@ -151,7 +193,7 @@ impl Simulation {
             st.retries += u64::from(retry);
             st.hedges += u64::from(hedge);
             for p in &self.client_probes[c] {
-                self.probes[*p as usize].on_attempt(self.now);
+                self.probes[*p as usize].on_count(self.now);
             }
         }
         if let Some(s) = &mut self.series {
@@ -319,8 +361,14 @@ impl Simulation {
     /// `h` is over: tell its caller.
     fn conclude(&mut self, h: Handle, outcome: Outcome) {
         self.release_slot(h);
-        let x = self.exchanges.remove(h.key as usize);
-        match x.origin {
+        let x = &mut self.exchanges[h.key as usize];
+        let origin = x.origin;
+        if x.copies > 0 {
+            x.done = true;
+        } else {
+            self.exchanges.remove(h.key as usize);
+        }
+        match origin {
             Origin::Request(r) => self.on_request_result(r, outcome),
             Origin::Job(j) => self.on_call_result(j, outcome),
         }

@@ -11,6 +11,7 @@ mod balancer;
 mod breaker;
 mod call;
 mod client;
+mod effects;
 mod event;
 mod exchange;
 mod histogram;
@@ -31,6 +32,7 @@ use crate::scenario::model::{ClientId, Load, Scenario};
 use crate::time::{SimDuration, SimTime};
 use call::CallRec;
 use client::{ClientState, Request};
+use effects::{DedupTable, Effects};
 use event::Event;
 use exchange::Exchange;
 use metrics::{ClientStats, ClientWindow, Series, ServiceStats, ServiceWindow};
@@ -74,6 +76,9 @@ pub struct Simulation {
     /// Site of call `i` of endpoint `e` of service `s`: `call_sites[s][e][i]`.
     call_sites: Vec<Vec<Vec<u32>>>,
     breakers: Vec<BreakerRec>,
+    effects: Effects,
+    /// Processed-keys table of each service that deduplicates.
+    dedups: Vec<Option<DedupTable>>,
     next_uid: u64,
     client_stats: Vec<ClientStats>,
     service_stats: Vec<ServiceStats>,
@@ -83,6 +88,8 @@ pub struct Simulation {
     service_probes: Vec<Vec<u32>>,
     /// Probes that count every client's logical requests (amplification).
     request_probes: Vec<u32>,
+    /// Probe indices per effect.
+    effect_probes: Vec<Vec<u32>>,
     series: Option<Series>,
 }
 
@@ -100,6 +107,12 @@ impl Simulation {
             .map(|c| ClientState::new(Stream::fork(seed, &format!("client:{}", c.name))))
             .collect();
         let sites = Sites::build(&sc, seed, &mut network);
+        let effects = Effects::build(&sc);
+        let dedups = sc
+            .services
+            .iter()
+            .map(|s| s.dedup.as_ref().map(DedupTable::new))
+            .collect();
         let services = sc
             .services
             .iter()
@@ -125,6 +138,7 @@ impl Simulation {
             client_probes: vec![Vec::new(); sc.clients.len()],
             service_probes: vec![Vec::new(); sc.services.len()],
             request_probes: Vec::new(),
+            effect_probes: vec![Vec::new(); effects.stats.len()],
             sc,
             seed,
             now: SimTime::ZERO,
@@ -142,6 +156,8 @@ impl Simulation {
             sites: sites.sites,
             call_sites: sites.calls,
             breakers: sites.breakers,
+            effects,
+            dedups,
             next_uid: 0,
             service_stats,
             probes: Vec::new(),
@@ -169,10 +185,13 @@ impl Simulation {
                 (_, None) => (self.warmup, self.end),
             };
             let named = |name: &str| name == e.subject;
+            // The loader checks every subject; an unknown one measures nothing.
             let subject = if let Metric::Breaker(_) = e.metric {
                 let b = self.breakers.iter().position(|b| named(&b.name));
-                // The loader checks every subject; an unknown one measures nothing.
                 Subject::Breaker(b.map_or(u32::MAX, |b| b as u32))
+            } else if let Metric::DuplicateEffects = e.metric {
+                let x = self.effects.stats.iter().position(|x| named(&x.name));
+                Subject::Effect(x.map_or(u32::MAX, |x| x as u32))
             } else if let Some(c) = self.sc.clients.iter().position(|c| named(&c.name)) {
                 Subject::Client(c as u32)
             } else {
@@ -199,6 +218,11 @@ impl Simulation {
                     }
                 }
                 Subject::Service(s) => self.service_probes[s as usize].push(index),
+                Subject::Effect(x) => {
+                    if let Some(list) = self.effect_probes.get_mut(x as usize) {
+                        list.push(index);
+                    }
+                }
                 Subject::Breaker(_) => {}
             }
             if start > SimTime::ZERO && start < self.end {
@@ -258,8 +282,8 @@ impl Simulation {
         match event {
             Event::Arrival(c) => self.on_arrival(c),
             Event::Wake(c) => self.on_wake(c),
-            Event::Deliver(h, target, instance, deadline) => {
-                self.on_deliver(h, target, instance, deadline)
+            Event::Deliver(h, exchange, target, instance, deadline) => {
+                self.on_deliver(h, exchange, target, instance, deadline)
             }
             Event::WorkDone(h) => self.on_work_done(h),
             Event::Respond(h, outcome) => self.on_respond(h, outcome),
@@ -305,7 +329,7 @@ impl Simulation {
             Subject::Breaker(b) => {
                 probe.on_breaker(self.breakers[b as usize].cb.state().code());
             }
-            Subject::Client(_) => {}
+            Subject::Client(_) | Subject::Effect(_) => {}
         }
     }
 

@@ -14,6 +14,8 @@ pub enum Subject {
     Service(u32),
     /// A breaker, by index.
     Breaker(u32),
+    /// An effect, by index.
+    Effect(u32),
 }
 
 /// The accumulator of one expectation.
@@ -34,8 +36,8 @@ enum Acc {
     Latency(Stat, Hist),
     MaxQueue(u64),
     Utilization(Integrator, u64),
-    /// Tries of a client.
-    Attempts(u64),
+    /// Tries of a client, or duplicate applications of an effect.
+    Count(u64),
     /// Attempts reaching a service, and logical requests of all clients.
     Amplification {
         arrivals: u64,
@@ -60,7 +62,7 @@ impl Probe {
             Metric::Latency(stat) => Acc::Latency(stat, Hist::default()),
             Metric::MaxQueue => Acc::MaxQueue(0),
             Metric::Utilization => Acc::Utilization(Integrator::new(start, end), capacity),
-            Metric::Attempts => Acc::Attempts(0),
+            Metric::Attempts | Metric::DuplicateEffects => Acc::Count(0),
             Metric::Amplification => Acc::Amplification {
                 arrivals: 0,
                 requests: 0,
@@ -94,9 +96,10 @@ impl Probe {
         }
     }
 
-    /// The subject client sent a try at `now`.
-    pub fn on_attempt(&mut self, now: SimTime) {
-        if let (true, Acc::Attempts(n)) = (self.inside(now), &mut self.acc) {
+    /// The subject client sent a try, or the subject effect was applied
+    /// again, at `now`.
+    pub fn on_count(&mut self, now: SimTime) {
+        if let (true, Acc::Count(n)) = (self.inside(now), &mut self.acc) {
             *n += 1;
         }
     }
@@ -158,7 +161,7 @@ impl Probe {
             },
             Acc::MaxQueue(m) => *m as f64,
             Acc::Utilization(i, capacity) => i.mean(now) / (*capacity).max(1) as f64,
-            Acc::Attempts(n) => *n as f64,
+            Acc::Count(n) => *n as f64,
             Acc::Amplification { arrivals, requests } => match *requests {
                 0 => 0.0,
                 r => *arrivals as f64 / r as f64,

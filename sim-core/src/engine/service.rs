@@ -101,8 +101,9 @@ impl ServiceState {
 #[derive(Clone, Debug)]
 pub struct Job {
     uid: u64,
-    /// The call to answer when done.
+    /// The attempt to answer when done, and its exchange.
     call: Handle,
+    exchange: Handle,
     target: Target,
     instance: u32,
     arrived: SimTime,
@@ -121,6 +122,7 @@ impl Simulation {
     pub(super) fn on_deliver(
         &mut self,
         call: Handle,
+        exchange: Handle,
         target: Target,
         instance: u32,
         deadline: SimTime,
@@ -153,12 +155,14 @@ impl Simulation {
                 series.services[s].rejected += 1;
             }
             self.answer(call, Outcome::Failed(Cause::Rejected));
+            self.copy_done(exchange);
             return;
         }
         let uid = self.uid();
         let key = self.jobs.insert(Job {
             uid,
             call,
+            exchange,
             target,
             instance,
             arrived: self.now,
@@ -394,7 +398,12 @@ impl Simulation {
                 w.errors += 1;
             }
         }
+        if outcome.is_success() {
+            let (e, counted) = (job.target.endpoint.0 as usize, job.counted);
+            self.commit_effect(s, e, job.call, job.exchange, counted);
+        }
         self.answer(job.call, outcome);
+        self.copy_done(job.exchange);
     }
 }
 

@@ -5,8 +5,8 @@ use super::probe::Subject;
 use super::Simulation;
 use crate::expect::{Metric, BREAKER_STATES};
 use crate::report::{
-    BreakerReport, BreakerSeries, ClientReport, ExpectationResult, Observed, Report, ServiceReport,
-    Timeseries,
+    BreakerReport, BreakerSeries, ClientReport, EffectReport, ExpectationResult, Observed, Report,
+    ServiceReport, Timeseries,
 };
 use indexmap::IndexMap;
 
@@ -158,7 +158,18 @@ impl Simulation {
             clients,
             services,
             breakers,
-            effects: IndexMap::new(),
+            effects: self
+                .effects
+                .stats
+                .iter()
+                .map(|e| {
+                    let report = EffectReport {
+                        applied: e.applied,
+                        duplicates: e.duplicates,
+                    };
+                    (e.name.clone(), report)
+                })
+                .collect(),
             queues: IndexMap::new(),
             sagas: IndexMap::new(),
             expectations,

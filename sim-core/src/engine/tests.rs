@@ -35,6 +35,7 @@ pub(crate) fn single_queue(rate: f64, workers: u32, service_time: Dist, seconds:
             queue: None,
             discipline: Discipline::Fifo,
             protection: Protection::default(),
+            dedup: None,
             endpoints: vec![Endpoint {
                 name: "default".into(),
                 service_time,
@@ -42,6 +43,8 @@ pub(crate) fn single_queue(rate: f64, workers: u32, service_time: Dist, seconds:
                 calls: Vec::new(),
                 parallel: false,
                 blocking: true,
+                effect: None,
+                idempotent: false,
             }],
         }],
         faults: Vec::new(),

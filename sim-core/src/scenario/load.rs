@@ -90,7 +90,7 @@ fn build(root: &Node, file: &str, p: &mut Problems) -> Option<Scenario> {
         ..
     }) = expect_nodes
     {
-        check_breakers(&scenario, nodes, p);
+        check_late_subjects(&scenario, nodes, p);
     }
     Some(scenario)
 }
@@ -115,21 +115,47 @@ fn breaker_edges(sc: &Scenario) -> Vec<String> {
     edges
 }
 
-/// A `breaker(a->b)` expectation must name an edge with a breaker.
-fn check_breakers(sc: &Scenario, nodes: &[Node], p: &mut Problems) {
-    let edges = breaker_edges(sc);
+/// Every effect an endpoint declares.
+fn effect_names(sc: &Scenario) -> Vec<String> {
+    let mut names: Vec<String> = sc
+        .services
+        .iter()
+        .flat_map(|s| s.endpoints.iter().filter_map(|e| e.effect.clone()))
+        .collect();
+    names.sort();
+    names.dedup();
+    names
+}
+
+/// A `breaker(a->b)` expectation must name an edge with a breaker, and a
+/// `duplicate_effects(x)` one an effect some endpoint declares.
+fn check_late_subjects(sc: &Scenario, nodes: &[Node], p: &mut Problems) {
+    let (edges, effects) = (breaker_edges(sc), effect_names(sc));
     for (e, node) in sc.expect.iter().zip(nodes) {
-        if !matches!(e.metric, Metric::Breaker(_)) || edges.contains(&e.subject) {
+        let (what, known, fix) = match e.metric {
+            Metric::Breaker(_) => (
+                "breaker on",
+                &edges,
+                "add `breaker = { ... }` to the client or call on that edge",
+            ),
+            Metric::DuplicateEffects => (
+                "effect",
+                &effects,
+                "declare it on an endpoint: `effect = \"charge\"`",
+            ),
+            _ => continue,
+        };
+        if known.contains(&e.subject) {
             continue;
         }
-        let candidates: Vec<&str> = edges.iter().map(String::as_str).collect();
+        let candidates: Vec<&str> = known.iter().map(String::as_str).collect();
         let hint = match crate::suggest::closest(&e.subject, &candidates) {
             Some(c) => format!("did you mean `{c}`?"),
-            None => "add `breaker = { ... }` to the client or call on that edge".to_string(),
+            None => fix.to_string(),
         };
         p.hinted(
             node.at,
-            format!("no breaker on `{}` in `{}`", e.subject, e.text),
+            format!("no {what} `{}` in `{}`", e.subject, e.text),
             Some(hint),
         );
     }
@@ -222,6 +248,9 @@ fn expectations(
 /// amplification need a service, attempts a client, a breaker an edge.
 fn check_subject(e: &Expectation, at: At, names: &Names, p: &mut Problems) -> Option<()> {
     let name = e.subject.as_str();
+    if let Metric::DuplicateEffects = e.metric {
+        return Some(()); // effects are checked once the endpoints are read
+    }
     if let Metric::Breaker(_) = e.metric {
         let Some((from, to)) = name.split_once("->") else {
             let hint = "a breaker is named by its edge: `breaker(api->db) at 45s == open`";

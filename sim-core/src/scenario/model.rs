@@ -132,6 +132,8 @@ pub struct Service {
     pub discipline: Discipline,
     /// Server-side protections: shedding, admission limit, outlier ejection.
     pub protection: Protection,
+    /// Remember idempotency keys so that repeats are answered, not re-applied.
+    pub dedup: Option<Dedup>,
     /// At least one; a service without declared endpoints has one, `default`.
     pub endpoints: Vec<Endpoint>,
 }
@@ -165,6 +167,19 @@ pub struct Endpoint {
     pub parallel: bool,
     /// A worker stays busy while it waits on calls.
     pub blocking: bool,
+    /// A side effect applied once per successful request (`charge`).
+    pub effect: Option<String>,
+    /// Copies of one logical request apply the effect only once.
+    pub idempotent: bool,
+}
+
+/// A service's table of processed idempotency keys.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Dedup {
+    /// Keys older than this are forgotten.
+    pub ttl: SimDuration,
+    /// At most this many keys are kept; the oldest go first.
+    pub capacity: u32,
 }
 
 /// A downstream call made while serving a request.

@@ -91,6 +91,7 @@ fn service(
         queue,
         discipline: discipline.unwrap_or(Discipline::Fifo),
         protection: Protection::default(),
+        dedup: None,
         endpoints: endpoints.into_iter().map(|(e, _)| e).collect(),
     })
 }
@@ -188,6 +189,8 @@ fn finish(
         calls: calls.into_iter().map(|(c, _)| c).collect(),
         parallel: r.parallel.unwrap_or(false),
         blocking: r.blocking.unwrap_or(true),
+        effect: None,
+        idempotent: false,
     };
     (endpoint, sites)
 }

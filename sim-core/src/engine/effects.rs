@@ -1,0 +1,176 @@
+//! Side effects (a charge, a shipment) and the defences against applying one
+//! twice: idempotent endpoints and services that remember idempotency keys.
+//!
+//! An effect is applied when a request to its endpoint succeeds. Copies of
+//! one logical request — retries, hedges, network duplicates — apply it
+//! again unless the endpoint is idempotent or the service deduplicates them
+//! by key (and the caller sends one key for all copies: `idempotency_key`).
+//! An application for a logical request that already had one is counted as
+//! a duplicate.
+
+use super::event::Handle;
+use super::Simulation;
+use crate::scenario::model::{Dedup, Scenario};
+use crate::time::SimTime;
+use std::collections::{BTreeMap, VecDeque};
+
+/// What one effect did.
+#[derive(Clone, Debug)]
+pub struct EffectStats {
+    pub name: String,
+    pub applied: u64,
+    pub duplicates: u64,
+}
+
+/// Every effect of a scenario, in order of first appearance.
+#[derive(Clone, Debug)]
+pub struct Effects {
+    pub stats: Vec<EffectStats>,
+    /// The effect of endpoint `e` of service `s`: `of[s][e]`.
+    of: Vec<Vec<Option<u32>>>,
+}
+
+impl Effects {
+    pub fn build(sc: &Scenario) -> Effects {
+        let mut stats: Vec<EffectStats> = Vec::new();
+        let of = sc
+            .services
+            .iter()
+            .map(|s| {
+                s.endpoints
+                    .iter()
+                    .map(|e| {
+                        let name = e.effect.as_ref()?;
+                        let i = stats
+                            .iter()
+                            .position(|x| &x.name == name)
+                            .unwrap_or_else(|| {
+                                stats.push(EffectStats {
+                                    name: name.clone(),
+                                    applied: 0,
+                                    duplicates: 0,
+                                });
+                                stats.len() - 1
+                            });
+                        Some(i as u32)
+                    })
+                    .collect()
+            })
+            .collect();
+        Effects { stats, of }
+    }
+
+    /// The effect of endpoint `e` of service `s`, if it has one.
+    pub fn of(&self, s: usize, e: usize) -> Option<u32> {
+        self.of[s][e]
+    }
+}
+
+/// A service's processed-keys table: bounded by `ttl` and `capacity`.
+#[derive(Clone, Debug)]
+pub struct DedupTable {
+    cfg: Dedup,
+    keys: BTreeMap<u64, SimTime>,
+    /// Keys in the order they were recorded, for expiry and eviction.
+    order: VecDeque<(SimTime, u64)>,
+}
+
+impl DedupTable {
+    pub fn new(cfg: &Dedup) -> DedupTable {
+        DedupTable {
+            cfg: cfg.clone(),
+            keys: BTreeMap::new(),
+            order: VecDeque::new(),
+        }
+    }
+
+    /// Checks and records `key` at `now` in one step (the insert into a
+    /// processed-keys table in the effect's transaction): true if it was
+    /// already there, so this request is a repeat.
+    pub fn repeat(&mut self, now: SimTime, key: u64) -> bool {
+        while let Some(&(at, old)) = self.order.front() {
+            if at + self.cfg.ttl > now {
+                break;
+            }
+            self.order.pop_front();
+            self.keys.remove(&old);
+        }
+        if self.keys.contains_key(&key) {
+            return true;
+        }
+        self.keys.insert(key, now);
+        self.order.push_back((now, key));
+        if self.keys.len() > self.cfg.capacity as usize {
+            if let Some((_, old)) = self.order.pop_front() {
+                self.keys.remove(&old);
+            }
+        }
+        false
+    }
+}
+
+impl Simulation {
+    /// A request to endpoint `e` of service `s`, an attempt `call` of the
+    /// exchange `exchange`, succeeded at `now`: apply its effect, if any.
+    pub(super) fn commit_effect(
+        &mut self,
+        s: usize,
+        e: usize,
+        call: Handle,
+        exchange: Handle,
+        counted: bool,
+    ) {
+        let Some(effect) = self.effects.of(s, e) else {
+            return;
+        };
+        // Every exchange to an endpoint with an effect is kept until its
+        // last copy is done, so it is still here.
+        let x = &self.exchanges[exchange.key as usize];
+        debug_assert_eq!(x.uid, exchange.uid);
+        let keyed = self.sites[x.site as usize].policy.idempotency_key;
+        let key = if keyed { exchange.uid } else { call.uid };
+        if let Some(table) = &mut self.dedups[s] {
+            if table.repeat(self.now, key) {
+                return;
+            }
+        }
+        let x = &mut self.exchanges[exchange.key as usize];
+        if x.applied > 0 && self.sc.services[s].endpoints[e].idempotent {
+            return;
+        }
+        x.applied += 1;
+        let duplicate = x.applied > 1;
+        if counted {
+            let st = &mut self.effects.stats[effect as usize];
+            st.applied += 1;
+            st.duplicates += u64::from(duplicate);
+        }
+        if duplicate {
+            for p in &self.effect_probes[effect as usize] {
+                self.probes[*p as usize].on_count(self.now);
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::time::SimDuration;
+
+    #[test]
+    fn keys_are_remembered_for_ttl_and_capacity() {
+        let mut t = DedupTable::new(&Dedup {
+            ttl: SimDuration::from_secs(10),
+            capacity: 2,
+        });
+        let s = |n: u64| SimTime(n * 1_000_000_000);
+        assert!(!t.repeat(s(0), 1));
+        assert!(t.repeat(s(9), 1), "within ttl: a repeat");
+        assert!(!t.repeat(s(10), 1), "after ttl: forgotten, applies again");
+        assert!(!t.repeat(s(11), 2));
+        assert!(!t.repeat(s(12), 3), "capacity 2: key 1 is evicted");
+        assert!(!t.repeat(s(13), 1), "evicted: applies again");
+        assert!(t.repeat(s(13), 3));
+    }
+}
