@@ -103,16 +103,11 @@ pub(crate) const SERVICE: Keys = Keys {
         "parallel",
         "blocking",
         "endpoint",
-    ],
-    not_yet: &[
-        "shed",
-        "limit",
         "dedup",
-        "publish",
-        "consumes",
         "effect",
         "idempotent",
     ],
+    not_yet: &["shed", "limit", "publish", "consumes"],
     sections: false,
 };
 /// `[[service.endpoint]]`.
@@ -124,8 +119,16 @@ pub(crate) const ENDPOINT: Keys = Keys {
         "calls",
         "parallel",
         "blocking",
+        "effect",
+        "idempotent",
     ],
-    not_yet: &["effect", "idempotent", "publish", "consumes"],
+    not_yet: &["publish", "consumes"],
+    sections: false,
+};
+/// `dedup = { ... }` of a service.
+pub(crate) const DEDUP: Keys = Keys {
+    supported: &["ttl", "capacity"],
+    not_yet: &[],
     sections: false,
 };
 /// One entry of `calls`.
@@ -459,7 +462,8 @@ pub struct RawService {
     pub shed: Option<RawShed>,
     /// Not supported yet: an admission token bucket.
     pub limit: Option<RawLimit>,
-    /// Not supported yet: remember idempotency keys; repeats are answered, not re-applied.
+    /// Remember idempotency keys; repeats are answered, not re-applied. The key is checked and
+    /// recorded with the effect, at the end of the work.
     pub dedup: Option<RawDedup>,
     #[serde(flatten)]
     pub request: RawRequest,
@@ -482,9 +486,9 @@ pub struct RawRequest {
     pub publish: Option<Vec<RawPublish>>,
     /// Not supported yet: the queue this consumes.
     pub consumes: Option<String>,
-    /// Not supported yet: a side effect counted per logical request.
+    /// A side effect (e.g. "charge") applied when a request succeeds, counted per logical request.
     pub effect: Option<String>,
-    /// Not supported yet: whether duplicates apply the effect again.
+    /// Copies of one logical request apply the effect once. Default: false (duplicates apply it again).
     pub idempotent: Option<bool>,
 }
 
@@ -549,11 +553,14 @@ pub struct RawShed {
     pub queue_wait: Option<Duration>,
 }
 
-/// Not supported yet: remember idempotency keys.
+/// A table of processed idempotency keys.
 #[derive(Clone, Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawDedup {
+    /// Keys older than this are forgotten. Default: 1h.
     pub ttl: Option<Duration>,
+    /// At most this many keys are kept, the oldest evicted first. Default: 100000.
+    #[schemars(range(min = 1))]
     pub capacity: Option<i64>,
 }
 

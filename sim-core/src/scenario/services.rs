@@ -2,14 +2,15 @@
 
 use super::fields::{self, Fields};
 use super::model::{
-    Balancer, Call, Discipline, Endpoint, EndpointId, Policy, Protection, Service, ServiceId,
-    Target,
+    Balancer, Call, Dedup, Discipline, Endpoint, EndpointId, Policy, Protection, Service,
+    ServiceId, Target,
 };
 use super::names::{check_name, Names, DEFAULT_ENDPOINT};
 use super::problems::{At, Problems};
 use super::raw;
 use super::tree::{Node, Value};
 use crate::dist::Dist;
+use crate::time::SimDuration;
 use std::collections::BTreeMap;
 
 /// A resolved call, where it is written: the input of cycle detection.
@@ -47,6 +48,8 @@ struct Request {
     calls: Option<Vec<(Call, At)>>,
     parallel: Option<bool>,
     blocking: Option<bool>,
+    effect: Option<String>,
+    idempotent: Option<bool>,
 }
 
 fn service(
@@ -67,6 +70,7 @@ fn service(
     let discipline = f.read("discipline", p, |n, k, p| {
         fields::choice(n, k, DISCIPLINES, p)
     });
+    let dedup = f.get("dedup").and_then(|n| dedup(n, &f.context, p));
     let shared = request(&f, names, p);
     let endpoints = endpoints(&f, &shared, names, p);
     let name = name?;
@@ -91,7 +95,7 @@ fn service(
         queue,
         discipline: discipline.unwrap_or(Discipline::Fifo),
         protection: Protection::default(),
-        dedup: None,
+        dedup,
         endpoints: endpoints.into_iter().map(|(e, _)| e).collect(),
     })
 }
@@ -158,6 +162,8 @@ fn inherit(own: Request, shared: &Request) -> Request {
         calls: own.calls.or_else(|| shared.calls.clone()),
         parallel: own.parallel.or(shared.parallel),
         blocking: own.blocking.or(shared.blocking),
+        effect: own.effect.or_else(|| shared.effect.clone()),
+        idempotent: own.idempotent.or(shared.idempotent),
     }
 }
 
@@ -189,8 +195,8 @@ fn finish(
         calls: calls.into_iter().map(|(c, _)| c).collect(),
         parallel: r.parallel.unwrap_or(false),
         blocking: r.blocking.unwrap_or(true),
-        effect: None,
-        idempotent: false,
+        effect: r.effect,
+        idempotent: r.idempotent.unwrap_or(false),
     };
     (endpoint, sites)
 }
@@ -206,7 +212,21 @@ fn request(f: &Fields, names: &Names, p: &mut Problems) -> Request {
         calls,
         parallel: f.read("parallel", p, fields::boolean),
         blocking: f.read("blocking", p, fields::boolean),
+        effect: f.read("effect", p, fields::string).map(str::to_owned),
+        idempotent: f.read("idempotent", p, fields::boolean),
     }
+}
+
+/// Reads `dedup = { ttl, capacity }`.
+fn dedup(node: &Node, context: &str, p: &mut Problems) -> Option<Dedup> {
+    let context = format!("`dedup` of {context}");
+    let f = Fields::open(node, "`dedup`", &raw::DEDUP, context, p)?;
+    let ttl = f.read("ttl", p, fields::duration);
+    let capacity = f.read("capacity", p, |n, k, p| fields::count(n, k, 1, p));
+    Some(Dedup {
+        ttl: ttl.unwrap_or(SimDuration::from_secs(3600)),
+        capacity: capacity.unwrap_or(100_000),
+    })
 }
 
 /// Reads `calls`: each a target string or a `{ to, policies… }` table. A

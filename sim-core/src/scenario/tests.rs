@@ -1398,3 +1398,49 @@ fn random_documents_of_the_format_never_panic() {
         }
     }
 }
+
+#[test]
+fn effects_and_dedup_load_with_defaults_and_inheritance() {
+    let text = BASE.replace(
+        "name = \"db\"",
+        "name = \"db\"\neffect = \"write\"\ndedup = { capacity = 10 }",
+    ) + "\n[[service.endpoint]]\nname = \"read\"\neffect = \"read\"\nidempotent = true\n\n[[service.endpoint]]\nname = \"write\"\n";
+    let sc = ok(&text);
+    let db = &sc.services[1];
+    assert_eq!(
+        db.dedup,
+        Some(Dedup {
+            ttl: SimDuration::from_secs(3600),
+            capacity: 10
+        })
+    );
+    let effects: Vec<(Option<&str>, bool)> = db
+        .endpoints
+        .iter()
+        .map(|e| (e.effect.as_deref(), e.idempotent))
+        .collect();
+    assert_eq!(effects, [(Some("read"), true), (Some("write"), false)]);
+}
+
+#[test]
+fn dedup_and_effect_expectations_are_checked() {
+    let text = BASE.replace("name = \"db\"", "name = \"db\"\ndedup = { tll = \"1h\" }");
+    let (line, column, message, h) = only(&text);
+    assert_eq!((line, column), (17, 11));
+    assert_eq!(message, "unknown key `tll` in `dedup` of [[service]] `db`");
+    assert_eq!(h, hint("did you mean `ttl`?"));
+
+    let text = BASE
+        .replace("name = \"db\"", "name = \"db\"\neffect = \"charge\"")
+        .replace(
+            "duration = \"60s\"",
+            "duration = \"60s\"\nexpect = [\"duplicate_effects(charg) == 0\"]",
+        );
+    let (line, column, message, h) = only(&text);
+    assert_eq!((line, column), (4, 11));
+    assert_eq!(
+        message,
+        "no effect `charg` in `duplicate_effects(charg) == 0`"
+    );
+    assert_eq!(h, hint("did you mean `charge`?"));
+}
