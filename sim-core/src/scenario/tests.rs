@@ -412,7 +412,7 @@ fn unknown_key_without_a_near_miss_lists_the_keys() {
     assert_eq!(message, "unknown key `zzz` in [[service]] `db`");
     assert_eq!(
         h,
-        hint("expected one of: name, instances, balancer, workers, queue, discipline, service_time, error_rate, calls, parallel, blocking, endpoint")
+        hint("expected one of: name, instances, balancer, workers, queue, discipline, service_time, error_rate, calls, parallel, blocking, endpoint, dedup, effect, idempotent")
     );
 }
 
@@ -433,7 +433,7 @@ fn unsupported_keys_are_rejected_not_ignored() {
     let text = BASE
         .replace("rate = 100", "rate = 100\nretry = { max_attempts = 3 }")
         .replace("calls = [\"db\"]", "calls = [{ to = \"db\", hedge = { after = \"5ms\" } }]\nshed = { queue_wait = \"1s\" }")
-        .replace("service_time = \"2ms\"", "service_time = \"2ms\"\n[[service.endpoint]]\nname = \"x\"\neffect = \"charge\"\n[[fault]]\nkind = \"crash\"");
+        .replace("service_time = \"2ms\"", "service_time = \"2ms\"\n[[service.endpoint]]\nname = \"x\"\nconsumes = \"orders\"\n[[fault]]\nkind = \"crash\"");
     let got: Vec<(u32, u32, String)> = errors(&text)
         .into_iter()
         .map(|d| (d.line, d.column, d.message))
@@ -444,7 +444,7 @@ fn unsupported_keys_are_rejected_not_ignored() {
             (9, 1, "`retry` is not supported yet".to_string()),
             (14, 23, "`hedge` is not supported yet".to_string()),
             (15, 1, "`shed` is not supported yet".to_string()),
-            (22, 1, "`effect` is not supported yet".to_string()),
+            (22, 1, "`consumes` is not supported yet".to_string()),
             (23, 3, "`[[fault]]` is not supported yet".to_string()),
         ]
     );
@@ -1424,11 +1424,14 @@ fn effects_and_dedup_load_with_defaults_and_inheritance() {
 
 #[test]
 fn dedup_and_effect_expectations_are_checked() {
-    let text = BASE.replace("name = \"db\"", "name = \"db\"\ndedup = { tll = \"1h\" }");
+    let text = BASE.replace("name = \"db\"", "name = \"db\"\ndedup = { capacty = 5 }");
     let (line, column, message, h) = only(&text);
     assert_eq!((line, column), (17, 11));
-    assert_eq!(message, "unknown key `tll` in `dedup` of [[service]] `db`");
-    assert_eq!(h, hint("did you mean `ttl`?"));
+    assert_eq!(
+        message,
+        "unknown key `capacty` in `dedup` of [[service]] `db`"
+    );
+    assert_eq!(h, hint("did you mean `capacity`?"));
 
     let text = BASE
         .replace("name = \"db\"", "name = \"db\"\neffect = \"charge\"")
