@@ -3,5 +3,7 @@
 mod common;
 mod conservation;
 mod determinism;
+mod effects;
 mod library;
+mod policies;
 mod queueing;

@@ -23,10 +23,15 @@ macro_rules! builtin {
 /// Every built-in scenario, sorted by name: every file of `scenarios/`
 /// (a test at the workspace root checks that none is missing).
 pub const BUILTIN: &[Builtin] = &[
+    builtin!("bulkhead-isolation"),
+    builtin!("cascading-timeouts"),
     builtin!("fan-out-tail"),
+    builtin!("hedging-tail-latency"),
     builtin!("lifo-vs-fifo"),
+    builtin!("load-shedding"),
     builtin!("queueing-basics"),
     builtin!("slow-dependency"),
+    builtin!("thundering-herd"),
 ];
 
 /// The built-in scenario called `name`, if there is one.

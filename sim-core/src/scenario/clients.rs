@@ -3,9 +3,10 @@
 use super::fields::{self, Fields};
 use super::model::{Arrivals, Client, Load};
 use super::names::Names;
+use super::policies::policy;
 use super::problems::{At, Problems};
 use super::raw;
-use super::services::{label, policy, unique_name};
+use super::services::{label, unique_name};
 use super::tree::{Node, Value};
 use crate::dist::Dist;
 use crate::time::{SimDuration, SimTime};

@@ -216,7 +216,7 @@ pub(crate) fn count(node: &Node, key: &str, min: u32, p: &mut Problems) -> Optio
 }
 
 /// A finite number (integer or float).
-fn number(node: &Node, key: &str, p: &mut Problems) -> Option<f64> {
+pub(crate) fn number(node: &Node, key: &str, p: &mut Problems) -> Option<f64> {
     let x = match node.value {
         Value::Integer(n) => n as f64,
         Value::Float(x) => x,

@@ -18,7 +18,10 @@ mod load;
 pub mod model;
 mod names;
 mod overrides;
+mod policies;
 pub mod policy;
+#[cfg(test)]
+mod policy_tests;
 mod problems;
 pub mod raw;
 mod services;

@@ -28,8 +28,9 @@ impl Keys {
     }
 }
 
-/// Policy keys of calls and clients that the engine does not implement yet.
-const POLICIES_NOT_YET: &[&str] = &[
+/// Policy keys of calls and clients.
+const POLICY_KEYS: [&str; 10] = [
+    "timeout",
     "retry",
     "budget",
     "breaker",
@@ -77,9 +78,24 @@ pub(crate) const LINK: Keys = Keys {
 /// `[[client]]`.
 pub(crate) const CLIENT: Keys = Keys {
     supported: &[
-        "name", "target", "rate", "arrivals", "users", "think", "timeout",
+        "name",
+        "target",
+        "rate",
+        "arrivals",
+        "users",
+        "think",
+        POLICY_KEYS[0],
+        POLICY_KEYS[1],
+        POLICY_KEYS[2],
+        POLICY_KEYS[3],
+        POLICY_KEYS[4],
+        POLICY_KEYS[5],
+        POLICY_KEYS[6],
+        POLICY_KEYS[7],
+        POLICY_KEYS[8],
+        POLICY_KEYS[9],
     ],
-    not_yet: POLICIES_NOT_YET,
+    not_yet: &[],
     sections: false,
 };
 /// One `{ at, rate }` step of a rate schedule.
@@ -106,8 +122,10 @@ pub(crate) const SERVICE: Keys = Keys {
         "dedup",
         "effect",
         "idempotent",
+        "shed",
+        "limit",
     ],
-    not_yet: &["shed", "limit", "publish", "consumes"],
+    not_yet: &["publish", "consumes"],
     sections: false,
 };
 /// `[[service.endpoint]]`.
@@ -133,8 +151,85 @@ pub(crate) const DEDUP: Keys = Keys {
 };
 /// One entry of `calls`.
 pub(crate) const CALL: Keys = Keys {
-    supported: &["to", "timeout"],
-    not_yet: POLICIES_NOT_YET,
+    supported: &[
+        "to",
+        POLICY_KEYS[0],
+        POLICY_KEYS[1],
+        POLICY_KEYS[2],
+        POLICY_KEYS[3],
+        POLICY_KEYS[4],
+        POLICY_KEYS[5],
+        POLICY_KEYS[6],
+        POLICY_KEYS[7],
+        POLICY_KEYS[8],
+        POLICY_KEYS[9],
+    ],
+    not_yet: &[],
+    sections: false,
+};
+/// `retry = { ... }`.
+pub(crate) const RETRY: Keys = Keys {
+    supported: &[
+        "max_attempts",
+        "backoff",
+        "base",
+        "multiplier",
+        "cap",
+        "jitter",
+        "retry_on",
+    ],
+    not_yet: &[],
+    sections: false,
+};
+/// `budget = { ... }`.
+pub(crate) const BUDGET: Keys = Keys {
+    supported: &["max_tokens", "token_ratio"],
+    not_yet: &[],
+    sections: false,
+};
+/// `breaker = { ... }`.
+pub(crate) const BREAKER: Keys = Keys {
+    supported: &[
+        "window",
+        "size",
+        "min_calls",
+        "failure_rate",
+        "slow_call",
+        "slow_call_rate",
+        "open_for",
+        "half_open_calls",
+    ],
+    not_yet: &[],
+    sections: false,
+};
+/// `bulkhead = { ... }`.
+pub(crate) const BULKHEAD: Keys = Keys {
+    supported: &["max_concurrent", "max_wait"],
+    not_yet: &[],
+    sections: false,
+};
+/// `limit = { ... }`, on a caller or a service.
+pub(crate) const LIMIT: Keys = Keys {
+    supported: &["rate", "burst"],
+    not_yet: &[],
+    sections: false,
+};
+/// `hedge = { ... }`.
+pub(crate) const HEDGE: Keys = Keys {
+    supported: &["after", "max_extra"],
+    not_yet: &[],
+    sections: false,
+};
+/// `fallback = { ... }`.
+pub(crate) const FALLBACK: Keys = Keys {
+    supported: &["service_time"],
+    not_yet: &[],
+    sections: false,
+};
+/// `shed = { ... }` of a service.
+pub(crate) const SHED: Keys = Keys {
+    supported: &["queue_wait"],
+    not_yet: &[],
     sections: false,
 };
 
@@ -205,13 +300,13 @@ pub struct RawScenario {
     /// Services: replicas behind one name, serving requests.
     #[serde(default)]
     pub service: Vec<RawService>,
-    /// Not supported yet: broker queues and topics.
+    /// broker queues and topics.
     #[serde(default)]
     pub queue: Vec<RawQueue>,
-    /// Not supported yet: sagas (services and sagas share one namespace of names).
+    /// sagas (services and sagas share one namespace of names).
     #[serde(default)]
     pub saga: Vec<RawSaga>,
-    /// Not supported yet: faults injected during the run.
+    /// faults injected during the run.
     #[serde(default)]
     pub fault: Vec<RawFault>,
 }
@@ -340,27 +435,27 @@ pub enum Arrivals {
 pub struct RawPolicy {
     /// Give up on an attempt after this long. Default: no timeout.
     pub timeout: Option<Duration>,
-    /// Not supported yet: retry failed attempts.
+    /// retry failed attempts.
     pub retry: Option<RawRetry>,
-    /// Not supported yet: retry throttling, gRPC A6 semantics.
+    /// retry throttling, gRPC A6 semantics.
     pub budget: Option<RawBudget>,
-    /// Not supported yet: a circuit breaker, Resilience4j semantics.
+    /// a circuit breaker, Resilience4j semantics.
     pub breaker: Option<RawBreaker>,
-    /// Not supported yet: a cap on concurrent calls.
+    /// a cap on concurrent calls.
     pub bulkhead: Option<RawBulkhead>,
-    /// Not supported yet: a token bucket on the caller side.
+    /// a token bucket on the caller side.
     pub limit: Option<RawLimit>,
-    /// Not supported yet: send a second copy if the first is slow.
+    /// send a second copy if the first is slow.
     pub hedge: Option<RawHedge>,
-    /// Not supported yet: answer "degraded" instead of failing.
+    /// answer "degraded" instead of failing.
     pub fallback: Option<RawFallback>,
-    /// Not supported yet: propagate the remaining timeout downstream.
+    /// propagate the remaining timeout downstream.
     pub deadline: Option<bool>,
-    /// Not supported yet: retries and duplicates carry the same key.
+    /// retries and duplicates carry the same key.
     pub idempotency_key: Option<bool>,
 }
 
-/// Not supported yet: retry failed attempts.
+/// retry failed attempts.
 #[derive(Clone, Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawRetry {
@@ -380,7 +475,7 @@ pub struct RawRetry {
     pub retry_on: Option<Vec<String>>,
 }
 
-/// Not supported yet: retry throttling, gRPC A6 semantics.
+/// retry throttling, gRPC A6 semantics.
 #[derive(Clone, Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawBudget {
@@ -388,7 +483,7 @@ pub struct RawBudget {
     pub token_ratio: Option<f64>,
 }
 
-/// Not supported yet: a circuit breaker, Resilience4j semantics.
+/// a circuit breaker, Resilience4j semantics.
 #[derive(Clone, Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawBreaker {
@@ -404,7 +499,7 @@ pub struct RawBreaker {
     pub half_open_calls: Option<i64>,
 }
 
-/// Not supported yet: a cap on concurrent calls.
+/// a cap on concurrent calls.
 #[derive(Clone, Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawBulkhead {
@@ -412,7 +507,7 @@ pub struct RawBulkhead {
     pub max_wait: Option<Duration>,
 }
 
-/// Not supported yet: a token bucket.
+/// a token bucket.
 #[derive(Clone, Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawLimit {
@@ -420,7 +515,7 @@ pub struct RawLimit {
     pub burst: Option<i64>,
 }
 
-/// Not supported yet: send a second copy if the first is slow.
+/// send a second copy if the first is slow.
 #[derive(Clone, Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawHedge {
@@ -428,7 +523,7 @@ pub struct RawHedge {
     pub max_extra: Option<i64>,
 }
 
-/// Not supported yet: answer "degraded" instead of failing.
+/// answer "degraded" instead of failing.
 #[derive(Clone, Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawFallback {
@@ -458,9 +553,9 @@ pub struct RawService {
     /// service's per-request keys it does not set.
     #[serde(default)]
     pub endpoint: Vec<RawEndpoint>,
-    /// Not supported yet: drop requests that waited longer than this.
+    /// drop requests that waited longer than this.
     pub shed: Option<RawShed>,
-    /// Not supported yet: an admission token bucket.
+    /// an admission token bucket.
     pub limit: Option<RawLimit>,
     /// Remember idempotency keys; repeats are answered, not re-applied. The key is checked and
     /// recorded with the effect, at the end of the work.
@@ -482,9 +577,9 @@ pub struct RawRequest {
     pub parallel: Option<bool>,
     /// A worker stays busy while it waits on calls. Default: true.
     pub blocking: Option<bool>,
-    /// Not supported yet: messages published to queues.
+    /// messages published to queues.
     pub publish: Option<Vec<RawPublish>>,
-    /// Not supported yet: the queue this consumes.
+    /// the queue this consumes.
     pub consumes: Option<String>,
     /// A side effect (e.g. "charge") applied when a request succeeds, counted per logical request.
     pub effect: Option<String>,
@@ -546,7 +641,7 @@ pub enum Discipline {
     Lifo,
 }
 
-/// Not supported yet: drop requests that waited too long.
+/// drop requests that waited too long.
 #[derive(Clone, Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawShed {
@@ -564,7 +659,7 @@ pub struct RawDedup {
     pub capacity: Option<i64>,
 }
 
-/// Not supported yet: a message published to a queue.
+/// a message published to a queue.
 #[derive(Clone, Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawPublish {
@@ -573,7 +668,7 @@ pub struct RawPublish {
     pub outbox: Option<bool>,
 }
 
-/// Not supported yet: a broker queue or topic.
+/// a broker queue or topic.
 #[derive(Clone, Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawQueue {
@@ -585,7 +680,7 @@ pub struct RawQueue {
     pub dead_letter: Option<String>,
 }
 
-/// Not supported yet: a saga.
+/// a saga.
 #[derive(Clone, Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawSaga {
@@ -595,7 +690,7 @@ pub struct RawSaga {
     pub steps: Vec<RawSagaStep>,
 }
 
-/// Not supported yet: one step of a saga.
+/// one step of a saga.
 #[derive(Clone, Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawSagaStep {
@@ -605,7 +700,7 @@ pub struct RawSagaStep {
     pub retry: Option<RawRetry>,
 }
 
-/// Not supported yet: a fault.
+/// a fault.
 #[derive(Clone, Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawFault {

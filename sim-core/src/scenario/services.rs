@@ -2,10 +2,10 @@
 
 use super::fields::{self, Fields};
 use super::model::{
-    Balancer, Call, Dedup, Discipline, Endpoint, EndpointId, Policy, Protection, Service,
-    ServiceId, Target,
+    Balancer, Call, Dedup, Discipline, Endpoint, EndpointId, Policy, Service, ServiceId, Target,
 };
 use super::names::{check_name, Names, DEFAULT_ENDPOINT};
+use super::policies;
 use super::problems::{At, Problems};
 use super::raw;
 use super::tree::{Node, Value};
@@ -71,6 +71,7 @@ fn service(
         fields::choice(n, k, DISCIPLINES, p)
     });
     let dedup = f.get("dedup").and_then(|n| dedup(n, &f.context, p));
+    let protection = policies::protection(&f, p);
     let shared = request(&f, names, p);
     let endpoints = endpoints(&f, &shared, names, p);
     let name = name?;
@@ -94,7 +95,7 @@ fn service(
         workers: workers.unwrap_or(1),
         queue,
         discipline: discipline.unwrap_or(Discipline::Fifo),
-        protection: Protection::default(),
+        protection,
         dedup,
         endpoints: endpoints.into_iter().map(|(e, _)| e).collect(),
     })
@@ -245,33 +246,13 @@ fn calls(nodes: &[Node], context: &str, names: &Names, p: &mut Problems) -> Vec<
             let f = Fields::open(node, &what, &raw::CALL, role.clone(), p)?;
             let to = f.require("to", p, fields::string);
             // A bad policy is reported; the call still counts for cycle detection.
-            let policy = policy(&f, p).unwrap_or_default();
+            let policy = policies::policy(&f, p).unwrap_or_default();
             let at = f.get("to").map_or(f.at, |n| n.at);
             let to = names.target(to?, at, &format!("`to` of {role}"), p)?;
             Some((to, policy, at))
         })
         .map(|(to, policy, at)| (Call { to, policy }, at))
         .collect()
-}
-
-/// The caller-side policies of a client or a call (only `timeout` so far:
-/// the others are rejected as not supported when the table is opened).
-pub(crate) fn policy(f: &Fields, p: &mut Problems) -> Option<Policy> {
-    let timeout = match f.get("timeout") {
-        Some(node) => {
-            let t = fields::duration(node, "timeout", p)?;
-            if t.0 == 0 {
-                p.error(node.at, "`timeout` must be longer than 0");
-                return None;
-            }
-            Some(t)
-        }
-        None => None,
-    };
-    Some(Policy {
-        timeout,
-        ..Policy::default()
-    })
 }
 
 /// Reads `name`, checks it, and reports a second use of it in `seen`.

@@ -412,7 +412,7 @@ fn unknown_key_without_a_near_miss_lists_the_keys() {
     assert_eq!(message, "unknown key `zzz` in [[service]] `db`");
     assert_eq!(
         h,
-        hint("expected one of: name, instances, balancer, workers, queue, discipline, service_time, error_rate, calls, parallel, blocking, endpoint, dedup, effect, idempotent")
+        hint("expected one of: name, instances, balancer, workers, queue, discipline, service_time, error_rate, calls, parallel, blocking, endpoint, dedup, effect, idempotent, shed, limit")
     );
 }
 
@@ -441,9 +441,6 @@ fn unsupported_keys_are_rejected_not_ignored() {
     assert_eq!(
         got,
         [
-            (9, 1, "`retry` is not supported yet".to_string()),
-            (14, 23, "`hedge` is not supported yet".to_string()),
-            (15, 1, "`shed` is not supported yet".to_string()),
             (22, 1, "`consumes` is not supported yet".to_string()),
             (23, 3, "`[[fault]]` is not supported yet".to_string()),
         ]
@@ -1220,7 +1217,7 @@ fn overridden_values_are_checked_like_written_ones() {
     let got: Vec<(u32, u32, String, Option<String>)> = errors_with(
         BASE,
         &[
-            set("client.users.retry.max_attempts=1"),
+            set("client.users.retry.max_atempts=1"),
             set("service.db.wrokers=4"),
             set("service.db.error_rate=2"),
             set("client.users.timeout=50"),
@@ -1232,7 +1229,7 @@ fn overridden_values_are_checked_like_written_ones() {
     assert_eq!(
         got,
         [
-            (0, 0, "--set client.users.retry.max_attempts: `retry` is not supported yet".to_string(), None),
+            (0, 0, "--set client.users.retry.max_atempts: unknown key `max_atempts` in `retry` of [[client]] `users`".to_string(), hint("did you mean `max_attempts`?")),
             (0, 0, "--set service.db.wrokers: unknown key `wrokers` in [[service]] `db`".to_string(), hint("did you mean `workers`?")),
             (0, 0, "--set service.db.error_rate: `error_rate` is a probability from 0 to 1, got 2".to_string(), None),
             (0, 0, "--set client.users.timeout: invalid duration for `timeout`: `50` has no unit: durations need a unit: 250ms, 1.5s".to_string(), None),
