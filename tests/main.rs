@@ -4,6 +4,7 @@ mod common;
 mod conservation;
 mod determinism;
 mod effects;
+mod faults;
 mod library;
 mod policies;
 mod queueing;

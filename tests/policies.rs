@@ -426,6 +426,6 @@ service_time = "exp(10ms)"
     assert!(api.shed > 0);
     assert_eq!(
         api.arrivals,
-        api.completed + api.errors + api.rejected + api.shed + api.in_flight
+        api.completed + api.errors + api.rejected + api.shed + api.refused + api.in_flight
     );
 }

@@ -28,6 +28,21 @@ pub fn render(report: &Report) -> String {
         out.push('\n');
         out.push_str(&services(report).render(0));
     }
+    if !report.faults.is_empty() {
+        out.push_str("\nfaults\n");
+        for f in &report.faults {
+            let until = f
+                .until_s
+                .map_or_else(|| "the end".to_string(), |t| format!("{}s", trimmed(t, 9)));
+            let chaos = if f.chaos { "  (chaos)" } else { "" };
+            out.push_str(&format!(
+                "  {} on {} from {}s to {until}{chaos}\n",
+                f.kind,
+                f.target,
+                trimmed(f.at_s, 9)
+            ));
+        }
+    }
     if !report.breakers.is_empty() {
         out.push_str("\nbreakers\n");
         for (name, b) in &report.breakers {
@@ -153,6 +168,7 @@ fn services(report: &Report) -> Table {
         "errors",
         "rejected",
         "shed",
+        "refused",
         "util %",
         "max queue",
         "p50 ms",
@@ -166,6 +182,7 @@ fn services(report: &Report) -> Table {
             s.errors.to_string(),
             s.rejected.to_string(),
             s.shed.to_string(),
+            s.refused.to_string(),
             format!("{:.1}", s.utilization * 100.0),
             s.max_queue.to_string(),
             millis(s.latency_ms.p50),

@@ -23,13 +23,21 @@ macro_rules! builtin {
 /// Every built-in scenario, sorted by name: every file of `scenarios/`
 /// (a test at the workspace root checks that none is missing).
 pub const BUILTIN: &[Builtin] = &[
+    builtin!("black-hole-balancer"),
     builtin!("bulkhead-isolation"),
     builtin!("cascading-timeouts"),
+    builtin!("circuit-breaker"),
+    builtin!("crash-vs-pause"),
     builtin!("fan-out-tail"),
+    builtin!("gray-failure"),
     builtin!("hedging-tail-latency"),
     builtin!("lifo-vs-fifo"),
     builtin!("load-shedding"),
+    builtin!("lossy-network"),
+    builtin!("partition"),
     builtin!("queueing-basics"),
+    builtin!("retry-budget"),
+    builtin!("retry-storm"),
     builtin!("slow-dependency"),
     builtin!("thundering-herd"),
 ];

@@ -19,6 +19,8 @@ pub struct Report {
     pub effects: IndexMap<String, EffectReport>,
     pub queues: IndexMap<String, serde_json::Value>,
     pub sagas: IndexMap<String, serde_json::Value>,
+    /// Every fault of the run, the scenario's and `--chaos`'s.
+    pub faults: Vec<FaultReport>,
     pub expectations: Vec<ExpectationResult>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub timeseries: Option<Timeseries>,
@@ -74,6 +76,8 @@ pub struct ServiceReport {
     /// Attempts turned away because the queue was full.
     pub rejected: u64,
     pub shed: u64,
+    /// Attempts refused at once by a crashed instance.
+    pub refused: u64,
     /// Attempts still queued or in service at the end.
     pub in_flight: u64,
     /// Average busy fraction of all workers of all instances.
@@ -106,6 +110,19 @@ pub struct BreakerReport {
     pub time_open_s: f64,
     /// closed | open | half_open when the run ended.
     pub final_state: &'static str,
+}
+
+/// One fault and its window, for tables, plots and the browser to show.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct FaultReport {
+    pub kind: &'static str,
+    /// `db`, `db#2` or `api->db`.
+    pub target: String,
+    pub at_s: f64,
+    /// `null` when it lasts until the end.
+    pub until_s: Option<f64>,
+    /// Drawn by `--chaos`.
+    pub chaos: bool,
 }
 
 /// How often one side effect was applied.
@@ -151,6 +168,8 @@ pub struct Timeseries {
     pub clients: IndexMap<String, ClientSeries>,
     pub services: IndexMap<String, ServiceSeries>,
     pub breakers: IndexMap<String, BreakerSeries>,
+    /// The fault windows, to shade behind the series.
+    pub faults: Vec<FaultReport>,
 }
 
 /// A breaker's state at the end of each window.

@@ -47,7 +47,7 @@ impl Simulation {
         link: u32,
         back: u32,
     ) {
-        let instance = self.services[target.service.0 as usize].pick();
+        let instance = self.services[target.service.0 as usize].pick(self.now);
         let uid = self.uid();
         let key = self.calls.insert(CallRec {
             uid,
@@ -105,7 +105,8 @@ impl Simulation {
             return; // already settled: a late or duplicate answer, or a stale timeout
         }
         let call = self.calls.remove(h.key as usize);
-        self.services[call.target.service.0 as usize].release(call.instance);
+        let failed = !outcome.is_success();
+        self.services[call.target.service.0 as usize].release(call.instance, failed, self.now);
         self.on_attempt_result(call.exchange, outcome, call.sent, call.permitted);
     }
 

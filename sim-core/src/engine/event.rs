@@ -35,6 +35,10 @@ pub enum Event {
     Fallback(Handle),
     /// An exchange has waited `max_wait` for a bulkhead slot.
     SlotWait(Handle),
+    /// Fault `i` of the scenario starts.
+    FaultStart(u32),
+    /// Fault `i` ends.
+    FaultEnd(u32),
     /// A timeseries window ends.
     Tick,
     /// An expectation's window opens (index into the probes).

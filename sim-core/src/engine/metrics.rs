@@ -60,6 +60,8 @@ pub struct ServiceStats {
     pub errors: u64,
     pub rejected: u64,
     pub shed: u64,
+    /// Turned away by a crashed instance.
+    pub refused: u64,
     /// Busy workers over all instances, integrated over `[warmup, end)`.
     pub busy: Integrator,
     pub max_queue: u64,
@@ -75,6 +77,7 @@ impl ServiceStats {
             errors: 0,
             rejected: 0,
             shed: 0,
+            refused: 0,
             busy: Integrator::new(warmup, end),
             max_queue: 0,
             latency: Hist::default(),

@@ -14,6 +14,7 @@ mod client;
 mod effects;
 mod event;
 mod exchange;
+mod fault;
 mod histogram;
 mod integrator;
 mod metrics;
@@ -76,6 +77,10 @@ pub struct Simulation {
     /// Site of call `i` of endpoint `e` of service `s`: `call_sites[s][e][i]`.
     call_sites: Vec<Vec<Vec<u32>>>,
     breakers: Vec<BreakerRec>,
+    /// Which faults are active now.
+    fault_active: Vec<bool>,
+    /// Instances paused now (events are checked for holding only then).
+    paused: u32,
     effects: Effects,
     /// Processed-keys table of each service that deduplicates.
     dedups: Vec<Option<DedupTable>>,
@@ -108,6 +113,7 @@ impl Simulation {
             .collect();
         let sites = Sites::build(&sc, seed, &mut network);
         let effects = Effects::build(&sc);
+        let fault_active = vec![false; sc.faults.len()];
         let dedups = sc
             .services
             .iter()
@@ -156,6 +162,8 @@ impl Simulation {
             sites: sites.sites,
             call_sites: sites.calls,
             breakers: sites.breakers,
+            fault_active,
+            paused: 0,
             effects,
             dedups,
             next_uid: 0,
@@ -164,6 +172,7 @@ impl Simulation {
             series,
         };
         sim.build_probes();
+        sim.schedule_faults();
         sim.start_load();
         if let Some(s) = &sim.series {
             let first = SimTime::ZERO + s.window;
@@ -272,6 +281,9 @@ impl Simulation {
             };
             self.now = at;
             self.events += 1;
+            if self.paused > 0 && self.hold_if_paused(at, event) {
+                continue;
+            }
             self.dispatch(event);
         }
         self.now = self.now.max(stop);
@@ -292,6 +304,8 @@ impl Simulation {
             Event::Hedge(h) => self.on_hedge(h),
             Event::Fallback(h) => self.on_fallback(h),
             Event::SlotWait(h) => self.on_slot_wait(h),
+            Event::FaultStart(i) => self.on_fault(i, true),
+            Event::FaultEnd(i) => self.on_fault(i, false),
             Event::Tick => self.on_tick(),
             Event::Mark(p) => self.on_mark(p),
         }

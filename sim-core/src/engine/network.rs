@@ -10,10 +10,33 @@ use std::collections::BTreeMap;
 /// One direction of one edge.
 #[derive(Clone, Debug)]
 pub struct Link {
+    from: NodeId,
+    to: NodeId,
     latency: Dist,
     loss: f64,
     duplicate: f64,
     rng: Stream,
+    /// What active faults add.
+    fault: LinkFault,
+}
+
+/// The combined effect of the faults active on one link.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct LinkFault {
+    pub extra: SimDuration,
+    pub loss: f64,
+    pub duplicate: f64,
+    /// Partitioned: nothing gets through.
+    pub cut: bool,
+}
+
+/// Combines two independent probabilities of something happening.
+pub fn either(a: f64, b: f64) -> f64 {
+    if b == 0.0 {
+        a
+    } else {
+        1.0 - (1.0 - a) * (1.0 - b)
+    }
 }
 
 /// What happens to one message sent on a link.
@@ -43,6 +66,9 @@ impl Network {
         let over = sc.links.iter().find(|l| l.from == from && l.to == to);
         let name = format!("link:{}->{}", sc.node_name(from), sc.node_name(to));
         let link = Link {
+            from,
+            to,
+            fault: LinkFault::default(),
             latency: over
                 .and_then(|l| l.latency.clone())
                 .unwrap_or_else(|| sc.network.latency.clone()),
@@ -61,14 +87,22 @@ impl Network {
     /// Decides the fate of one message on link `i`.
     pub fn send(&mut self, i: u32) -> Delivery {
         let l = &mut self.links[i as usize];
-        if l.rng.chance(l.loss) {
+        let f = l.fault;
+        if f.cut || l.rng.chance(either(l.loss, f.loss)) {
             return Delivery::Lost;
         }
-        let first = l.latency.sample(&mut l.rng);
-        if l.rng.chance(l.duplicate) {
-            Delivery::Twice(first, l.latency.sample(&mut l.rng))
+        let first = l.latency.sample(&mut l.rng) + f.extra;
+        if l.rng.chance(either(l.duplicate, f.duplicate)) {
+            Delivery::Twice(first, l.latency.sample(&mut l.rng) + f.extra)
         } else {
             Delivery::Once(first)
+        }
+    }
+
+    /// Sets every link's fault overlay from `overlay(from, to)`.
+    pub fn set_faults(&mut self, overlay: impl Fn(NodeId, NodeId) -> LinkFault) {
+        for l in &mut self.links {
+            l.fault = overlay(l.from, l.to);
         }
     }
 }

@@ -4,27 +4,68 @@
 use super::balancer::Picker;
 use super::call::Origin;
 use super::event::{Event, Handle, Outcome};
+use super::network::either;
 use super::throttle::Bucket;
 use super::Simulation;
 use crate::rng::Stream;
 use crate::scenario::model::Cause;
 use crate::scenario::model::{Discipline, Scenario, Target};
+use crate::scenario::policy::Outlier;
 use crate::time::{SimDuration, SimTime};
 use std::collections::VecDeque;
 
 /// One replica of a service.
 #[derive(Clone, Debug)]
-struct Instance {
-    busy: u32,
-    waiting: VecDeque<u32>,
+pub(super) struct Instance {
+    pub busy: u32,
+    pub waiting: VecDeque<u32>,
     rng: Stream,
+    /// What the active faults do to it.
+    pub health: Health,
+    /// Time spent paused so far (work in service is late by as much).
+    pub frozen: SimDuration,
+    /// Since when it is paused, if it is.
+    pub paused_since: SimTime,
+    /// Events that reached it while paused, with when they did.
+    pub held: Vec<(SimTime, Event)>,
+    /// Failed answers in a row, for outlier detection.
+    failures_in_a_row: u32,
+    /// Ejected from the balancer until then.
+    ejected_until: SimTime,
+}
+
+/// The combined effect of the faults active on one instance.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub(super) struct Health {
+    /// Crashed: refuses everything until it restarts.
+    pub down: bool,
+    /// Frozen: holds everything until it resumes.
+    pub paused: bool,
+    /// Service times are multiplied by this.
+    pub slow: f64,
+    /// Workers are multiplied by this.
+    pub capacity: f64,
+    /// Extra probability that a request fails after its work.
+    pub error: f64,
+}
+
+impl Default for Health {
+    fn default() -> Self {
+        Health {
+            down: false,
+            paused: false,
+            slow: 1.0,
+            capacity: 1.0,
+            error: 0.0,
+        }
+    }
 }
 
 /// The run-time state of one service.
 #[derive(Clone, Debug)]
 pub struct ServiceState {
     picker: Picker,
-    instances: Vec<Instance>,
+    pub(super) instances: Vec<Instance>,
     /// Calls in flight to each instance, as callers see them (for balancing).
     outstanding: Vec<u32>,
     workers: u32,
@@ -37,6 +78,8 @@ pub struct ServiceState {
     admission: Option<Bucket>,
     /// Drop requests that waited longer than this (`shed`).
     shed_after: Option<SimDuration>,
+    /// Passive health checking (`outlier`).
+    outlier: Option<Outlier>,
 }
 
 impl ServiceState {
@@ -52,6 +95,12 @@ impl ServiceState {
                     busy: 0,
                     waiting: VecDeque::new(),
                     rng: Stream::fork(seed, &format!("instance:{}#{i}", s.name)),
+                    health: Health::default(),
+                    frozen: SimDuration::ZERO,
+                    paused_since: SimTime::ZERO,
+                    held: Vec::new(),
+                    failures_in_a_row: 0,
+                    ejected_until: SimTime::ZERO,
                 })
                 .collect(),
             outstanding: vec![0; s.instances as usize],
@@ -62,6 +111,17 @@ impl ServiceState {
             queued: 0,
             admission: s.protection.limit.as_ref().map(Bucket::new),
             shed_after: s.protection.shed,
+            outlier: s.protection.outlier.clone(),
+        }
+    }
+
+    /// Workers instance `i` has now (a capacity fault scales them).
+    fn workers_of(&self, i: u32) -> u32 {
+        let factor = self.instances[i as usize].health.capacity;
+        if factor == 1.0 {
+            self.workers
+        } else {
+            libm::round(f64::from(self.workers) * factor) as u32
         }
     }
 
@@ -85,15 +145,40 @@ impl ServiceState {
     }
 
     /// Picks an instance for a new call and counts it as outstanding there.
-    pub fn pick(&mut self) -> u32 {
-        let i = self.picker.pick(&self.outstanding);
+    pub fn pick(&mut self, now: SimTime) -> u32 {
+        let eligible: Vec<bool> = self
+            .instances
+            .iter()
+            .map(|x| x.ejected_until <= now)
+            .collect();
+        let i = self.picker.pick(&self.outstanding, &eligible);
         self.outstanding[i as usize] += 1;
         i
     }
 
-    /// A call to instance `i` is over.
-    pub fn release(&mut self, i: u32) {
+    /// A call to instance `i` is over, `failed` or not, at `now`: with
+    /// outlier detection (Envoy's consecutive errors), enough failures in a
+    /// row eject the instance for a while — never the last one in service.
+    pub fn release(&mut self, i: u32, failed: bool, now: SimTime) {
         self.outstanding[i as usize] -= 1;
+        let Some(o) = &self.outlier else {
+            return;
+        };
+        let x = &mut self.instances[i as usize];
+        x.failures_in_a_row = if failed { x.failures_in_a_row + 1 } else { 0 };
+        if x.failures_in_a_row < o.consecutive_errors || x.ejected_until > now {
+            return;
+        }
+        let others = self
+            .instances
+            .iter()
+            .enumerate()
+            .any(|(j, y)| j != i as usize && y.ejected_until <= now);
+        if others {
+            let x = &mut self.instances[i as usize];
+            x.ejected_until = now + o.eject_for;
+            x.failures_in_a_row = 0;
+        }
     }
 }
 
@@ -109,6 +194,8 @@ pub struct Job {
     arrived: SimTime,
     /// Drop it unstarted after this instant (`SimTime::MAX`: never).
     deadline: SimTime,
+    /// Its instance's paused time when its work last (re)started.
+    frozen: SimDuration,
     /// Arrived after warmup, so measured.
     counted: bool,
     holds_worker: bool,
@@ -138,11 +225,20 @@ impl Simulation {
         if let Some(series) = &mut self.series {
             series.services[s].arrivals += 1;
         }
+        if self.services[s].instances[instance as usize].health.down {
+            if counted {
+                self.service_stats[s].refused += 1;
+            }
+            self.answer(call, Outcome::Failed(Cause::Refused));
+            self.copy_done(exchange);
+            return;
+        }
         let now = self.now;
+        let workers = self.services[s].workers_of(instance);
         let state = &mut self.services[s];
         let admitted = state.admission.as_mut().is_none_or(|b| b.take(now));
         let inst = &state.instances[instance as usize];
-        let idle = inst.busy < state.workers;
+        let idle = inst.busy < workers;
         let full = !idle
             && state
                 .queue_limit
@@ -167,6 +263,7 @@ impl Simulation {
             instance,
             arrived: self.now,
             deadline,
+            frozen: SimDuration::ZERO,
             counted,
             holds_worker: false,
             next: 0,
@@ -228,10 +325,20 @@ impl Simulation {
             self.service_stats[s].queue_wait.record(self.now - arrived);
         }
         let endpoint = &self.sc.services[s].endpoints[target.endpoint.0 as usize];
-        let work = endpoint
-            .service_time
-            .sample(&mut self.services[s].instances[instance as usize].rng);
+        let inst = &mut self.services[s].instances[instance as usize];
+        let mut work = endpoint.service_time.sample(&mut inst.rng);
+        if inst.health.slow != 1.0 {
+            work = SimDuration(libm::round(work.0 as f64 * inst.health.slow) as u64);
+        }
+        self.jobs[key as usize].frozen = inst.frozen;
         self.schedule(self.now + work, Event::WorkDone(Handle { key, uid }));
+    }
+
+    /// Empties the waiting room of `instance` (its jobs stay to be ended).
+    pub(super) fn clear_queue(&mut self, s: usize, instance: u32) {
+        let waiting = std::mem::take(&mut self.services[s].instances[instance as usize].waiting);
+        self.services[s].queued -= waiting.len() as u64;
+        self.queue_changed(s, instance);
     }
 
     /// Frees a worker of `instance` and gives it the next waiting job.
@@ -244,11 +351,12 @@ impl Simulation {
     /// While `instance` has a free worker and a waiting job, takes the next
     /// job by the discipline: it starts, unless it is late (see [`Self::late`])
     /// and is dropped as shed, and the worker takes the one after.
-    fn start_next(&mut self, s: usize, instance: u32) {
+    pub(super) fn start_next(&mut self, s: usize, instance: u32) {
         loop {
+            let workers = self.services[s].workers_of(instance);
             let state = &mut self.services[s];
             let inst = &mut state.instances[instance as usize];
-            if inst.busy >= state.workers {
+            if inst.busy >= workers || inst.health.down || inst.health.paused {
                 return;
             }
             let next = match state.discipline {
@@ -291,17 +399,21 @@ impl Simulation {
         };
         let (target, instance) = (job.target, job.instance);
         let s = target.service.0 as usize;
+        let inst = &mut self.services[s].instances[instance as usize];
+        // A pause since the work started makes it end as much later.
+        if inst.frozen > job.frozen {
+            let late = SimDuration(inst.frozen.0 - job.frozen.0);
+            self.jobs[h.key as usize].frozen = inst.frozen;
+            return self.schedule(self.now + late, Event::WorkDone(h));
+        }
         let endpoint = &self.sc.services[s].endpoints[target.endpoint.0 as usize];
-        let (error_rate, calls, parallel, blocking) = (
-            endpoint.error_rate,
+        let (calls, parallel, blocking) = (
             endpoint.calls.len() as u32,
             endpoint.parallel,
             endpoint.blocking,
         );
-        if self.services[s].instances[instance as usize]
-            .rng
-            .chance(error_rate)
-        {
+        let error_rate = either(endpoint.error_rate, inst.health.error);
+        if inst.rng.chance(error_rate) {
             return self.answer_job(h, Outcome::Failed(Cause::Error));
         }
         if calls == 0 {
@@ -371,7 +483,7 @@ impl Simulation {
     }
 
     /// Job `h` answers its caller with `outcome` and leaves the instance.
-    fn answer_job(&mut self, h: Handle, outcome: Outcome) {
+    pub(super) fn answer_job(&mut self, h: Handle, outcome: Outcome) {
         let job = self.jobs.remove(h.key as usize);
         let s = job.target.service.0 as usize;
         if job.holds_worker {
@@ -416,5 +528,19 @@ impl Job {
     /// The index of the service serving it.
     pub fn service(&self) -> usize {
         self.target.service.0 as usize
+    }
+
+    /// The instance serving it.
+    pub fn instance(&self) -> u32 {
+        self.instance
+    }
+
+    pub fn uid(&self) -> u64 {
+        self.uid
+    }
+
+    /// Its instance's paused time is counted up to `frozen`.
+    pub fn set_frozen(&mut self, frozen: SimDuration) {
+        self.frozen = frozen;
     }
 }

@@ -5,8 +5,8 @@ use super::probe::Subject;
 use super::Simulation;
 use crate::expect::{Metric, BREAKER_STATES};
 use crate::report::{
-    BreakerReport, BreakerSeries, ClientReport, EffectReport, ExpectationResult, Observed, Report,
-    ServiceReport, Timeseries,
+    BreakerReport, BreakerSeries, ClientReport, EffectReport, ExpectationResult, FaultReport,
+    Observed, Report, ServiceReport, Timeseries,
 };
 use indexmap::IndexMap;
 
@@ -82,6 +82,7 @@ impl Simulation {
                     errors: st.errors,
                     rejected: st.rejected,
                     shed: st.shed,
+                    refused: st.refused,
                     in_flight: in_flight_jobs[i],
                     utilization: round5(st.busy.mean(now) / capacity.max(1) as f64),
                     max_queue: st.max_queue,
@@ -113,7 +114,20 @@ impl Simulation {
                 }
             })
             .collect();
+        let faults: Vec<FaultReport> = self
+            .sc
+            .faults
+            .iter()
+            .map(|f| FaultReport {
+                kind: f.kind.name(),
+                target: self.sc.fault_target(f.target),
+                at_s: f.at.as_secs_f64(),
+                until_s: f.until().map(|t| t.as_secs_f64()),
+                chaos: f.chaos,
+            })
+            .collect();
         let timeseries = self.series.as_ref().map(|s| Timeseries {
+            faults: faults.clone(),
             window_s: s.window.as_secs_f64(),
             clients: self
                 .sc
@@ -158,6 +172,7 @@ impl Simulation {
             clients,
             services,
             breakers,
+            faults,
             effects: self
                 .effects
                 .stats

@@ -12,6 +12,8 @@ pub struct Fault {
     pub at: SimTime,
     /// How long it lasts; `None` lasts until the end of the run.
     pub duration: Option<SimDuration>,
+    /// Drawn by `--chaos` rather than written in the scenario.
+    pub chaos: bool,
 }
 
 impl Fault {

@@ -3,6 +3,7 @@
 
 use super::clients::clients;
 use super::cycles;
+use super::faults::faults;
 use super::fields::{self, Fields};
 use super::json::parse_json;
 use super::model::{Link, Network, NodeId, Scenario};
@@ -54,6 +55,7 @@ fn build(root: &Node, file: &str, p: &mut Problems) -> Option<Scenario> {
     let (services, sites) = services(arrays("service", p), &names, p);
     let clients = clients(arrays("client", p), &names, p);
     let links = links(arrays("link", p), &names, p);
+    let faults = faults(arrays("fault", p), &names, &services, p);
     let network = doc
         .get("network")
         .and_then(|n| network(n, p))
@@ -79,7 +81,7 @@ fn build(root: &Node, file: &str, p: &mut Problems) -> Option<Scenario> {
         links: links.into_iter().collect::<Option<_>>()?,
         clients: clients.into_iter().collect::<Option<_>>()?,
         services: services.into_iter().collect::<Option<_>>()?,
-        faults: Vec::new(),
+        faults: faults.into_iter().collect::<Option<_>>()?,
     };
     let expect_nodes = doc.get("scenario").and_then(|s| match &s.value {
         Value::Table(t) => t.get("expect").map(|e| &e.node),

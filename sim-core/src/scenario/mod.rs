@@ -12,6 +12,7 @@
 mod clients;
 mod cycles;
 pub mod fault;
+mod faults;
 mod fields;
 mod json;
 mod load;

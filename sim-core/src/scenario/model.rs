@@ -198,6 +198,15 @@ impl Scenario {
         }
     }
 
+    /// A fault's target as the scenario writes it: `db`, `db#2`, `api->db`.
+    pub fn fault_target(&self, t: FaultTarget) -> String {
+        match t {
+            FaultTarget::Service(s) => self.service(s).name.clone(),
+            FaultTarget::Instance(s, i) => format!("{}#{i}", self.service(s).name),
+            FaultTarget::Link(a, b) => format!("{}->{}", self.node_name(a), self.node_name(b)),
+        }
+    }
+
     /// The service with this id.
     pub fn service(&self, id: ServiceId) -> &Service {
         &self.services[id.0 as usize]

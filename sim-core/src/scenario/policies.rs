@@ -8,8 +8,8 @@
 use super::fields::{self, Fields};
 use super::model::Cause;
 use super::policy::{
-    Backoff, Breaker, BreakerWindow, Budget, Bulkhead, Hedge, Jitter, Policy, Protection, Retry,
-    TokenBucket,
+    Backoff, Breaker, BreakerWindow, Budget, Bulkhead, Hedge, Jitter, Outlier, Policy, Protection,
+    Retry, TokenBucket,
 };
 use super::problems::Problems;
 use super::raw::{self, Keys};
@@ -254,13 +254,23 @@ fn hedge(f: &Fields, p: &mut Problems) -> Option<Hedge> {
     })
 }
 
-/// A service's `shed` and `limit`.
+/// A service's `shed`, `limit` and `outlier` (Envoy's outlier detection:
+/// defaults 5 consecutive errors, ejected for 30 s).
 pub(crate) fn protection(f: &Fields, p: &mut Problems) -> Protection {
     let shed = nested(f, "shed", &raw::SHED, p).and_then(|s| s.require("queue_wait", p, positive));
     let limit = nested(f, "limit", &raw::LIMIT, p).and_then(|l| bucket(&l, p));
+    let outlier = nested(f, "outlier", &raw::OUTLIER, p).map(|o| {
+        let errors = o.read("consecutive_errors", p, |n, k, p| fields::count(n, k, 1, p));
+        let eject_for = o.read("eject_for", p, positive);
+        Outlier {
+            consecutive_errors: errors.unwrap_or(5),
+            eject_for: eject_for.unwrap_or(SimDuration::from_secs(30)),
+        }
+    });
+
     Protection {
         shed,
         limit,
-        outlier: None,
+        outlier,
     }
 }

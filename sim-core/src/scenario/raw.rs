@@ -45,9 +45,9 @@ const POLICY_KEYS: [&str; 10] = [
 /// The sections of the file.
 pub(crate) const TOP: Keys = Keys {
     supported: &[
-        "$schema", "scenario", "network", "link", "client", "service",
+        "$schema", "scenario", "network", "link", "client", "service", "fault",
     ],
-    not_yet: &["queue", "saga", "fault"],
+    not_yet: &["queue", "saga"],
     sections: true,
 };
 /// `[scenario]`.
@@ -124,6 +124,7 @@ pub(crate) const SERVICE: Keys = Keys {
         "idempotent",
         "shed",
         "limit",
+        "outlier",
     ],
     not_yet: &["publish", "consumes"],
     sections: false,
@@ -223,6 +224,18 @@ pub(crate) const HEDGE: Keys = Keys {
 /// `fallback = { ... }`.
 pub(crate) const FALLBACK: Keys = Keys {
     supported: &["service_time"],
+    not_yet: &[],
+    sections: false,
+};
+/// `[[fault]]`.
+pub(crate) const FAULT: Keys = Keys {
+    supported: &["kind", "target", "at", "for", "factor", "rate", "latency"],
+    not_yet: &[],
+    sections: false,
+};
+/// `outlier = { ... }` of a service.
+pub(crate) const OUTLIER: Keys = Keys {
+    supported: &["consecutive_errors", "eject_for"],
     not_yet: &[],
     sections: false,
 };
@@ -557,6 +570,9 @@ pub struct RawService {
     pub shed: Option<RawShed>,
     /// an admission token bucket.
     pub limit: Option<RawLimit>,
+    /// Passive health checking by the service's balancer (Envoy's outlier detection): an
+    /// instance that fails `consecutive_errors` calls in a row is left out for `eject_for`.
+    pub outlier: Option<RawOutlier>,
     /// Remember idempotency keys; repeats are answered, not re-applied. The key is checked and
     /// recorded with the effect, at the end of the work.
     pub dedup: Option<RawDedup>,
@@ -648,6 +664,17 @@ pub struct RawShed {
     pub queue_wait: Option<Duration>,
 }
 
+/// Outlier detection of a service.
+#[derive(Clone, Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawOutlier {
+    /// Failed calls in a row that eject an instance. Default: 5.
+    #[schemars(range(min = 1))]
+    pub consecutive_errors: Option<i64>,
+    /// How long an ejected instance is left out. Default: 30s.
+    pub eject_for: Option<Duration>,
+}
+
 /// A table of processed idempotency keys.
 #[derive(Clone, Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
@@ -700,21 +727,27 @@ pub struct RawSagaStep {
     pub retry: Option<RawRetry>,
 }
 
-/// a fault.
+/// A fault: what goes wrong, where and when.
 #[derive(Clone, Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawFault {
-    /// crash | slowdown | error_rate | latency | loss | duplicate | partition | capacity | pause.
+    /// crash | pause | slowdown | capacity | error_rate | latency | loss | duplicate | partition.
     pub kind: String,
-    /// A service, `"db#2"` for one instance, or a link `"api->db"`.
+    /// A service (every instance; for network kinds every link into it), `"db#2"` for one
+    /// instance (numbered from 0), or a link `"api->db"` (a partition cuts both directions).
     pub target: String,
+    /// When it starts.
     pub at: Duration,
-    /// Omitted: until the end.
+    /// How long it lasts. Omitted: until the end.
     #[serde(rename = "for")]
     pub for_: Option<Duration>,
+    /// slowdown: service times x factor; capacity: workers x factor (0.5 = half).
+    #[schemars(range(min = 0))]
     pub factor: Option<f64>,
-    pub rate: Option<f64>,
-    pub latency: Option<Distribution>,
+    /// error_rate, loss, duplicate: a probability.
+    pub rate: Option<Probability>,
+    /// latency: extra one-way delay on the link(s).
+    pub latency: Option<Duration>,
 }
 
 #[cfg(test)]
@@ -751,6 +784,7 @@ mod tests {
         assert_eq!(properties::<RawService>(), sorted(&SERVICE));
         assert_eq!(properties::<RawEndpoint>(), sorted(&ENDPOINT));
         assert_eq!(properties::<RawCallTable>(), sorted(&CALL));
+        assert_eq!(properties::<RawFault>(), sorted(&FAULT));
     }
 
     #[test]

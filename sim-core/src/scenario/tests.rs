@@ -412,7 +412,7 @@ fn unknown_key_without_a_near_miss_lists_the_keys() {
     assert_eq!(message, "unknown key `zzz` in [[service]] `db`");
     assert_eq!(
         h,
-        hint("expected one of: name, instances, balancer, workers, queue, discipline, service_time, error_rate, calls, parallel, blocking, endpoint, dedup, effect, idempotent, shed, limit")
+        hint("expected one of: name, instances, balancer, workers, queue, discipline, service_time, error_rate, calls, parallel, blocking, endpoint, dedup, effect, idempotent, shed, limit, outlier")
     );
 }
 
@@ -433,7 +433,7 @@ fn unsupported_keys_are_rejected_not_ignored() {
     let text = BASE
         .replace("rate = 100", "rate = 100\nretry = { max_attempts = 3 }")
         .replace("calls = [\"db\"]", "calls = [{ to = \"db\", hedge = { after = \"5ms\" } }]\nshed = { queue_wait = \"1s\" }")
-        .replace("service_time = \"2ms\"", "service_time = \"2ms\"\n[[service.endpoint]]\nname = \"x\"\nconsumes = \"orders\"\n[[fault]]\nkind = \"crash\"");
+        .replace("service_time = \"2ms\"", "service_time = \"2ms\"\n[[service.endpoint]]\nname = \"x\"\nconsumes = \"orders\"\n[[queue]]\nname = \"orders\"");
     let got: Vec<(u32, u32, String)> = errors(&text)
         .into_iter()
         .map(|d| (d.line, d.column, d.message))
@@ -442,7 +442,7 @@ fn unsupported_keys_are_rejected_not_ignored() {
         got,
         [
             (22, 1, "`consumes` is not supported yet".to_string()),
-            (23, 3, "`[[fault]]` is not supported yet".to_string()),
+            (23, 3, "`[[queue]]` is not supported yet".to_string()),
         ]
     );
 }

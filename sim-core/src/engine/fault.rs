@@ -1,0 +1,226 @@
+//! Faults at run time: each start or end recomputes the health of the
+//! instances and the overlay of the links it touches from every fault active
+//! then, so overlapping faults compose; then the transitions act — a crash
+//! fails what the instance held, a pause holds what reaches it until it
+//! resumes, more capacity starts waiting work.
+
+use super::call::Origin;
+use super::event::{Event, Handle, Outcome};
+use super::network::{either, LinkFault};
+use super::service::Health;
+use super::Simulation;
+use crate::scenario::model::{Cause, Fault, FaultKind, FaultTarget, NodeId, ServiceId};
+use crate::time::SimTime;
+
+/// Whether `f` strikes instance `i` of service `s`.
+fn strikes(f: &Fault, s: ServiceId, i: u32) -> bool {
+    match f.target {
+        FaultTarget::Service(t) => t == s,
+        FaultTarget::Instance(t, j) => t == s && j == i,
+        FaultTarget::Link(..) => false,
+    }
+}
+
+/// Whether network fault `f` acts on messages `from -> to`.
+fn on_link(f: &Fault, from: NodeId, to: NodeId) -> bool {
+    let partition = matches!(f.kind, FaultKind::Partition);
+    match f.target {
+        FaultTarget::Link(a, b) => (a, b) == (from, to) || (partition && (b, a) == (from, to)),
+        FaultTarget::Service(s) => {
+            to == NodeId::Service(s) || (partition && from == NodeId::Service(s))
+        }
+        FaultTarget::Instance(..) => false,
+    }
+}
+
+/// The health of an instance under the `active` faults that strike it.
+fn health<'a>(active: impl Iterator<Item = &'a Fault>) -> Health {
+    let mut h = Health::default();
+    for f in active {
+        match f.kind {
+            FaultKind::Crash => h.down = true,
+            FaultKind::Pause => h.paused = true,
+            FaultKind::Slowdown { factor } => h.slow *= factor,
+            FaultKind::Capacity { factor } => h.capacity *= factor,
+            FaultKind::ErrorRate { rate } => h.error = either(h.error, rate),
+            _ => {}
+        }
+    }
+    // A crashed process is not also frozen: it holds nothing.
+    h.paused &= !h.down;
+    h
+}
+
+/// The overlay of a link under the `active` network faults on it.
+fn overlay<'a>(active: impl Iterator<Item = &'a Fault>) -> LinkFault {
+    let mut l = LinkFault::default();
+    for f in active {
+        match f.kind {
+            FaultKind::Latency { extra } => l.extra = l.extra + extra,
+            FaultKind::Loss { rate } => l.loss = either(l.loss, rate),
+            FaultKind::Duplicate { rate } => l.duplicate = either(l.duplicate, rate),
+            FaultKind::Partition => l.cut = true,
+            _ => {}
+        }
+    }
+    l
+}
+
+impl Simulation {
+    /// Schedules the start and end of every fault.
+    pub(super) fn schedule_faults(&mut self) {
+        for (i, f) in self.sc.faults.iter().enumerate() {
+            let (at, until) = (f.at, f.until());
+            self.queue
+                .push(at.min(self.end), Event::FaultStart(i as u32));
+            if let Some(t) = until.filter(|t| *t < self.end) {
+                self.queue.push(t, Event::FaultEnd(i as u32));
+            }
+        }
+    }
+
+    /// Fault `i` starts (`on`) or ends.
+    pub(super) fn on_fault(&mut self, i: u32, on: bool) {
+        self.fault_active[i as usize] = on;
+        let target = self.sc.faults[i as usize].target;
+        self.refresh_links();
+        for s in 0..self.sc.services.len() {
+            let id = ServiceId(s as u32);
+            for inst in 0..self.services[s].instances.len() as u32 {
+                let touched = match target {
+                    FaultTarget::Service(t) => t == id,
+                    FaultTarget::Instance(t, j) => t == id && j == inst,
+                    FaultTarget::Link(..) => false,
+                };
+                if touched {
+                    self.refresh_instance(s, inst);
+                }
+            }
+        }
+    }
+
+    /// The faults active now.
+    fn active_faults(&self) -> impl Iterator<Item = &Fault> {
+        self.sc
+            .faults
+            .iter()
+            .zip(&self.fault_active)
+            .filter(|(_, on)| **on)
+            .map(|(f, _)| f)
+    }
+
+    /// Recomputes every link's overlay.
+    fn refresh_links(&mut self) {
+        let active: Vec<Fault> = self.active_faults().cloned().collect();
+        self.network
+            .set_faults(|from, to| overlay(active.iter().filter(|f| on_link(f, from, to))));
+    }
+
+    /// Recomputes instance `i` of service `s` and acts on what changed.
+    fn refresh_instance(&mut self, s: usize, i: u32) {
+        let id = ServiceId(s as u32);
+        let new = health(self.active_faults().filter(|f| strikes(f, id, i)));
+        let inst = &mut self.services[s].instances[i as usize];
+        let old = std::mem::replace(&mut inst.health, new);
+        if new.paused && !old.paused {
+            inst.paused_since = self.now;
+            self.paused += 1;
+        }
+        if old.paused && !new.paused {
+            self.paused -= 1;
+            self.resume(s, i);
+        }
+        if new.down && !old.down {
+            self.crash(s, i);
+        }
+        self.start_next(s, i);
+    }
+
+    /// A crash: every job the instance holds fails at once, as a reset
+    /// connection; it restarts empty.
+    fn crash(&mut self, s: usize, i: u32) {
+        let held = std::mem::take(&mut self.services[s].instances[i as usize].held);
+        for (_, event) in held {
+            self.schedule(self.now, event);
+        }
+        let doomed: Vec<Handle> = self
+            .jobs
+            .iter()
+            .filter(|(_, j)| j.service() == s && j.instance() == i)
+            .map(|(key, j)| Handle {
+                key: key as u32,
+                uid: j.uid(),
+            })
+            .collect();
+        self.clear_queue(s, i);
+        for h in doomed {
+            self.answer_job(h, Outcome::Failed(Cause::Error));
+        }
+    }
+
+    /// The end of a pause: the instance carries on with what it held. Work
+    /// in service ends as much later as the pause lasted; what reached it
+    /// meanwhile is handled now, in the order it came.
+    fn resume(&mut self, s: usize, i: u32) {
+        let inst = &mut self.services[s].instances[i as usize];
+        let since = inst.paused_since;
+        inst.frozen = inst.frozen + self.now.since(since);
+        let (frozen, held) = (inst.frozen, std::mem::take(&mut inst.held));
+        for (at, event) in held {
+            match event {
+                // Its remaining work at the pause is still to do, and no
+                // more: the pause is already counted for it.
+                Event::WorkDone(h) => {
+                    self.jobs[h.key as usize].set_frozen(frozen);
+                    self.schedule(self.now + at.since(since), event);
+                }
+                _ => self.schedule(self.now, event),
+            }
+        }
+    }
+
+    /// Whether `event` belongs to a paused instance; then it is held.
+    pub(super) fn hold_if_paused(&mut self, at: SimTime, event: Event) -> bool {
+        let Some((s, i)) = self.owner(event) else {
+            return false;
+        };
+        let inst = &mut self.services[s].instances[i as usize];
+        if !inst.health.paused {
+            return false;
+        }
+        inst.held.push((at, event));
+        true
+    }
+
+    /// The instance that handles `event`, if it is an instance's.
+    fn owner(&self, event: Event) -> Option<(usize, u32)> {
+        let job = |h: Handle| {
+            self.jobs
+                .get(h.key as usize)
+                .filter(|j| j.uid() == h.uid)
+                .map(|j| (j.service(), j.instance()))
+        };
+        let exchange = |h: Handle| {
+            let x = self
+                .exchanges
+                .get(h.key as usize)
+                .filter(|x| x.uid == h.uid)?;
+            match x.origin {
+                Origin::Job(j) => job(j),
+                Origin::Request(_) => None,
+            }
+        };
+        match event {
+            Event::Deliver(_, _, target, i, _) => Some((target.service.0 as usize, i)),
+            Event::WorkDone(h) => job(h),
+            Event::Respond(h, _) | Event::Timeout(h) => {
+                let c = self.calls.get(h.key as usize).filter(|c| c.uid == h.uid)?;
+                exchange(c.exchange)
+            }
+            Event::Retry(h) | Event::Hedge(h) | Event::Fallback(h) | Event::SlotWait(h) => {
+                exchange(h)
+            }
+            _ => None,
+        }
+    }
+}
