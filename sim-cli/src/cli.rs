@@ -60,6 +60,21 @@ pub struct RunArgs {
     /// Also write the summary to DIR/summary.json (DIR is created).
     #[arg(long, value_name = "DIR")]
     pub out: Option<PathBuf>,
+    #[command(flatten)]
+    pub chaos: ChaosArg,
+    /// With --chaos: print the scenario with the drawn faults appended as
+    /// plain [[fault]] tables, instead of running it.
+    #[arg(long, requires = "chaos")]
+    pub emit_scenario: bool,
+}
+
+/// `--chaos`, shared by `run` and `check`.
+#[derive(Debug, clap::Args)]
+pub struct ChaosArg {
+    /// Add one to three faults drawn from the seed (kinds, targets, times) to
+    /// the scenario's own; the summary lists them so a seed can be replayed.
+    #[arg(long)]
+    pub chaos: bool,
 }
 
 /// `--seed N`, shared by the commands that run a scenario.
@@ -95,6 +110,8 @@ pub struct CheckArgs {
     pub files: Vec<String>,
     #[command(flatten)]
     pub seed: SeedArg,
+    #[command(flatten)]
+    pub chaos: ChaosArg,
 }
 
 /// `dsim validate`.

@@ -66,3 +66,13 @@ pub fn load(file: &str, sets: &[String]) -> anyhow::Result<Scenario> {
     let overrides = overrides(sets)?;
     Source::resolve(file)?.load(&overrides)
 }
+
+/// With `chaos`, adds the faults drawn from `seed` (or the scenario's own
+/// seed) to the scenario's.
+pub fn with_chaos(mut scenario: Scenario, chaos: bool, seed: Option<u64>) -> Scenario {
+    if chaos {
+        let drawn = sim_core::chaos::draw(&scenario, seed.unwrap_or(scenario.seed));
+        scenario.faults.extend(drawn);
+    }
+    scenario
+}

@@ -536,3 +536,37 @@ fn plot_writes_one_svg_per_chart() {
         assert!(stdout(&o).contains(&format!("wrote {}\n", path.display())));
     }
 }
+
+#[test]
+fn chaos_adds_seeded_faults_that_replay_as_a_plain_scenario() {
+    let dir = TempDir::new().unwrap();
+    let path = file(&dir, "tiny.toml", TINY);
+    let chaotic = dsim(&["run", &path, "--chaos", "--seed", "5", "--format", "json"]);
+    let summary = json(&chaotic);
+    let faults = summary["faults"].as_array().expect("faults listed");
+    assert!(!faults.is_empty() && faults.iter().all(|f| f["chaos"] == true));
+    let again = dsim(&["run", &path, "--chaos", "--seed", "5", "--format", "json"]);
+    assert_eq!(
+        stdout(&chaotic),
+        stdout(&again),
+        "chaos is drawn from the seed"
+    );
+
+    let emitted = dsim(&["run", &path, "--chaos", "--seed", "5", "--emit-scenario"]);
+    assert_eq!(code(&emitted), 0);
+    let replay = file(&dir, "replay.toml", &stdout(&emitted));
+    let plain = json(&dsim(&["run", &replay, "--seed", "5", "--format", "json"]));
+    let mut expected = summary.clone();
+    for f in expected["faults"].as_array_mut().unwrap() {
+        f["chaos"] = Value::Bool(false);
+    }
+    assert_eq!(
+        plain, expected,
+        "the replay is the same run, its faults now written"
+    );
+
+    let check = dsim(&["check", &path, "--chaos", "--seed", "5"]);
+    assert!(code(&check) == 0 || stdout(&check).contains("--chaos"));
+    let misuse = dsim(&["run", &path, "--emit-scenario"]);
+    assert_eq!(code(&misuse), 2, "--emit-scenario needs --chaos");
+}

@@ -22,6 +22,7 @@
 //!   length: latencies go into fixed-size histograms, and only the optional
 //!   timeseries grows (one entry per window).
 
+pub mod chaos;
 pub mod dist;
 pub mod engine;
 pub mod expect;

@@ -12,7 +12,7 @@ pub fn check(args: &CheckArgs) -> anyhow::Result<Outcome> {
     let (mut passed, mut failed, mut bad) = (0usize, 0usize, 0usize);
     for file in &args.files {
         let scenario = match input::load(file, &[]) {
-            Ok(scenario) => scenario,
+            Ok(scenario) => input::with_chaos(scenario, args.chaos.chaos, args.seed.seed),
             Err(e) => {
                 crate::report_error(&e);
                 bad += 1;
@@ -39,8 +39,9 @@ pub fn check(args: &CheckArgs) -> anyhow::Result<Outcome> {
             }
         }
         if !report.passed() {
+            let chaos = if args.chaos.chaos { " --chaos" } else { "" };
             out.push_str(&format!(
-                "  reproduce: dsim run {} --seed {seed}\n",
+                "  reproduce: dsim run {} --seed {seed}{chaos}\n",
                 shell_word(file)
             ));
         }

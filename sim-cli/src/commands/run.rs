@@ -1,6 +1,6 @@
 //! `dsim run`: one scenario, one summary.
 
-use super::{print, Outcome};
+use super::{print, shell_word, Outcome};
 use crate::cli::{Format, RunArgs};
 use crate::{input, simulate, summary};
 use anyhow::Context;
@@ -10,7 +10,26 @@ use sim_core::RunOptions;
 /// JSON; with `--out`, also writes `summary.json` there. An expectation that
 /// fails makes the exit code 1, as for `dsim check`.
 pub fn run(args: &RunArgs) -> anyhow::Result<Outcome> {
-    let scenario = input::load(&args.file, &args.set.set)?;
+    let source = input::Source::resolve(&args.file)?;
+    let plain = source.load(&input::overrides(&args.set.set)?)?;
+    let seed = args.seed.seed;
+    let scenario = input::with_chaos(plain.clone(), args.chaos.chaos, seed);
+    if args.emit_scenario {
+        let drawn = &scenario.faults[plain.faults.len()..];
+        let seed = seed.unwrap_or(plain.seed);
+        let sets: String = args
+            .set
+            .set
+            .iter()
+            .map(|s| format!(" --set {}", shell_word(s)))
+            .collect();
+        print(&format!(
+            "{}\n\n# Faults drawn by --chaos from seed {seed}: replay with\n# dsim run FILE --seed {seed}{sets}\n{}",
+            source.text.trim_end(),
+            sim_core::chaos::to_toml(&plain, drawn)
+        ))?;
+        return Ok(Outcome::Ok);
+    }
     // Create the output directory before the run, so a bad --out fails fast.
     if let Some(dir) = &args.out {
         std::fs::create_dir_all(dir)

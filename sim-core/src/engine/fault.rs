@@ -224,3 +224,75 @@ impl Simulation {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::scenario::model::ClientId;
+
+    fn fault(kind: FaultKind, target: FaultTarget) -> Fault {
+        Fault {
+            kind,
+            target,
+            at: SimTime::ZERO,
+            duration: None,
+            chaos: false,
+        }
+    }
+
+    #[test]
+    fn overlapping_faults_compose() {
+        let s = ServiceId(0);
+        let active = [
+            fault(FaultKind::Slowdown { factor: 2.0 }, FaultTarget::Service(s)),
+            fault(
+                FaultKind::Slowdown { factor: 5.0 },
+                FaultTarget::Instance(s, 1),
+            ),
+            fault(FaultKind::ErrorRate { rate: 0.5 }, FaultTarget::Service(s)),
+            fault(
+                FaultKind::ErrorRate { rate: 0.5 },
+                FaultTarget::Instance(s, 1),
+            ),
+            fault(
+                FaultKind::Capacity { factor: 0.5 },
+                FaultTarget::Instance(s, 0),
+            ),
+        ];
+        let of = |i: u32| health(active.iter().filter(|f| strikes(f, s, i)));
+        assert_eq!((of(0).slow, of(0).error, of(0).capacity), (2.0, 0.5, 0.5));
+        assert_eq!((of(1).slow, of(1).error, of(1).capacity), (10.0, 0.75, 1.0));
+        assert_eq!(of(2), health([&active[0], &active[2]].into_iter()));
+        let crash_and_pause = [
+            fault(FaultKind::Crash, FaultTarget::Service(s)),
+            fault(FaultKind::Pause, FaultTarget::Service(s)),
+        ];
+        let h = health(crash_and_pause.iter());
+        assert!(h.down && !h.paused, "a crashed process holds nothing");
+    }
+
+    #[test]
+    fn link_faults_match_their_direction_and_partitions_both() {
+        let (c, a, b) = (
+            NodeId::Client(ClientId(0)),
+            NodeId::Service(ServiceId(0)),
+            NodeId::Service(ServiceId(1)),
+        );
+        let latency = fault(
+            FaultKind::Latency {
+                extra: crate::time::SimDuration::from_millis(5),
+            },
+            FaultTarget::Link(a, b),
+        );
+        assert!(on_link(&latency, a, b) && !on_link(&latency, b, a));
+        let cut = fault(FaultKind::Partition, FaultTarget::Link(a, b));
+        assert!(on_link(&cut, a, b) && on_link(&cut, b, a) && !on_link(&cut, c, a));
+        let into_b = fault(
+            FaultKind::Loss { rate: 0.1 },
+            FaultTarget::Service(ServiceId(1)),
+        );
+        assert!(on_link(&into_b, a, b) && !on_link(&into_b, b, a));
+        let lossy = overlay([&into_b, &into_b, &cut].into_iter());
+        assert!(lossy.cut && (lossy.loss - 0.19).abs() < 1e-12);
+    }
+}

@@ -1444,3 +1444,138 @@ fn dedup_and_effect_expectations_are_checked() {
     );
     assert_eq!(h, hint("did you mean `charge`?"));
 }
+
+#[test]
+fn faults_load_every_kind_and_target() {
+    let text = BASE.replace("name = \"db\"", "name = \"db\"\ninstances = 3")
+        + r#"
+[[fault]]
+kind = "crash"
+target = "db#2"
+at = "10s"
+for = "5s"
+
+[[fault]]
+kind = "slowdown"
+target = "db"
+at = "1s"
+factor = 3
+
+[[fault]]
+kind = "partition"
+target = "api->db"
+at = "20s"
+
+[[fault]]
+kind = "latency"
+target = "users->api"
+at = "0s"
+latency = "80ms"
+"#;
+    let sc = ok(&text);
+    let db = ServiceId(1);
+    let got: Vec<(FaultKind, FaultTarget, SimTime, Option<SimDuration>)> = sc
+        .faults
+        .iter()
+        .map(|f| (f.kind, f.target, f.at, f.duration))
+        .collect();
+    let api = NodeId::Service(ServiceId(0));
+    assert_eq!(
+        got,
+        [
+            (
+                FaultKind::Crash,
+                FaultTarget::Instance(db, 2),
+                SimTime(10_000_000_000),
+                Some(SimDuration::from_secs(5))
+            ),
+            (
+                FaultKind::Slowdown { factor: 3.0 },
+                FaultTarget::Service(db),
+                SimTime(1_000_000_000),
+                None
+            ),
+            (
+                FaultKind::Partition,
+                FaultTarget::Link(api, NodeId::Service(db)),
+                SimTime(20_000_000_000),
+                None
+            ),
+            (
+                FaultKind::Latency {
+                    extra: SimDuration::from_millis(80)
+                },
+                FaultTarget::Link(NodeId::Client(ClientId(0)), api),
+                SimTime::ZERO,
+                None
+            ),
+        ]
+    );
+}
+
+#[test]
+fn fault_problems_are_located_with_hints() {
+    let text = BASE.to_string()
+        + r#"
+[[fault]]
+kind = "crsh"
+target = "db#1"
+at = "10s"
+factor = 2
+
+[[fault]]
+kind = "slowdown"
+target = "dbb"
+at = "5"
+
+[[fault]]
+kind = "crash"
+target = "api->db"
+at = "1s"
+"#;
+    let got: Vec<(u32, u32, String, Option<String>)> = errors(&text)
+        .into_iter()
+        .map(|d| (d.line, d.column, d.message, d.hint))
+        .collect();
+    assert_eq!(
+        got,
+        [
+            (
+                20,
+                8,
+                "unknown kind `crsh`: expected crash, pause, slowdown, capacity, error_rate, latency, loss, duplicate, partition".to_string(),
+                hint("did you mean `crash`?")
+            ),
+            (
+                21,
+                10,
+                "`db` has no instance `1`".to_string(),
+                hint("instances are numbered from 0: `db#0` to `db#0`")
+            ),
+            (
+                25,
+                1,
+                "missing key `factor` in [[fault]] [1]".to_string(),
+                hint("a slowdown fault needs `factor`")
+            ),
+            (
+                27,
+                10,
+                "no client or service `dbb` for `target` of [[fault]] [1]".to_string(),
+                hint("did you mean `db`?")
+            ),
+            (
+                28,
+                6,
+                "invalid duration for `at`: `5` has no unit: durations need a unit: 250ms, 1.5s".to_string(),
+                None
+            ),
+            (
+                32,
+                10,
+                "a crash fault strikes a service or an instance, not a link".to_string(),
+                hint("links take latency, loss, duplicate and partition faults")
+            ),
+        ]
+    );
+}
