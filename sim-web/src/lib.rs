@@ -31,9 +31,10 @@
 //! integer, and a seed the user did not write would run silently. Seeds the
 //! CLI accepts above 2^53 − 1 are not reachable from here.
 
+use sim_core::scenario::policy::Policy;
 use sim_core::scenario::{self, Diagnostics};
 use sim_core::time::parse_duration;
-use sim_core::{RunOptions, SimDuration};
+use sim_core::{RunOptions, SimDuration, SimTime, Simulation};
 use wasm_bindgen::prelude::*;
 
 /// The file name used in diagnostics: the text did not come from a file.
@@ -69,6 +70,164 @@ pub fn run(
             .map_err(js_error)?,
     };
     run_json(scenario_text, &options).map_err(|d| js_error(d.to_string()))
+}
+
+/// A simulation the page steps through: created from scenario text, a seed
+/// and `--set`-style overrides, advanced in slices of simulated time with an
+/// event budget (so a shared scenario cannot hang the page), read through
+/// snapshots, and summarised exactly as the CLI would.
+#[wasm_bindgen]
+pub struct Sim {
+    inner: Simulation,
+}
+
+#[wasm_bindgen]
+impl Sim {
+    /// Loads `scenario_text` with `sets` (`["client.users.rate=900"]`) and
+    /// prepares the run; `timeseries` as for [`run`]. Throws the CLI's
+    /// diagnostics on bad input.
+    #[wasm_bindgen(constructor)]
+    pub fn new(
+        scenario_text: &str,
+        seed: Option<f64>,
+        sets: Vec<String>,
+        timeseries: Option<String>,
+    ) -> Result<Sim, JsError> {
+        let overrides = sets
+            .iter()
+            .map(|s| scenario::parse_override(s).map_err(|e| format!("--set {e}")))
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(js_error)?;
+        let options = RunOptions {
+            seed: seed.map(seed_from_number).transpose().map_err(js_error)?,
+            timeseries: timeseries
+                .as_deref()
+                .map(parse_window)
+                .transpose()
+                .map_err(js_error)?,
+        };
+        let scenario = scenario::load(scenario_text, FILE_NAME, &overrides)
+            .map_err(|d| js_error(d.to_string()))?;
+        Ok(Sim {
+            inner: Simulation::new(&scenario, &options),
+        })
+    }
+
+    /// Runs up to `seconds` of simulated time, at most `budget` events;
+    /// returns the events processed.
+    pub fn advance(&mut self, seconds: f64, budget: f64) -> f64 {
+        let t = SimTime((seconds.max(0.0) * 1e9).round() as u64);
+        self.inner.run_events(t, budget.max(1.0) as u64) as f64
+    }
+
+    /// Simulated seconds so far.
+    pub fn now(&self) -> f64 {
+        self.inner.now().as_secs_f64()
+    }
+
+    /// The run's length in simulated seconds.
+    pub fn end(&self) -> f64 {
+        self.inner.end().as_secs_f64()
+    }
+
+    /// The state now, as JSON (see `sim_core::engine::snapshot`).
+    pub fn snapshot(&self) -> String {
+        serde_json::to_string(&self.inner.snapshot()).unwrap_or_default()
+    }
+
+    /// The summary so far; once the run has reached its end, byte for byte
+    /// what `dsim run --format json` prints.
+    pub fn summary(&mut self) -> String {
+        self.inner.report().to_json()
+    }
+}
+
+/// The topology of a scenario for drawing, as JSON: `{"name", "duration_s",
+/// "clients": [{"name"}], "services": [{"name", "instances", "workers"}],
+/// "edges": [{"from", "to", "label"}]}`, one edge per client and per call,
+/// labelled with its policies. Throws the CLI's diagnostics on bad input.
+#[wasm_bindgen]
+pub fn describe(scenario_text: &str, sets: Vec<String>) -> Result<String, JsError> {
+    let overrides = sets
+        .iter()
+        .map(|s| scenario::parse_override(s).map_err(|e| format!("--set {e}")))
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(js_error)?;
+    let sc = scenario::load(scenario_text, FILE_NAME, &overrides)
+        .map_err(|d| js_error(d.to_string()))?;
+    Ok(topology_json(&sc).to_string())
+}
+
+/// What [`describe`] returns.
+fn topology_json(sc: &sim_core::Scenario) -> serde_json::Value {
+    use serde_json::json;
+    let edge = |from: &str, to: sim_core::scenario::model::Target, p: &Policy| json!({ "from": from, "to": sc.service(to.service).name, "label": policy_label(p) });
+    let mut edges: Vec<serde_json::Value> = sc
+        .clients
+        .iter()
+        .map(|c| edge(&c.name, c.target, &c.policy))
+        .collect();
+    for s in &sc.services {
+        for e in &s.endpoints {
+            edges.extend(e.calls.iter().map(|c| edge(&s.name, c.to, &c.policy)));
+        }
+    }
+    json!({
+        "name": sc.name,
+        "description": sc.description,
+        "duration_s": sc.duration.as_secs_f64(),
+        "clients": sc.clients.iter().map(|c| json!({ "name": c.name })).collect::<Vec<_>>(),
+        "services": sc.services.iter().map(|s| json!({
+            "name": s.name, "instances": s.instances, "workers": s.workers,
+        })).collect::<Vec<_>>(),
+        "edges": edges,
+    })
+}
+
+/// A short label of a caller's policies: `timeout 100ms · retry 3 · budget`.
+fn policy_label(p: &Policy) -> String {
+    let mut parts = Vec::new();
+    if let Some(t) = p.timeout {
+        parts.push(format!("timeout {t}"));
+    }
+    if let Some(r) = &p.retry {
+        parts.push(format!("retry {}", r.max_attempts));
+    }
+    let flags = [
+        (p.budget.is_some(), "budget"),
+        (p.breaker.is_some(), "breaker"),
+        (p.bulkhead.is_some(), "bulkhead"),
+        (p.limit.is_some(), "limit"),
+        (p.hedge.is_some(), "hedge"),
+        (p.fallback.is_some(), "fallback"),
+        (p.deadline, "deadline"),
+    ];
+    parts.extend(
+        flags
+            .iter()
+            .filter(|(on, _)| *on)
+            .map(|(_, name)| name.to_string()),
+    );
+    parts.join(" · ")
+}
+
+/// The problems of a scenario as a JSON array of `{line, column, message,
+/// hint}` (empty when it is valid), for an editor to mark.
+#[wasm_bindgen]
+pub fn validate(scenario_text: &str) -> String {
+    let items: Vec<serde_json::Value> = match scenario::load(scenario_text, FILE_NAME, &[]) {
+        Ok(_) => Vec::new(),
+        Err(d) => d
+            .items
+            .iter()
+            .map(|i| {
+                serde_json::json!({
+                    "line": i.line, "column": i.column, "message": i.message, "hint": i.hint
+                })
+            })
+            .collect(),
+    };
+    serde_json::Value::Array(items).to_string()
 }
 
 /// The built-in scenario library as a JSON array of `{"name", "text"}`
@@ -176,6 +335,47 @@ mod tests {
             err.to_string().starts_with("error: scenario.toml:"),
             "{err}"
         );
+    }
+
+    #[test]
+    fn a_stepped_sim_ends_with_the_cli_summary() {
+        let text = sim_core::library::find("retry-storm").unwrap().text;
+        let mut sim = Sim::new(text, Some(3.0), Vec::new(), None)
+            .map_err(|_| ())
+            .unwrap();
+        let mut steps = 0;
+        while sim.now() < sim.end() {
+            sim.advance(sim.now() + 0.7, 1000.0);
+            steps += 1;
+        }
+        assert!(steps > 200, "the budget cut the run into slices: {steps}");
+        let snapshot: serde_json::Value = serde_json::from_str(&sim.snapshot()).unwrap();
+        assert_eq!(snapshot["done"], true);
+        assert_eq!(snapshot["services"]["api"]["instances"][0]["health"], "up");
+        let options = RunOptions {
+            seed: Some(3),
+            timeseries: None,
+        };
+        assert_eq!(sim.summary(), run_json(text, &options).unwrap());
+    }
+
+    #[test]
+    fn the_topology_labels_edges_with_policies() {
+        let text = sim_core::library::find("circuit-breaker").unwrap().text;
+        let sc = scenario::load(text, FILE_NAME, &[]).unwrap();
+        let t = topology_json(&sc);
+        assert_eq!(t["edges"][1]["from"], "checkout");
+        assert_eq!(t["edges"][1]["to"], "payments");
+        assert_eq!(t["edges"][1]["label"], "timeout 200ms · breaker · fallback");
+        assert_eq!(t["services"][0]["workers"], 20);
+    }
+
+    #[test]
+    fn validate_lists_problems_with_places() {
+        let list: serde_json::Value =
+            serde_json::from_str(&validate("[scenario]\nduration = 5\n")).unwrap();
+        assert_eq!(list[0]["line"], 2);
+        assert_eq!(validate(sim_core::library::BUILTIN[0].text), "[]");
     }
 
     #[test]

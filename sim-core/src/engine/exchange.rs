@@ -215,6 +215,7 @@ impl Simulation {
             (a, b) => a.or(b),
         };
         let (target, link, back) = (site.target, site.link, site.back);
+        self.sites[x.site as usize].sent += 1;
         self.send_call(h, target, expires, deadline, permitted, link, back);
     }
 
@@ -255,6 +256,7 @@ impl Simulation {
         let site = x.site as usize;
         self.exchanges[h.key as usize].live -= 1;
         let failed = !outcome.is_success();
+        self.sites[site].failed += u64::from(failed);
         if let Some(b) = self.sites[site].breaker.filter(|_| permitted) {
             let took = self.now.since(sent);
             self.breakers[b as usize]

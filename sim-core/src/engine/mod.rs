@@ -23,6 +23,7 @@ mod probe;
 mod queue;
 mod service;
 mod site;
+pub mod snapshot;
 mod summary;
 mod throttle;
 

@@ -115,6 +115,26 @@ impl ServiceState {
         }
     }
 
+    /// What a snapshot shows of instance `i` at `now`.
+    pub fn instance_state(&self, i: u32, now: SimTime) -> super::snapshot::InstanceState {
+        let x = &self.instances[i as usize];
+        let health = if x.health.down {
+            "down"
+        } else if x.health.paused {
+            "paused"
+        } else if x.ejected_until > now {
+            "ejected"
+        } else {
+            "up"
+        };
+        super::snapshot::InstanceState {
+            queue: x.waiting.len() as u64,
+            busy: x.busy,
+            workers: self.workers_of(i),
+            health,
+        }
+    }
+
     /// Workers instance `i` has now (a capacity fault scales them).
     fn workers_of(&self, i: u32) -> u32 {
         let factor = self.instances[i as usize].health.capacity;

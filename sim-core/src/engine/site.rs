@@ -26,6 +26,9 @@ pub struct Site {
     pub limit: Option<Bucket>,
     /// Bulkhead slots per caller instance (empty without a bulkhead).
     pub bulkheads: Vec<Slots>,
+    /// Attempts sent, and those that came back failed (for snapshots).
+    pub sent: u64,
+    pub failed: u64,
 }
 
 /// A bulkhead of one caller instance.
@@ -134,6 +137,8 @@ impl Sites {
             budget: policy.budget.as_ref().map(RetryBudget::new),
             limit: policy.limit.as_ref().map(Bucket::new),
             bulkheads,
+            sent: 0,
+            failed: 0,
         });
         index
     }

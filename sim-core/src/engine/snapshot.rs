@@ -1,0 +1,170 @@
+//! Snapshots: the state of a running simulation at one instant, for the
+//! browser to draw — queues, busy workers and health per instance, breaker
+//! states, and cumulative counts per client and per edge. Counts are the
+//! engine's own (after warmup, like the summary); the page only takes
+//! differences between snapshots to animate them.
+
+use super::Simulation;
+use crate::scenario::model::NodeId;
+use indexmap::IndexMap;
+use serde::Serialize;
+
+/// Everything the page draws at one instant.
+#[derive(Clone, Debug, Serialize)]
+pub struct Snapshot {
+    /// Simulated seconds.
+    pub t: f64,
+    pub events: u64,
+    /// Whether the run has reached its end.
+    pub done: bool,
+    pub clients: IndexMap<String, ClientCounts>,
+    pub services: IndexMap<String, ServiceState>,
+    /// Breaker name → closed | open | half_open.
+    pub breakers: IndexMap<String, &'static str>,
+    /// One entry per policy site: a client's or a call's edge.
+    pub edges: Vec<EdgeCounts>,
+}
+
+/// A client's cumulative counts.
+#[derive(Clone, Debug, Serialize)]
+pub struct ClientCounts {
+    pub requests: u64,
+    pub succeeded: u64,
+    pub degraded: u64,
+    pub failed: u64,
+    pub attempts: u64,
+}
+
+/// A service now.
+#[derive(Clone, Debug, Serialize)]
+pub struct ServiceState {
+    pub arrivals: u64,
+    pub completed: u64,
+    pub errors: u64,
+    pub instances: Vec<InstanceState>,
+}
+
+/// One instance now.
+#[derive(Clone, Debug, Serialize)]
+pub struct InstanceState {
+    pub queue: u64,
+    pub busy: u32,
+    pub workers: u32,
+    /// up | down | paused | ejected
+    pub health: &'static str,
+}
+
+/// Attempts on one edge so far.
+#[derive(Clone, Debug, Serialize)]
+pub struct EdgeCounts {
+    pub from: String,
+    pub to: String,
+    pub sent: u64,
+    pub failed: u64,
+}
+
+impl Simulation {
+    /// Processes at most `budget` events up to `t`; returns how many it did.
+    /// A page steps with this so that no scenario can hang it.
+    pub fn run_events(&mut self, t: crate::SimTime, budget: u64) -> u64 {
+        let stop = t.min(self.end);
+        let start = self.events;
+        while self.events - start < budget {
+            match self.queue.peek_time() {
+                Some(at) if at <= stop => self.run_until(at),
+                _ => {
+                    self.now = self.now.max(stop);
+                    break;
+                }
+            }
+        }
+        self.events - start
+    }
+
+    /// The summary of the run so far (the whole run once it has ended).
+    pub fn report(&mut self) -> crate::Report {
+        self.summary()
+    }
+
+    /// The state now.
+    pub fn snapshot(&self) -> Snapshot {
+        let clients = self
+            .sc
+            .clients
+            .iter()
+            .zip(&self.client_stats)
+            .map(|(c, st)| {
+                let counts = ClientCounts {
+                    requests: st.requests,
+                    succeeded: st.succeeded,
+                    degraded: st.degraded,
+                    failed: st.failed,
+                    attempts: st.attempts,
+                };
+                (c.name.clone(), counts)
+            })
+            .collect();
+        let services = self
+            .sc
+            .services
+            .iter()
+            .enumerate()
+            .map(|(s, svc)| {
+                let st = &self.service_stats[s];
+                let state = ServiceState {
+                    arrivals: st.arrivals,
+                    completed: st.completed,
+                    errors: st.errors,
+                    instances: (0..svc.instances)
+                        .map(|i| self.services[s].instance_state(i, self.now))
+                        .collect(),
+                };
+                (svc.name.clone(), state)
+            })
+            .collect();
+        let breakers = self
+            .breakers
+            .iter()
+            .map(|b| (b.name.clone(), b.cb.state().name()))
+            .collect();
+        let edges = self
+            .sites
+            .iter()
+            .enumerate()
+            .map(|(i, site)| {
+                let from = match self.sc.clients.get(i) {
+                    Some(c) => c.name.clone(),
+                    None => self.caller_of_site(i as u32),
+                };
+                EdgeCounts {
+                    from,
+                    to: self
+                        .sc
+                        .node_name(NodeId::Service(site.target.service))
+                        .to_string(),
+                    sent: site.sent,
+                    failed: site.failed,
+                }
+            })
+            .collect();
+        Snapshot {
+            t: self.now.as_secs_f64(),
+            events: self.events,
+            done: self.now >= self.end,
+            clients,
+            services,
+            breakers,
+            edges,
+        }
+    }
+
+    /// The service whose call site `site` is.
+    fn caller_of_site(&self, site: u32) -> String {
+        let s = self
+            .call_sites
+            .iter()
+            .position(|eps| eps.iter().any(|calls| calls.contains(&site)))
+            .unwrap_or(0);
+        self.sc.services[s].name.clone()
+    }
+}
