@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Builds sim-web's WebAssembly module and its JavaScript bindings:
 #
+#   sim-web/dist          the visualizer: sim-web/www's page and its pkg/
 #   sim-web/dist/pkg      wasm-bindgen --target web     (the browser; ES module)
 #   target/wasm-node      wasm-bindgen --target nodejs  (sim-web/tests/*.mjs under Node)
 #
@@ -77,4 +78,7 @@ rm -rf sim-web/dist/pkg "$target_dir/wasm-node"
 "$WASM_BINDGEN" --target web --out-dir sim-web/dist/pkg "$wasm"
 "$WASM_BINDGEN" --target nodejs --out-dir "$target_dir/wasm-node" "$wasm"
 
-echo "build.sh: wrote sim-web/dist/pkg and ${target_dir#"$root"/}/wasm-node" >&2
+# The page: its sources in sim-web/www, copied beside the bindings.
+cp sim-web/www/*.html sim-web/www/*.js sim-web/www/*.css sim-web/dist/
+
+echo "build.sh: wrote sim-web/dist (the page and pkg/) and ${target_dir#"$root"/}/wasm-node" >&2

@@ -40,6 +40,8 @@ pub enum Command {
     List,
     /// Print the JSON Schema of scenario files.
     Schema,
+    /// Serve the browser visualizer (built by sim-web/build.sh) on 127.0.0.1.
+    Web(WebArgs),
 }
 
 /// `dsim run`.
@@ -100,6 +102,17 @@ pub enum Format {
     Table,
     /// The JSON summary of the contract.
     Json,
+}
+
+/// `dsim web`.
+#[derive(Debug, clap::Args)]
+pub struct WebArgs {
+    /// The port to listen on (0: any free port).
+    #[arg(long, default_value_t = 8080)]
+    pub port: u16,
+    /// The built page (default: sim-web/dist).
+    #[arg(long, value_name = "DIR")]
+    pub dir: Option<PathBuf>,
 }
 
 /// `dsim check`.

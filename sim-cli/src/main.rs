@@ -29,6 +29,7 @@ fn main() -> ExitCode {
         Command::Plot(args) => commands::plot::plot(args),
         Command::List => commands::list::list(),
         Command::Schema => commands::schema(),
+        Command::Web(args) => commands::web::web(args),
     };
     match result {
         Ok(Outcome::Ok) => ExitCode::SUCCESS,

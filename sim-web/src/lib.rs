@@ -31,6 +31,7 @@
 //! integer, and a seed the user did not write would run silently. Seeds the
 //! CLI accepts above 2^53 − 1 are not reachable from here.
 
+use sim_core::scenario::model::Load;
 use sim_core::scenario::policy::Policy;
 use sim_core::scenario::{self, Diagnostics};
 use sim_core::time::parse_duration;
@@ -142,8 +143,9 @@ impl Sim {
     }
 }
 
-/// The topology of a scenario for drawing, as JSON: `{"name", "duration_s",
-/// "clients": [{"name"}], "services": [{"name", "instances", "workers"}],
+/// The topology of a scenario for drawing, as JSON: `{"name", "description",
+/// "duration_s", "clients": [{"name", "rate", "timeout", "retry", "budget",
+/// "breaker", "deadline"}], "services": [{"name", "instances", "workers"}],
 /// "edges": [{"from", "to", "label"}]}`, one edge per client and per call,
 /// labelled with its policies. Throws the CLI's diagnostics on bad input.
 #[wasm_bindgen]
@@ -176,7 +178,18 @@ fn topology_json(sc: &sim_core::Scenario) -> serde_json::Value {
         "name": sc.name,
         "description": sc.description,
         "duration_s": sc.duration.as_secs_f64(),
-        "clients": sc.clients.iter().map(|c| json!({ "name": c.name })).collect::<Vec<_>>(),
+        "clients": sc.clients.iter().map(|c| json!({
+            "name": c.name,
+            "rate": match &c.load {
+                Load::Open { schedule, .. } if schedule.len() == 1 => Some(schedule[0].1),
+                _ => None,
+            },
+            "timeout": c.policy.timeout.is_some(),
+            "retry": c.policy.retry.as_ref().map(|r| r.max_attempts),
+            "budget": c.policy.budget.is_some(),
+            "breaker": c.policy.breaker.is_some(),
+            "deadline": c.policy.deadline,
+        })).collect::<Vec<_>>(),
         "services": sc.services.iter().map(|s| json!({
             "name": s.name, "instances": s.instances, "workers": s.workers,
         })).collect::<Vec<_>>(),

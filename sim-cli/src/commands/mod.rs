@@ -7,6 +7,7 @@ pub mod plot;
 pub mod run;
 pub mod sweep;
 pub mod validate;
+pub mod web;
 
 use anyhow::bail;
 use std::io::Write;

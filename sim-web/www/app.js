@@ -1,0 +1,368 @@
+// The dsim visualizer: pick or edit a scenario, run it in a Web Worker,
+// play it back over the topology and the charts, turn a knob and run again
+// with the same seed, pin a run as A to compare, share a link.
+//
+// Every number shown comes from sim-core (snapshots and the summary); the
+// page only draws them and takes differences between snapshots to animate.
+
+import init, { run } from "./pkg/sim_web.js";
+import { renderMarkdown } from "./markdown.js";
+import { drawChart } from "./charts.js";
+import { TopologyView } from "./topology.js";
+
+const $ = (id) => document.getElementById(id);
+
+// ---- the worker, as promises -------------------------------------------
+
+const worker = new Worker(new URL("./worker.js", import.meta.url), { type: "module" });
+let nextId = 0;
+const pending = new Map();
+worker.onmessage = ({ data }) => {
+  const { resolve, reject } = pending.get(data.id);
+  pending.delete(data.id);
+  if (data.ok) resolve(data.result);
+  else reject(new Error(data.error));
+};
+function call(type, payload = {}) {
+  return new Promise((resolve, reject) => {
+    const id = nextId++;
+    pending.set(id, { resolve, reject });
+    worker.postMessage({ id, type, ...payload });
+  });
+}
+
+// ---- state ----------------------------------------------------------------
+
+const state = {
+  builtins: [],
+  sets: [],
+  run: null, // { topology, frames, summary }
+  pinned: null, // { summary, label }
+  frame: 0,
+  playing: false,
+};
+const view = new TopologyView($("topology"));
+
+function status(text, error = false) {
+  $("status").textContent = text;
+  $("status").classList.toggle("error", error);
+  $("status").dataset.state = error ? "error" : text;
+}
+
+// ---- share links: scenario text, seed and knobs in the fragment ---------
+
+async function compress(text) {
+  const stream = new Blob([text]).stream().pipeThrough(new CompressionStream("deflate-raw"));
+  const bytes = new Uint8Array(await new Response(stream).arrayBuffer());
+  let binary = "";
+  for (const b of bytes) binary += String.fromCharCode(b);
+  return btoa(binary).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
+}
+
+async function decompress(encoded) {
+  const base64 = encoded.replace(/-/g, "+").replace(/_/g, "/");
+  const bytes = Uint8Array.from(atob(base64), (c) => c.charCodeAt(0));
+  const stream = new Blob([bytes]).stream().pipeThrough(new DecompressionStream("deflate-raw"));
+  return new Response(stream).text();
+}
+
+async function shareLink() {
+  const params = new URLSearchParams();
+  params.set("s", await compress($("editor").value));
+  params.set("seed", $("seed").value);
+  if (state.sets.length) params.set("set", JSON.stringify(state.sets));
+  return `${location.origin}${location.pathname}#${params}`;
+}
+
+async function fromLink() {
+  const params = new URLSearchParams(location.hash.slice(1));
+  if (!params.has("s")) return false;
+  $("editor").value = await decompress(params.get("s"));
+  if (params.has("seed")) $("seed").value = params.get("seed");
+  state.sets = params.has("set") ? JSON.parse(params.get("set")) : [];
+  $("picker").value = "";
+  return true;
+}
+
+// ---- the editor's diagnostics ------------------------------------------
+
+async function showErrors() {
+  const problems = await call("validate", { text: $("editor").value });
+  const list = $("errors");
+  list.replaceChildren();
+  for (const p of problems) {
+    const li = document.createElement("li");
+    const where = p.line > 0 ? `line ${p.line}, column ${p.column}: ` : "";
+    li.textContent = where + p.message + (p.hint ? ` (${p.hint})` : "");
+    li.dataset.line = p.line;
+    list.append(li);
+  }
+  return problems.length === 0;
+}
+
+// ---- knobs: the settings that matter in this scenario, as --set paths ---
+
+function knob(label, input, onChange) {
+  const row = document.createElement("label");
+  row.append(document.createTextNode(label), input);
+  input.addEventListener("change", onChange);
+  $("knobs").append(row);
+  return row;
+}
+
+function buildKnobs(topology) {
+  $("knobs").replaceChildren();
+  const rerun = () => start();
+  const slider = (label, min, max, step, value, path) => {
+    const input = Object.assign(document.createElement("input"), { type: "range", min, max, step, value });
+    const out = document.createElement("output");
+    out.textContent = value;
+    input.addEventListener("input", () => (out.textContent = input.value));
+    Object.assign(input.dataset, { kind: "slider", path, initial: String(value) });
+    knob(label, input, rerun).append(out);
+  };
+  const check = (label, path, value) => {
+    const input = Object.assign(document.createElement("input"), { type: "checkbox" });
+    Object.assign(input.dataset, { kind: "check", path, value });
+    knob(label, input, rerun).classList.add("check");
+  };
+  for (const c of topology.clients) {
+    if (c.rate != null) {
+      slider(`${c.name}: rate /s`, Math.max(1, Math.round(c.rate / 4)), Math.round(c.rate * 2), 1, c.rate, `client.${c.name}.rate`);
+    }
+    if (c.retry != null) {
+      slider(`${c.name}: max attempts`, 1, 6, 1, c.retry, `client.${c.name}.retry.max_attempts`);
+      check(`${c.name}: full jitter`, `client.${c.name}.retry.jitter`, '"full"');
+      if (!c.budget) check(`${c.name}: retry budget`, `client.${c.name}.budget`, "{ max_tokens = 10, token_ratio = 0.1 }");
+    }
+    if (c.timeout && !c.deadline) check(`${c.name}: deadline`, `client.${c.name}.deadline`, "true");
+    if (!c.breaker) {
+      check(`${c.name}: breaker`, `client.${c.name}.breaker`, '{ window = "count", size = 20, min_calls = 10, failure_rate = 0.5, open_for = "5s", half_open_calls = 3 }');
+    }
+  }
+  for (const s of topology.services) {
+    slider(`${s.name}: workers`, 1, s.workers * 2, 1, s.workers, `service.${s.name}.workers`);
+  }
+}
+
+/** The --set strings of the knobs that differ from the scenario. */
+function knobSets() {
+  const sets = [];
+  for (const input of $("knobs").querySelectorAll("input")) {
+    if (input.dataset.kind === "slider" && input.value !== input.dataset.initial) {
+      sets.push(`${input.dataset.path}=${input.value}`);
+    }
+    if (input.dataset.kind === "check" && input.checked) {
+      sets.push(`${input.dataset.path}=${input.dataset.value}`);
+    }
+  }
+  return sets;
+}
+
+// ---- running and playing back -------------------------------------------
+
+async function start() {
+  state.playing = false;
+  $("play").textContent = "Play";
+  if (!(await showErrors())) {
+    status("the scenario has errors: see Scenario text", true);
+    $("editor").closest("details").open = true;
+    return;
+  }
+  const text = $("editor").value;
+  const seed = Number($("seed").value);
+  const sets = [...new Set([...state.sets, ...knobSets()])];
+  status("running…");
+  try {
+    const result = await call("run", { text, seed, sets });
+    state.run = { ...result, summary: JSON.parse(result.summary), text: result.summary };
+    state.lastSets = sets;
+    window.dsim.lastSummary = result.summary;
+    renderMarkdown($("notes"), result.topology.description);
+    if (state.knobsFor !== text) {
+      state.knobsFor = text;
+      buildKnobs(result.topology);
+    }
+    view.draw(result.topology);
+    $("scrubber").max = result.frames.length - 1;
+    // The whole run at once; Play replays it from the start.
+    show(result.frames.length - 1);
+    compare();
+    status(`done: ${result.events} events`);
+  } catch (e) {
+    status(e.message, true);
+  }
+}
+
+function show(i) {
+  const frames = state.run.frames;
+  state.frame = Math.max(0, Math.min(i, frames.length - 1));
+  $("scrubber").value = state.frame;
+  const now = frames[state.frame];
+  const ms = 1000 / 24 / Number($("speed").value);
+  view.update(now, state.frame > 0 ? frames[state.frame - 1] : null, state.playing ? ms * 4 : 0);
+  $("clock").textContent = `${now.t.toFixed(1)} s`;
+  charts(now.t);
+}
+
+function tick() {
+  if (!state.playing) return;
+  const last = state.run.frames.length - 1;
+  if (state.frame >= last) {
+    state.playing = false;
+    $("play").textContent = "Play";
+    status("played to the end");
+    return;
+  }
+  show(state.frame + 1);
+  setTimeout(tick, 1000 / 24 / Number($("speed").value) * 4);
+}
+
+// ---- charts from the summary's timeseries -------------------------------
+
+function sum(map, key) {
+  const all = Object.values(map);
+  if (all.length === 0) return [];
+  return all[0][key].map((_, k) => all.reduce((acc, s) => acc + s[key][k], 0));
+}
+
+function series(summary) {
+  const ts = summary.timeseries;
+  const first = Object.values(ts.clients)[0];
+  return {
+    step: ts.window_s,
+    faults: ts.faults,
+    charts: [
+      ["Offered load and goodput (per window)", [["offered", sum(ts.clients, "requests")], ["goodput", sum(ts.clients, "succeeded")]]],
+      ["Attempts (per window)", [["attempts", sum(ts.clients, "attempts")], ["failed", sum(ts.clients, "failed")]]],
+      ["Latency (ms)", [["p50", first?.p50_ms ?? []], ["p99", first?.p99_ms ?? []]]],
+      ["Queue length (at window end)", [["queue", sum(ts.services, "queue")]]],
+    ],
+  };
+}
+
+function charts(until) {
+  const box = $("charts");
+  const cur = series(state.run.summary);
+  const pinned = state.pinned ? series(state.pinned.summary) : null;
+  if (box.children.length !== cur.charts.length) {
+    box.replaceChildren();
+    for (const [title] of cur.charts) {
+      const div = document.createElement("div");
+      div.className = "chart";
+      const h = document.createElement("h3");
+      h.textContent = title;
+      div.append(h, document.createElement("canvas"));
+      box.append(div);
+    }
+  }
+  cur.charts.forEach(([, lines], i) => {
+    const all = lines.map(([label, values]) => ({ label: pinned ? `B ${label}` : label, values }));
+    if (pinned) {
+      for (const [label, values] of pinned.charts[i][1]) all.push({ label: `A ${label}`, values, dashed: true });
+    }
+    const end = state.run.summary.sim_time_s;
+    drawChart(box.children[i].querySelector("canvas"), all, cur.step, cur.faults, until, end);
+  });
+}
+
+function compare() {
+  const table = $("compare");
+  table.replaceChildren();
+  if (!state.pinned) return;
+  const row = (cells, tag = "td") => {
+    const tr = document.createElement("tr");
+    for (const c of cells) {
+      const td = document.createElement(tag);
+      td.textContent = c;
+      tr.append(td);
+    }
+    table.append(tr);
+  };
+  row(["", `A: ${state.pinned.label}`, `B: ${(state.lastSets ?? []).join(" ") || "as written"}`], "th");
+  for (const name of Object.keys(state.run.summary.clients)) {
+    const a = state.pinned.summary.clients[name];
+    const b = state.run.summary.clients[name];
+    if (!a || !b) continue;
+    row([`${name} success`, `${(a.success_rate * 100).toFixed(2)}%`, `${(b.success_rate * 100).toFixed(2)}%`]);
+    row([`${name} attempts`, a.attempts, b.attempts]);
+    row([`${name} p99 ms`, a.latency_ms.p99, b.latency_ms.p99]);
+  }
+}
+
+// ---- wiring -------------------------------------------------------------
+
+function pick(name) {
+  const b = state.builtins.find((x) => x.name === name);
+  if (!b) return;
+  $("editor").value = b.text;
+  state.sets = [];
+  state.pinned = null;
+  history.replaceState(null, "", location.pathname);
+  start();
+}
+
+async function main() {
+  const wasm = init();
+  window.dsim = {
+    ready: null,
+    lastSummary: null,
+    /** The summary JSON of `text` run with `seed`: what `dsim run --format json` prints. */
+    run: (text, seed) => run(text, seed),
+  };
+  window.dsim.ready = (async () => {
+    await wasm;
+    state.builtins = await call("list");
+    for (const b of state.builtins) {
+      const option = document.createElement("option");
+      option.value = option.textContent = b.name;
+      $("picker").append(option);
+    }
+    const blank = document.createElement("option");
+    blank.value = "";
+    blank.textContent = "(edited)";
+    $("picker").prepend(blank);
+    if (await fromLink()) {
+      await start();
+    } else {
+      $("picker").value = state.builtins.some((b) => b.name === "retry-storm") ? "retry-storm" : state.builtins[0].name;
+      pick($("picker").value);
+    }
+  })();
+  $("picker").addEventListener("change", () => pick($("picker").value));
+  $("run").addEventListener("click", () => start());
+  $("seed").addEventListener("change", () => start());
+  let typing;
+  $("editor").addEventListener("input", () => {
+    $("picker").value = "";
+    clearTimeout(typing);
+    typing = setTimeout(showErrors, 300);
+  });
+  $("play").addEventListener("click", () => {
+    if (!state.run) return;
+    state.playing = !state.playing;
+    $("play").textContent = state.playing ? "Pause" : "Play";
+    if (state.playing) {
+      if (state.frame >= state.run.frames.length - 1) show(0);
+      status("playing…");
+      tick();
+    }
+  });
+  $("step").addEventListener("click", () => state.run && show(state.frame + 1));
+  $("restart").addEventListener("click", () => state.run && show(0));
+  $("scrubber").addEventListener("input", () => state.run && show(Number($("scrubber").value)));
+  $("pin").addEventListener("click", () => {
+    if (!state.run) return;
+    state.pinned = { summary: state.run.summary, label: (state.lastSets ?? []).join(" ") || "as written" };
+    compare();
+    charts(state.run.frames[state.frame].t);
+  });
+  $("share").addEventListener("click", async () => {
+    const link = await shareLink();
+    history.replaceState(null, "", link);
+    await navigator.clipboard?.writeText(link).catch(() => {});
+    status("link copied to the address bar");
+  });
+}
+
+main();
