@@ -32,7 +32,7 @@ pub enum Command {
     Validate(ValidateArgs),
     /// Run a grid of parameter values x seeds in parallel, one CSV row per run.
     Sweep(SweepArgs),
-    /// Write per-request spans in Chrome trace event format (not supported yet).
+    /// Write per-request spans in Chrome trace event format (opens in Perfetto).
     Trace(TraceArgs),
     /// Draw SVG charts over time: throughput, success rate, latency, queue length.
     Plot(PlotArgs),
@@ -166,9 +166,15 @@ pub struct TraceArgs {
     pub file: String,
     #[command(flatten)]
     pub seed: SeedArg,
+    #[command(flatten)]
+    pub set: SetArgs,
     /// The trace file to write.
     #[arg(long, value_name = "trace.json")]
     pub out: PathBuf,
+    /// Spans to keep at most (requests, attempts and service work, in the
+    /// order they end); a long run is cut, never unbounded.
+    #[arg(long, value_name = "N", default_value_t = 200_000)]
+    pub limit: usize,
 }
 
 /// `dsim plot`.

@@ -25,7 +25,7 @@ fn main() -> ExitCode {
         Command::Check(args) => commands::check::check(args),
         Command::Validate(args) => commands::validate::validate(args),
         Command::Sweep(args) => commands::sweep::sweep(args),
-        Command::Trace(_) => commands::trace(),
+        Command::Trace(args) => commands::trace::trace(args),
         Command::Plot(args) => commands::plot::plot(args),
         Command::List => commands::list::list(),
         Command::Schema => commands::schema(),

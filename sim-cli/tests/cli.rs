@@ -399,10 +399,52 @@ fn schema_is_json() {
 }
 
 #[test]
-fn trace_is_not_supported_yet() {
-    let o = dsim(&["trace", "tiny", "--out", "trace.json"]);
-    assert_eq!(code(&o), 2);
-    assert_eq!(stderr(&o), "error: `dsim trace` is not supported yet\n");
+fn trace_writes_chrome_trace_events() {
+    let dir = TempDir::new().unwrap();
+    let path = file(&dir, "tiny.toml", TINY);
+    let out = dir.path().join("trace.json");
+    let o = dsim(&[
+        "trace",
+        &path,
+        "--out",
+        out.to_str().unwrap(),
+        "--limit",
+        "50",
+    ]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    assert!(stdout(&o).contains("more spans left out"));
+    let trace: Value = serde_json::from_str(&std::fs::read_to_string(&out).unwrap()).unwrap();
+    let events = trace["traceEvents"].as_array().unwrap();
+    let begins = events.iter().filter(|e| e["ph"] == "b").count();
+    let ends = events.iter().filter(|e| e["ph"] == "e").count();
+    assert_eq!((begins, ends), (50, 50), "every span begins and ends");
+    let names: Vec<&str> = events
+        .iter()
+        .filter(|e| e["ph"] == "M")
+        .map(|e| e["args"]["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        names,
+        ["api", "-> api", "users"],
+        "work, attempts, requests"
+    );
+    for e in events.iter().filter(|e| e["ph"] == "b") {
+        let end = events
+            .iter()
+            .find(|x| x["ph"] == "e" && x["id"] == e["id"])
+            .unwrap();
+        assert!(end["ts"].as_f64() >= e["ts"].as_f64());
+    }
+    let again = dir.path().join("again.json");
+    dsim(&[
+        "trace",
+        &path,
+        "--out",
+        again.to_str().unwrap(),
+        "--limit",
+        "50",
+    ]);
+    assert_eq!(std::fs::read(&out).unwrap(), std::fs::read(&again).unwrap());
 }
 
 /// Rows of a sweep CSV after the header.
@@ -569,4 +611,28 @@ fn chaos_adds_seeded_faults_that_replay_as_a_plain_scenario() {
     assert!(code(&check) == 0 || stdout(&check).contains("--chaos"));
     let misuse = dsim(&["run", &path, "--emit-scenario"]);
     assert_eq!(code(&misuse), 2, "--emit-scenario needs --chaos");
+}
+
+#[test]
+fn plot_draws_breakers_and_shades_fault_windows() {
+    let dir = TempDir::new().unwrap();
+    let out = dir.path().join("charts");
+    let o = dsim(&["plot", "circuit-breaker", "--out", out.to_str().unwrap()]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let svg = std::fs::read_to_string(out.join("breakers.svg")).expect("a breaker chart");
+    assert!(svg.contains("checkout-&gt;payments") || svg.contains("checkout->payments"));
+    let throughput = std::fs::read_to_string(out.join("throughput.svg")).unwrap();
+    let plain = dsim(&[
+        "plot",
+        "queueing-basics",
+        "--out",
+        dir.path().join("q").to_str().unwrap(),
+    ]);
+    assert_eq!(code(&plain), 0);
+    let unshaded = std::fs::read_to_string(dir.path().join("q/throughput.svg")).unwrap();
+    assert!(
+        throughput.matches("<rect").count() > unshaded.matches("<rect").count(),
+        "the crash window is shaded"
+    );
+    assert!(!dir.path().join("q/breakers.svg").exists());
 }

@@ -6,10 +6,10 @@ pub mod list;
 pub mod plot;
 pub mod run;
 pub mod sweep;
+pub mod trace;
 pub mod validate;
 pub mod web;
 
-use anyhow::bail;
 use std::io::Write;
 
 /// How a command ended when it was not stopped by bad input.
@@ -43,10 +43,6 @@ pub fn schema() -> anyhow::Result<Outcome> {
 }
 
 /// `dsim trace`: the engine does not record spans yet.
-pub fn trace() -> anyhow::Result<Outcome> {
-    bail!("`dsim trace` is not supported yet")
-}
-
 /// `FILE` as a shell word, quoted when it needs to be, for the commands we
 /// print for people to paste.
 pub fn shell_word(word: &str) -> String {

@@ -6,7 +6,7 @@ use crate::cli::PlotArgs;
 use crate::{input, simulate};
 use anyhow::Context;
 use plotters::prelude::*;
-use sim_core::report::Timeseries;
+use sim_core::report::{FaultReport, Timeseries};
 use sim_core::{RunOptions, SimDuration};
 use std::path::Path;
 
@@ -67,10 +67,25 @@ pub fn plot(args: &PlotArgs) -> anyhow::Result<Outcome> {
             utilization(series),
         ),
     ];
+    let breakers = breakers(series);
+    let breaker_chart = (!breakers.is_empty()).then_some((
+        "breakers.svg",
+        "Breaker state (0 closed, 0.5 half-open, 1 open)",
+        "state",
+        Some(1.0),
+        breakers,
+    ));
     let mut written = String::new();
-    for (file, title, unit, y_max, lines) in charts {
+    for (file, title, unit, y_max, lines) in charts.into_iter().chain(breaker_chart) {
         let path = args.out.join(file);
-        draw(&path, title, unit, y_max, report.sim_time_s, &lines)
+        let frame = Frame {
+            title,
+            unit,
+            y_max,
+            end_s: report.sim_time_s,
+            faults: &series.faults,
+        };
+        draw(&path, &frame, &lines)
             .with_context(|| format!("cannot write `{}`", path.display()))?;
         written.push_str(&format!("wrote {}\n", path.display()));
     }
@@ -205,16 +220,51 @@ fn utilization(series: &Timeseries) -> Vec<Line> {
         .collect()
 }
 
-/// Draws `lines` into an SVG at `path`, x from 0 to `end_s` seconds, y from 0
-/// to `y_max` (or a little above the largest value).
-fn draw(
-    path: &Path,
-    title: &str,
-    unit: &str,
+/// Each breaker's state per window: 0 closed, 0.5 half-open, 1 open.
+fn breakers(series: &Timeseries) -> Vec<Line> {
+    series
+        .breakers
+        .iter()
+        .map(|(name, b)| Line {
+            label: name.clone(),
+            points: b
+                .state
+                .iter()
+                .enumerate()
+                .map(|(i, s)| {
+                    let level = match *s {
+                        "open" => 1.0,
+                        "half_open" => 0.5,
+                        _ => 0.0,
+                    };
+                    (at(series, i), level)
+                })
+                .collect(),
+        })
+        .collect()
+}
+
+/// What frames a chart: its title, y unit and top, the run's length, and
+/// the fault windows shaded behind the lines.
+struct Frame<'a> {
+    title: &'a str,
+    unit: &'a str,
     y_max: Option<f64>,
     end_s: f64,
-    lines: &[Line],
-) -> anyhow::Result<()> {
+    faults: &'a [FaultReport],
+}
+
+/// Draws `lines` into an SVG at `path`, x from 0 to the end of the run, y
+/// from 0 to `y_max` (or a little above the largest value), fault windows
+/// shaded.
+fn draw(path: &Path, frame: &Frame, lines: &[Line]) -> anyhow::Result<()> {
+    let Frame {
+        title,
+        unit,
+        y_max,
+        end_s,
+        faults,
+    } = *frame;
     let largest = lines
         .iter()
         .flat_map(|l| l.points.iter().map(|p| p.1))
@@ -233,6 +283,10 @@ fn draw(
         .x_desc("simulated time (s)")
         .y_desc(unit)
         .draw()?;
+    chart.draw_series(faults.iter().map(|f| {
+        let until = f.until_s.unwrap_or(end_s);
+        Rectangle::new([(f.at_s, 0.0), (until, top * 1.02)], RED.mix(0.12).filled())
+    }))?;
     for (i, line) in lines.iter().enumerate() {
         let color = Palette99::pick(i).to_rgba();
         chart

@@ -3,6 +3,7 @@
 
 use super::event::{Event, Handle, Outcome};
 use super::network::Delivery;
+use super::trace::Kind;
 use super::Simulation;
 use crate::scenario::model::Cause;
 use crate::scenario::model::Target;
@@ -107,6 +108,11 @@ impl Simulation {
         let call = self.calls.remove(h.key as usize);
         let failed = !outcome.is_success();
         self.services[call.target.service.0 as usize].release(call.instance, failed, self.now);
+        if self.trace.is_some() {
+            let to = &self.sc.services[call.target.service.0 as usize].name;
+            let name = format!("-> {to}");
+            self.record_span(Kind::Attempt, &name, None, call.sent, outcome);
+        }
         self.on_attempt_result(call.exchange, outcome, call.sent, call.permitted);
     }
 

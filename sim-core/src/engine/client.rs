@@ -3,6 +3,7 @@
 
 use super::call::Origin;
 use super::event::{Event, Handle, Outcome};
+use super::trace::Kind;
 use super::Simulation;
 use crate::dist::Dist;
 use crate::rng::Stream;
@@ -123,6 +124,10 @@ impl Simulation {
         let req = self.requests.remove(r.key as usize);
         let c = req.client.0 as usize;
         let latency = self.now - req.issued;
+        if self.trace.is_some() {
+            let name = self.sc.clients[c].name.clone();
+            self.record_span(Kind::Request, &name, None, req.issued, outcome);
+        }
         if req.counted {
             self.client_stats[c].end(outcome, latency);
             for p in &self.client_probes[c] {

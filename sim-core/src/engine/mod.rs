@@ -26,6 +26,7 @@ mod site;
 pub mod snapshot;
 mod summary;
 mod throttle;
+pub mod trace;
 
 use crate::expect::Metric;
 use crate::report::Report;
@@ -97,6 +98,8 @@ pub struct Simulation {
     /// Probe indices per effect.
     effect_probes: Vec<Vec<u32>>,
     series: Option<Series>,
+    /// Spans for `dsim trace`, when asked for.
+    trace: Option<trace::Trace>,
 }
 
 impl Simulation {
@@ -171,6 +174,7 @@ impl Simulation {
             service_stats,
             probes: Vec::new(),
             series,
+            trace: None,
         };
         sim.build_probes();
         sim.schedule_faults();

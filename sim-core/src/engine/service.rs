@@ -6,6 +6,7 @@ use super::call::Origin;
 use super::event::{Event, Handle, Outcome};
 use super::network::either;
 use super::throttle::Bucket;
+use super::trace::Kind;
 use super::Simulation;
 use crate::rng::Stream;
 use crate::scenario::model::Cause;
@@ -510,6 +511,10 @@ impl Simulation {
             self.free_worker(s, job.instance);
         }
         let latency = self.now - job.arrived;
+        if self.trace.is_some() {
+            let name = self.sc.services[s].name.clone();
+            self.record_span(Kind::Work, &name, Some(job.instance), job.arrived, outcome);
+        }
         if job.counted {
             let stats = &mut self.service_stats[s];
             match outcome {
