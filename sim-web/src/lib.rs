@@ -62,14 +62,7 @@ pub fn run(
     seed: Option<f64>,
     timeseries: Option<String>,
 ) -> Result<String, JsError> {
-    let options = RunOptions {
-        seed: seed.map(seed_from_number).transpose().map_err(js_error)?,
-        timeseries: timeseries
-            .as_deref()
-            .map(parse_window)
-            .transpose()
-            .map_err(js_error)?,
-    };
+    let options = options(seed, timeseries.as_deref()).map_err(js_error)?;
     run_json(scenario_text, &options).map_err(|d| js_error(d.to_string()))
 }
 
@@ -94,21 +87,8 @@ impl Sim {
         sets: Vec<String>,
         timeseries: Option<String>,
     ) -> Result<Sim, JsError> {
-        let overrides = sets
-            .iter()
-            .map(|s| scenario::parse_override(s).map_err(|e| format!("--set {e}")))
-            .collect::<Result<Vec<_>, _>>()
-            .map_err(js_error)?;
-        let options = RunOptions {
-            seed: seed.map(seed_from_number).transpose().map_err(js_error)?,
-            timeseries: timeseries
-                .as_deref()
-                .map(parse_window)
-                .transpose()
-                .map_err(js_error)?,
-        };
-        let scenario = scenario::load(scenario_text, FILE_NAME, &overrides)
-            .map_err(|d| js_error(d.to_string()))?;
+        let options = options(seed, timeseries.as_deref()).map_err(js_error)?;
+        let scenario = load(scenario_text, &sets)?;
         Ok(Sim {
             inner: Simulation::new(&scenario, &options),
         })
@@ -150,14 +130,7 @@ impl Sim {
 /// labelled with its policies. Throws the CLI's diagnostics on bad input.
 #[wasm_bindgen]
 pub fn describe(scenario_text: &str, sets: Vec<String>) -> Result<String, JsError> {
-    let overrides = sets
-        .iter()
-        .map(|s| scenario::parse_override(s).map_err(|e| format!("--set {e}")))
-        .collect::<Result<Vec<_>, _>>()
-        .map_err(js_error)?;
-    let sc = scenario::load(scenario_text, FILE_NAME, &overrides)
-        .map_err(|d| js_error(d.to_string()))?;
-    Ok(topology_json(&sc).to_string())
+    Ok(topology_json(&load(scenario_text, &sets)?).to_string())
 }
 
 /// What [`describe`] returns.
@@ -270,6 +243,24 @@ fn builtins_json() -> String {
         .map(|b| serde_json::json!({ "name": b.name, "text": b.text }))
         .collect();
     serde_json::Value::Array(list).to_string()
+}
+
+/// Loads `text` with `--set`-style `sets`; errors as the CLI prints them.
+fn load(text: &str, sets: &[String]) -> Result<sim_core::Scenario, JsError> {
+    let overrides = sets
+        .iter()
+        .map(|s| scenario::parse_override(s).map_err(|e| format!("--set {e}")))
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(js_error)?;
+    scenario::load(text, FILE_NAME, &overrides).map_err(|d| js_error(d.to_string()))
+}
+
+/// The run options of a seed and a timeseries window from JavaScript.
+fn options(seed: Option<f64>, timeseries: Option<&str>) -> Result<RunOptions, String> {
+    Ok(RunOptions {
+        seed: seed.map(seed_from_number).transpose()?,
+        timeseries: timeseries.map(parse_window).transpose()?,
+    })
 }
 
 /// A JavaScript number as a seed: a whole number in `0..=2^53 − 1`.

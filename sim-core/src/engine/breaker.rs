@@ -123,47 +123,28 @@ impl Window {
                 }
                 total.add(failed, slow);
             }
-            Window::Time { .. } => {
-                self.slide(now);
-                if let Window::Time {
-                    width,
-                    epochs,
-                    tallies,
-                    total,
-                } = self
-                {
-                    let i = (now.0 / *width % BUCKETS) as usize;
-                    tallies[i].add(failed, slow);
-                    total.add(failed, slow);
-                    debug_assert_eq!(epochs[i], now.0 / *width);
+            Window::Time {
+                width,
+                epochs,
+                tallies,
+                total,
+            } => {
+                let epoch = now.0 / *width;
+                let i = (epoch % BUCKETS) as usize;
+                // Empty the buckets that slid out of the window ending now,
+                // and this one if it last held an older epoch.
+                for j in 0..BUCKETS as usize {
+                    let stale = epochs[j] != u64::MAX
+                        && (epochs[j] + BUCKETS <= epoch || (j == i && epochs[j] != epoch));
+                    if stale {
+                        total.sub(tallies[j]);
+                        tallies[j] = Tally::default();
+                        epochs[j] = u64::MAX;
+                    }
                 }
-            }
-        }
-    }
-
-    /// Empties the buckets older than the window ending at `now`.
-    fn slide(&mut self, now: SimTime) {
-        if let Window::Time {
-            width,
-            epochs,
-            tallies,
-            total,
-        } = self
-        {
-            let epoch = now.0 / *width;
-            let i = (epoch % BUCKETS) as usize;
-            for j in 0..BUCKETS as usize {
-                let stale = epochs[j] != u64::MAX && epochs[j] + BUCKETS <= epoch;
-                if stale {
-                    total.sub(tallies[j]);
-                    tallies[j] = Tally::default();
-                    epochs[j] = u64::MAX;
-                }
-            }
-            if epochs[i] != epoch {
-                total.sub(tallies[i]);
-                tallies[i] = Tally::default();
                 epochs[i] = epoch;
+                tallies[i].add(failed, slow);
+                total.add(failed, slow);
             }
         }
     }
