@@ -61,9 +61,14 @@ async function open(address = url) {
   return page;
 }
 
-/** Waits until the status says a run has finished, and returns its summary. */
+/** Waits until every run asked for is over and the last one is shown, and
+ * returns its summary. */
 async function finished(page) {
-  await page.waitForFunction(() => document.getElementById("status").dataset.state?.startsWith("done"), null, { timeout: 60_000 });
+  await page.waitForFunction(
+    () => window.dsim.idle() && document.getElementById("status").dataset.state?.startsWith("done"),
+    null,
+    { timeout: 60_000 },
+  );
   return page.evaluate(() => window.dsim.lastSummary);
 }
 
@@ -84,6 +89,7 @@ function lateSuccess(summary, from) {
 
 test("retry-storm collapses, and the retry budget knob heals it", async () => {
   const page = await open();
+  await finished(page);
   await page.selectOption("#picker", "retry-storm");
   const storm = await finished(page);
   assert.ok(lateSuccess(storm, 60) < 0.05, "goodput stays near zero after the slowdown");
@@ -112,6 +118,7 @@ test("the page's summary is the native CLI's, byte for byte", async () => {
 
 test("a share link reproduces the same run in a fresh page", async () => {
   const page = await open();
+  await finished(page);
   await page.selectOption("#picker", "gray-failure");
   await page.fill("#seed", "9");
   await page.dispatchEvent("#seed", "change");

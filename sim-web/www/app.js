@@ -40,6 +40,8 @@ const state = {
   pinned: null, // { summary, label }
   frame: 0,
   playing: false,
+  started: 0, // runs asked for
+  finished: 0, // runs over
 };
 const view = new TopologyView($("topology"));
 
@@ -162,6 +164,18 @@ function knobSets() {
 // ---- running and playing back -------------------------------------------
 
 async function start() {
+  // Counted before anything else, so `idle()` is false from the moment a
+  // run is asked for.
+  const token = ++state.started;
+  try {
+    await runOnce(token);
+  } finally {
+    state.finished++;
+  }
+}
+
+/** Validates and runs the editor's scenario; shows it if no later run was asked for. */
+async function runOnce(token) {
   state.playing = false;
   $("play").textContent = "Play";
   if (!(await showErrors())) {
@@ -173,25 +187,29 @@ async function start() {
   const seed = Number($("seed").value);
   const sets = [...new Set([...state.sets, ...knobSets()])];
   status("running…");
+  let result;
   try {
-    const result = await call("run", { text, seed, sets });
-    state.run = { ...result, summary: JSON.parse(result.summary), text: result.summary };
-    state.lastSets = sets;
-    window.dsim.lastSummary = result.summary;
-    renderMarkdown($("notes"), result.topology.description);
-    if (state.knobsFor !== text) {
-      state.knobsFor = text;
-      buildKnobs(result.topology);
-    }
-    view.draw(result.topology);
-    $("scrubber").max = result.frames.length - 1;
-    // The whole run at once; Play replays it from the start.
-    show(result.frames.length - 1);
-    compare();
-    status(`done: ${result.events} events`);
+    result = await call("run", { text, seed, sets });
   } catch (e) {
-    status(e.message, true);
+    if (token === state.started) status(e.message, true);
+    return;
   }
+  // A later run was asked for meanwhile: it shows, not this one.
+  if (token !== state.started) return;
+  state.run = { ...result, summary: JSON.parse(result.summary), text: result.summary };
+  state.lastSets = sets;
+  window.dsim.lastSummary = result.summary;
+  renderMarkdown($("notes"), result.topology.description);
+  if (state.knobsFor !== text) {
+    state.knobsFor = text;
+    buildKnobs(result.topology);
+  }
+  view.draw(result.topology);
+  $("scrubber").max = result.frames.length - 1;
+  // The whole run at once; Play replays it from the start.
+  show(result.frames.length - 1);
+  compare();
+  status(`done: ${result.events} events`);
 }
 
 function show(i) {
@@ -309,6 +327,8 @@ async function main() {
     lastSummary: null,
     /** The summary JSON of `text` run with `seed`: what `dsim run --format json` prints. */
     run: (text, seed) => run(text, seed),
+    /** Whether every run asked for is over (the last one is shown). */
+    idle: () => state.started === state.finished,
   };
   window.dsim.ready = (async () => {
     await wasm;
