@@ -81,3 +81,17 @@ fn adding_a_service_does_not_shift_other_streams() {
         serde_json::to_string(&more.clients).unwrap()
     );
 }
+
+#[test]
+fn every_builtin_with_policies_faults_and_series_repeats_byte_for_byte() {
+    for b in sim_core::library::BUILTIN {
+        let sc = sim_core::scenario::load(b.text, b.name, &[]).unwrap();
+        let options = sim_core::RunOptions {
+            seed: Some(99),
+            timeseries: Some(sim_core::SimDuration::from_secs(1)),
+        };
+        let a = sim_core::run(&sc, &options).to_json();
+        let again = sim_core::run(&sc, &options).to_json();
+        assert_eq!(a, again, "{} is not deterministic", b.name);
+    }
+}

@@ -101,8 +101,8 @@ fn amplification_expectation_reads_attempts_per_request() {
 }
 
 /// The storm: one service with 10 workers of exp(10 ms) (capacity 1000/s)
-/// at 70% load; clients time out after 100 ms. From 20 s to 30 s a burst of
-/// 2000/s fills the queue; after it, the load is 700/s again.
+/// at `rate` (70% for 700/s); clients time out after 100 ms. From 20 s to
+/// 30 s the service runs three times slower; then it is healthy again.
 fn storm(client_policy: &str, rate: u32) -> String {
     format!(
         r#"
@@ -113,7 +113,7 @@ duration = "120s"
 [[client]]
 name = "users"
 target = "api"
-rate = [ {{ at = "0s", rate = {rate} }}, {{ at = "20s", rate = 2000 }}, {{ at = "30s", rate = {rate} }} ]
+rate = {rate}
 timeout = "100ms"
 {client_policy}
 
@@ -122,6 +122,13 @@ name = "api"
 workers = 10
 queue = 1000
 service_time = "exp(10ms)"
+
+[[fault]]
+kind = "slowdown"
+target = "api"
+at = "20s"
+for = "10s"
+factor = 3.0
 "#
     )
 }
