@@ -81,6 +81,8 @@ pub struct ServiceState {
     shed_after: Option<SimDuration>,
     /// Passive health checking (`outlier`).
     outlier: Option<Outlier>,
+    /// Which instances the balancer may pick (all, without `outlier`).
+    eligible: Vec<bool>,
 }
 
 impl ServiceState {
@@ -113,6 +115,7 @@ impl ServiceState {
             admission: s.protection.limit.as_ref().map(Bucket::new),
             shed_after: s.protection.shed,
             outlier: s.protection.outlier.clone(),
+            eligible: vec![true; s.instances as usize],
         }
     }
 
@@ -167,12 +170,12 @@ impl ServiceState {
 
     /// Picks an instance for a new call and counts it as outstanding there.
     pub fn pick(&mut self, now: SimTime) -> u32 {
-        let eligible: Vec<bool> = self
-            .instances
-            .iter()
-            .map(|x| x.ejected_until <= now)
-            .collect();
-        let i = self.picker.pick(&self.outstanding, &eligible);
+        if self.outlier.is_some() {
+            for (e, x) in self.eligible.iter_mut().zip(&self.instances) {
+                *e = x.ejected_until <= now;
+            }
+        }
+        let i = self.picker.pick(&self.outstanding, &self.eligible);
         self.outstanding[i as usize] += 1;
         i
     }
