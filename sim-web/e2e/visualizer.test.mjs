@@ -144,5 +144,11 @@ test("a broken scenario shows its error at its line", async () => {
   const item = page.locator("#errors li", { hasText: "retires" });
   assert.equal(await item.getAttribute("data-line"), "9");
   assert.match(await item.textContent(), /line 9, column 1: unknown key `retires`.*did you mean `retry`/);
+  await item.click();
+  const selected = await page.evaluate(() => {
+    const e = document.querySelector("#editor");
+    return e.value.slice(e.selectionStart, e.selectionEnd);
+  });
+  assert.equal(selected, "retires = 3", "clicking the error selects its line");
   await page.screenshot({ path: path.join(shots, "broken-scenario.png") });
 });

@@ -88,6 +88,17 @@ async function fromLink() {
 
 // ---- the editor's diagnostics ------------------------------------------
 
+/** Selects line `n` (1-based) of the editor and scrolls to it. */
+function selectLine(n) {
+  const editor = $("editor");
+  const lines = editor.value.split("\n");
+  const start = lines.slice(0, n - 1).reduce((acc, l) => acc + l.length + 1, 0);
+  editor.focus();
+  editor.setSelectionRange(start, start + (lines[n - 1] ?? "").length);
+  const lineHeight = editor.scrollHeight / Math.max(lines.length, 1);
+  editor.scrollTop = Math.max(0, (n - 3) * lineHeight);
+}
+
 async function showErrors() {
   const problems = await call("validate", { text: $("editor").value });
   const list = $("errors");
@@ -97,6 +108,8 @@ async function showErrors() {
     const where = p.line > 0 ? `line ${p.line}, column ${p.column}: ` : "";
     li.textContent = where + p.message + (p.hint ? ` (${p.hint})` : "");
     li.dataset.line = p.line;
+    li.title = "select this line in the editor";
+    li.addEventListener("click", () => selectLine(p.line));
     list.append(li);
   }
   return problems.length === 0;
@@ -181,6 +194,8 @@ async function runOnce(token) {
   if (!(await showErrors())) {
     status("the scenario has errors: see Scenario text", true);
     $("editor").closest("details").open = true;
+    const first = $("errors").querySelector("li[data-line]:not([data-line='0'])");
+    if (first) selectLine(Number(first.dataset.line));
     return;
   }
   const text = $("editor").value;
