@@ -107,13 +107,6 @@ pub struct Window {
     pub end: Option<SimTime>,
 }
 
-impl Window {
-    /// Whether `t` falls in `[start, end)`.
-    pub fn contains(&self, t: SimTime) -> bool {
-        t >= self.start && self.end.is_none_or(|e| t < e)
-    }
-}
-
 impl fmt::Display for Window {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{}..", SimDuration(self.start.0))?;

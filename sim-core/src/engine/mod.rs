@@ -367,11 +367,6 @@ impl Simulation {
         self.events
     }
 
-    /// Events waiting in the future-event list (for memory benchmarks).
-    pub fn pending_events(&self) -> usize {
-        self.queue.len()
-    }
-
     /// Runs to the end and returns the summary.
     pub fn finish(mut self) -> Report {
         self.run_until(self.end);

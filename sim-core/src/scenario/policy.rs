@@ -43,11 +43,6 @@ impl Cause {
             Cause::Refused => "refused",
         }
     }
-
-    /// The cause called `name`, if any.
-    pub fn from_name(name: &str) -> Option<Cause> {
-        Cause::ALL.into_iter().find(|c| c.name() == name)
-    }
 }
 
 /// Caller-side policies of a call or a client.
