@@ -1,5 +1,6 @@
-//! Engine throughput: events per second on an M/M/c topology and on a
-//! three-tier chain with timeouts. `cargo bench --bench engine`.
+//! Engine throughput: events per second on an M/M/c topology, on a
+//! three-tier chain with timeouts, and on the retry storm (retries, a
+//! slowdown fault, a full queue). `cargo bench --bench engine`.
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use sim_core::{run, RunOptions};
@@ -50,6 +51,8 @@ fn bench(c: &mut Criterion, name: &str, text: &str) {
 fn engine(c: &mut Criterion) {
     bench(c, "mmc_1m_requests", MMC);
     bench(c, "chain_120k_requests", CHAIN);
+    let storm = sim_core::library::find("retry-storm").expect("a built-in");
+    bench(c, "retry_storm", storm.text);
 }
 
 criterion_group!(benches, engine);
