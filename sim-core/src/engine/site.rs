@@ -47,6 +47,15 @@ pub struct BreakerRec {
     pub series: Vec<State>,
 }
 
+/// Who declares a policy: a client, or a call of a service's endpoint.
+struct Caller {
+    from: NodeId,
+    /// Instances of the caller, each with its own bulkhead.
+    instances: u32,
+    /// A stable name of the place, for the site's random stream.
+    place: String,
+}
+
 /// Every site of a scenario: clients first (site `i` is client `i`), then
 /// each call of each endpoint of each service in file order.
 pub struct Sites {
@@ -64,27 +73,28 @@ impl Sites {
             calls: Vec::new(),
         };
         for (i, c) in sc.clients.iter().enumerate() {
-            let from = NodeId::Client(ClientId(i as u32));
-            out.add(sc, seed, network, from, 1, c.target, &c.policy);
+            let caller = Caller {
+                from: NodeId::Client(ClientId(i as u32)),
+                instances: 1,
+                place: format!("client:{}", c.name),
+            };
+            out.add(sc, seed, network, &caller, c.target, &c.policy);
         }
         for (s, service) in sc.services.iter().enumerate() {
-            let from = NodeId::Service(ServiceId(s as u32));
             let per_endpoint = service
                 .endpoints
                 .iter()
                 .map(|e| {
                     e.calls
                         .iter()
-                        .map(|call| {
-                            out.add(
-                                sc,
-                                seed,
-                                network,
-                                from,
-                                service.instances,
-                                call.to,
-                                &call.policy,
-                            )
+                        .enumerate()
+                        .map(|(i, call)| {
+                            let caller = Caller {
+                                from: NodeId::Service(ServiceId(s as u32)),
+                                instances: service.instances,
+                                place: format!("{}.{}/calls[{i}]", service.name, e.name),
+                            };
+                            out.add(sc, seed, network, &caller, call.to, &call.policy)
                         })
                         .collect()
                 })
@@ -94,19 +104,17 @@ impl Sites {
         out
     }
 
-    /// Adds the site of a policy on the edge `from -> target` whose caller
-    /// has `instances` instances; returns its index.
-    #[allow(clippy::too_many_arguments)]
+    /// Adds the site of `caller`'s policy towards `target`; returns its index.
     fn add(
         &mut self,
         sc: &Scenario,
         seed: u64,
         network: &mut Network,
-        from: NodeId,
-        instances: u32,
+        caller: &Caller,
         target: Target,
         policy: &Policy,
     ) -> u32 {
+        let (from, instances) = (caller.from, caller.instances);
         let index = self.sites.len() as u32;
         let to = NodeId::Service(target.service);
         let edge = format!("{}->{}", sc.node_name(from), sc.node_name(to));
@@ -132,7 +140,9 @@ impl Sites {
             target,
             link: network.link(sc, seed, from, to),
             back: network.link(sc, seed, to, from),
-            rng: Stream::fork(seed, &format!("policy:{edge}#{index}")),
+            // Named by place, so adding a client or a call elsewhere does
+            // not change this site's draws.
+            rng: Stream::fork(seed, &format!("policy:{}", caller.place)),
             breaker,
             budget: policy.budget.as_ref().map(RetryBudget::new),
             limit: policy.limit.as_ref().map(Bucket::new),
