@@ -15,8 +15,9 @@ const BUDGET = 60_000_000;
 
 function runScenario({ text, seed, sets }) {
   const topology = JSON.parse(describe(text, sets));
-  const window = topology.duration_s / 120;
-  const sim = new Sim(text, seed, sets, `${window}s`);
+  // About 120 chart points, in whole milliseconds (time has ns resolution).
+  const window = Math.max(1, Math.round((topology.duration_s * 1000) / 120));
+  const sim = new Sim(text, seed, sets, `${window}ms`);
   const end = sim.end();
   const frames = [JSON.parse(sim.snapshot())];
   let left = BUDGET;
