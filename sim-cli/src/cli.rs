@@ -123,6 +123,9 @@ pub struct CheckArgs {
     pub files: Vec<String>,
     #[command(flatten)]
     pub seed: SeedArg,
+    /// Overrides applied to every file, as for `dsim run`.
+    #[command(flatten)]
+    pub set: SetArgs,
     #[command(flatten)]
     pub chaos: ChaosArg,
 }

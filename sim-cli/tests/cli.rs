@@ -636,3 +636,19 @@ fn plot_draws_breakers_and_shades_fault_windows() {
     );
     assert!(!dir.path().join("q/breakers.svg").exists());
 }
+
+#[test]
+fn check_applies_set_to_every_file_and_reproduces_with_it() {
+    let o = dsim(&[
+        "check",
+        "retry-storm",
+        "--set",
+        "client.users.retry.max_attempts=1",
+    ]);
+    assert_eq!(code(&o), 1, "the cure breaks the storm's own expectations");
+    assert!(stdout(&o).contains(
+        "reproduce: dsim run retry-storm --seed 42 --set client.users.retry.max_attempts=1"
+    ));
+    let bad = dsim(&["check", "retry-storm", "--set", "client.nobody.rate=1"]);
+    assert_eq!(code(&bad), 2);
+}

@@ -11,7 +11,7 @@ use sim_core::RunOptions;
 pub fn check(args: &CheckArgs) -> anyhow::Result<Outcome> {
     let (mut passed, mut failed, mut bad) = (0usize, 0usize, 0usize);
     for file in &args.files {
-        let scenario = match input::load(file, &[]) {
+        let scenario = match input::load(file, &args.set.set) {
             Ok(scenario) => input::with_chaos(scenario, args.chaos.chaos, args.seed.seed),
             Err(e) => {
                 crate::report_error(&e);
@@ -40,8 +40,14 @@ pub fn check(args: &CheckArgs) -> anyhow::Result<Outcome> {
         }
         if !report.passed() {
             let chaos = if args.chaos.chaos { " --chaos" } else { "" };
+            let sets: String = args
+                .set
+                .set
+                .iter()
+                .map(|s| format!(" --set {}", shell_word(s)))
+                .collect();
             out.push_str(&format!(
-                "  reproduce: dsim run {} --seed {seed}{chaos}\n",
+                "  reproduce: dsim run {} --seed {seed}{sets}{chaos}\n",
                 shell_word(file)
             ));
         }
