@@ -249,3 +249,36 @@ fn retry_on_names_causes() {
     );
     assert_eq!(d[0].hint.as_deref(), Some("did you mean `open`?"));
 }
+
+#[test]
+fn overrides_reach_nested_policy_keys_and_add_whole_tables() {
+    let t = text(
+        "retry = { max_attempts = 3 }\nbreaker = { failure_rate = 0.5 }",
+        "",
+        "",
+    );
+    let sets: Vec<_> = [
+        "client.users.retry.max_attempts=1",
+        "client.users.breaker.failure_rate=0.3",
+        "client.users.budget={ max_tokens = 10, token_ratio = 0.1 }",
+        "service.api.calls.0.timeout=50ms",
+    ]
+    .iter()
+    .map(|s| super::parse_override(s).unwrap())
+    .collect();
+    let sc = load(&t, "p.toml", &sets).unwrap_or_else(|d| panic!("{d}"));
+    let p = &sc.clients[0].policy;
+    assert_eq!(p.retry.as_ref().unwrap().max_attempts, 1);
+    assert_eq!(p.breaker.as_ref().unwrap().failure_rate, 0.3);
+    assert_eq!(
+        p.budget,
+        Some(Budget {
+            max_tokens: 10,
+            token_ratio: 0.1
+        })
+    );
+    assert_eq!(
+        sc.services[0].endpoints[0].calls[0].policy.timeout,
+        Some(ms(50))
+    );
+}
