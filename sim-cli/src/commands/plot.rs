@@ -6,7 +6,7 @@ use crate::cli::PlotArgs;
 use crate::{input, simulate};
 use anyhow::Context;
 use plotters::prelude::*;
-use sim_core::report::{FaultReport, Timeseries};
+use sim_core::report::{ClientSeries, FaultReport, Timeseries};
 use sim_core::{RunOptions, SimDuration};
 use std::path::Path;
 
@@ -122,20 +122,28 @@ fn throughput(series: &Timeseries) -> Vec<Line> {
             .map(|(i, &n)| (at(series, i), n as f64 / series.window_s))
             .collect()
     };
+    client_lines(
+        series,
+        &[
+            ("requests", &|c| rate(&c.requests)),
+            ("succeeded", &|c| rate(&c.succeeded)),
+        ],
+    )
+}
+
+/// A point function of a client's series, for [`client_lines`].
+type Points<'a> = &'a dyn Fn(&ClientSeries) -> Vec<(f64, f64)>;
+
+/// One line per client and per `(label, points)`, labelled `client label`.
+fn client_lines(series: &Timeseries, parts: &[(&str, Points)]) -> Vec<Line> {
     series
         .clients
         .iter()
         .flat_map(|(name, c)| {
-            [
-                Line {
-                    label: format!("{name} requests"),
-                    points: rate(&c.requests),
-                },
-                Line {
-                    label: format!("{name} succeeded"),
-                    points: rate(&c.succeeded),
-                },
-            ]
+            parts.iter().map(move |(label, points)| Line {
+                label: format!("{name} {label}"),
+                points: points(c),
+            })
         })
         .collect()
 }
@@ -168,22 +176,13 @@ fn latency(series: &Timeseries) -> Vec<Line> {
             .map(|(i, &ms)| (at(series, i), ms))
             .collect()
     };
-    series
-        .clients
-        .iter()
-        .flat_map(|(name, c)| {
-            [
-                Line {
-                    label: format!("{name} p50"),
-                    points: points(&c.p50_ms),
-                },
-                Line {
-                    label: format!("{name} p99"),
-                    points: points(&c.p99_ms),
-                },
-            ]
-        })
-        .collect()
+    client_lines(
+        series,
+        &[
+            ("p50", &|c| points(&c.p50_ms)),
+            ("p99", &|c| points(&c.p99_ms)),
+        ],
+    )
 }
 
 /// Waiting requests at each window's end, per service.

@@ -253,9 +253,7 @@ impl Simulation {
             if counted {
                 self.service_stats[s].refused += 1;
             }
-            self.answer(call, Outcome::Failed(Cause::Refused));
-            self.copy_done(exchange);
-            return;
+            return self.turn_away(call, exchange, Cause::Refused);
         }
         let now = self.now;
         let workers = self.services[s].workers_of(instance);
@@ -274,9 +272,7 @@ impl Simulation {
             if let Some(series) = &mut self.series {
                 series.services[s].rejected += 1;
             }
-            self.answer(call, Outcome::Failed(Cause::Rejected));
-            self.copy_done(exchange);
-            return;
+            return self.turn_away(call, exchange, Cause::Rejected);
         }
         let uid = self.uid();
         let key = self.jobs.insert(Job {
@@ -304,6 +300,13 @@ impl Simulation {
             self.services[s].queued += 1;
             self.queue_changed(s, instance);
         }
+    }
+
+    /// Answers a request that never becomes a job with a failure: this
+    /// copy of its exchange is done.
+    fn turn_away(&mut self, call: Handle, exchange: Handle, cause: Cause) {
+        self.answer(call, Outcome::Failed(cause));
+        self.copy_done(exchange);
     }
 
     /// Records a change of an instance's waiting room.
