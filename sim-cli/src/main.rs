@@ -48,8 +48,8 @@ fn main() -> ExitCode {
 /// diagnostics, anything else as `error: ...` with its causes.
 pub fn report_error(e: &anyhow::Error) {
     match e.downcast_ref::<Diagnostics>() {
-        Some(d) => eprint!("{d}"),
-        None => eprintln!("error: {e:#}"),
+        Some(d) => commands::eprint(&d.to_string()),
+        None => commands::eprint(&format!("error: {e:#}\n")),
     }
 }
 

@@ -31,6 +31,7 @@ pub mod report;
 pub mod rng;
 pub mod scenario;
 pub mod suggest;
+pub mod text;
 pub mod time;
 
 pub use engine::{run, RunOptions, Simulation};

@@ -32,6 +32,13 @@ pub fn print(text: &str) -> std::io::Result<()> {
     out.flush()
 }
 
+/// Writes `text` to stderr. A closed or full stderr (`2>/dev/full`) loses
+/// the message but never panics, unlike `eprint!`.
+pub fn eprint(text: &str) {
+    let mut err = std::io::stderr().lock();
+    let _ = err.write_all(text.as_bytes()).and_then(|()| err.flush());
+}
+
 /// `dsim schema`: the JSON Schema of scenario files.
 pub fn schema() -> anyhow::Result<Outcome> {
     let mut schema = sim_core::scenario::schema();
@@ -42,7 +49,6 @@ pub fn schema() -> anyhow::Result<Outcome> {
     Ok(Outcome::Ok)
 }
 
-/// `dsim trace`: the engine does not record spans yet.
 /// `FILE` as a shell word, quoted when it needs to be, for the commands we
 /// print for people to paste.
 pub fn shell_word(word: &str) -> String {
