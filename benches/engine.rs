@@ -40,11 +40,15 @@ service_time = "exp(2ms)"
 
 fn bench(c: &mut Criterion, name: &str, text: &str) {
     let sc = sim_core::scenario::load(text, name, &[]).expect("benchmark scenarios are valid");
-    let events = run(&sc, &RunOptions::default()).events;
+    let events = run(&sc, &RunOptions::default())
+        .expect("the benchmark runs to its end")
+        .events;
     let mut group = c.benchmark_group(name);
     group.sample_size(10);
     group.throughput(Throughput::Elements(events));
-    group.bench_function("run", |b| b.iter(|| run(&sc, &RunOptions::default())));
+    group.bench_function("run", |b| {
+        b.iter(|| run(&sc, &RunOptions::default()).expect("the benchmark runs to its end"))
+    });
     group.finish();
 }
 

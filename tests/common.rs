@@ -11,9 +11,10 @@ pub fn run_text(text: &str, seed: u64) -> Report {
         &sc,
         &RunOptions {
             seed: Some(seed),
-            timeseries: None,
+            ..RunOptions::default()
         },
     )
+    .unwrap_or_else(|stop| panic!("{stop}"))
 }
 
 /// Asserts that `got` is within `rel` (relative) of `want`.

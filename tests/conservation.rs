@@ -201,7 +201,7 @@ proptest! {
             prop_assert!(c.success_rate >= 0.0 && c.success_rate <= 1.0);
         }
         for (name, s) in &r.services {
-            prop_assert_eq!(s.arrivals, s.completed + s.errors + s.rejected + s.shed + s.refused + s.in_flight, "service {}:\n{}", name, text);
+            prop_assert_eq!(s.arrivals, s.completed + s.degraded + s.errors + s.rejected + s.shed + s.refused + s.in_flight, "service {}:\n{}", name, text);
             prop_assert!(s.utilization >= 0.0 && s.utilization <= 1.0 + 1e-9, "utilization {}", s.utilization);
         }
     }

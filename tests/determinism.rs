@@ -89,9 +89,10 @@ fn every_builtin_with_policies_faults_and_series_repeats_byte_for_byte() {
         let options = sim_core::RunOptions {
             seed: Some(99),
             timeseries: Some(sim_core::SimDuration::from_secs(1)),
+            ..sim_core::RunOptions::default()
         };
-        let a = sim_core::run(&sc, &options).to_json();
-        let again = sim_core::run(&sc, &options).to_json();
+        let a = sim_core::run(&sc, &options).unwrap().to_json();
+        let again = sim_core::run(&sc, &options).unwrap().to_json();
         assert_eq!(a, again, "{} is not deterministic", b.name);
     }
 }

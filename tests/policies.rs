@@ -14,8 +14,10 @@ fn run_series(text: &str, seed: u64, window: &str) -> Report {
         &RunOptions {
             seed: Some(seed),
             timeseries: Some(sim_core::time::parse_duration(window).unwrap()),
+            ..RunOptions::default()
         },
     )
+    .unwrap_or_else(|stop| panic!("{stop}"))
 }
 
 /// A chain `users -> l1 -> l2 -> ... -> dead` where every call retries
@@ -140,10 +142,7 @@ fn late(text: &str) -> (f64, f64) {
         "name = \"storm\"\nexpect = [\"success_rate(users, 90s..) >= 0\", \"utilization(api, 90s..) >= 0\"]",
     );
     let r = run_text(&text, 11);
-    let value = |i: usize| match r.expectations[i].observed {
-        Observed::Number(x) => x,
-        Observed::State(_) => unreachable!(),
-    };
+    let value = |i: usize| r.expectations[i].observed.number().expect("a number");
     (value(0), value(1))
 }
 

@@ -64,6 +64,8 @@ pub struct RunArgs {
     pub out: Option<PathBuf>,
     #[command(flatten)]
     pub chaos: ChaosArg,
+    #[command(flatten)]
+    pub budget: BudgetArgs,
     /// With --chaos: print the scenario with the drawn faults appended as
     /// plain [[fault]] tables, instead of running it.
     #[arg(long, requires = "chaos")]
@@ -77,6 +79,29 @@ pub struct ChaosArg {
     /// the scenario's own; the summary lists them so a seed can be replayed.
     #[arg(long)]
     pub chaos: bool,
+}
+
+/// `--max-events` and `--max-in-flight`, shared by the commands that run a
+/// scenario: a run past either stops with exit code 3.
+#[derive(Debug, Args)]
+pub struct BudgetArgs {
+    /// Stop the run (exit 3) after this many model events.
+    #[arg(long, value_name = "N", default_value_t = sim_core::engine::budget::DEFAULT_MAX_EVENTS)]
+    pub max_events: u64,
+    /// Stop the run (exit 3) when more requests, messages and timers than
+    /// this are in flight at once.
+    #[arg(long, value_name = "N", default_value_t = sim_core::engine::budget::DEFAULT_MAX_IN_FLIGHT)]
+    pub max_in_flight: u64,
+}
+
+impl BudgetArgs {
+    /// The engine's budget.
+    pub fn budget(&self) -> sim_core::engine::budget::Budget {
+        sim_core::engine::budget::Budget {
+            max_events: self.max_events,
+            max_in_flight: self.max_in_flight,
+        }
+    }
 }
 
 /// `--seed N`, shared by the commands that run a scenario.
@@ -128,6 +153,8 @@ pub struct CheckArgs {
     pub set: SetArgs,
     #[command(flatten)]
     pub chaos: ChaosArg,
+    #[command(flatten)]
+    pub budget: BudgetArgs,
 }
 
 /// `dsim validate`.
@@ -157,6 +184,8 @@ pub struct SweepArgs {
     /// Run only the K-th of N shares of the grid (runs whose index % N == K-1).
     #[arg(long, value_name = "K/N", value_parser = parse_shard)]
     pub shard: Option<Shard>,
+    #[command(flatten)]
+    pub budget: BudgetArgs,
     /// The CSV file to write.
     #[arg(long, value_name = "FILE.csv")]
     pub out: PathBuf,
@@ -178,6 +207,8 @@ pub struct TraceArgs {
     /// order they end); a long run is cut, never unbounded.
     #[arg(long, value_name = "N", default_value_t = 200_000)]
     pub limit: usize,
+    #[command(flatten)]
+    pub budget: BudgetArgs,
 }
 
 /// `dsim plot`.
@@ -195,6 +226,8 @@ pub struct PlotArgs {
     /// The directory to write the SVG files into (created).
     #[arg(long, value_name = "DIR")]
     pub out: PathBuf,
+    #[command(flatten)]
+    pub budget: BudgetArgs,
 }
 
 /// One `--param`: a path and the values it takes, in the order given.

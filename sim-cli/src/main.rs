@@ -2,7 +2,9 @@
 //! them, and prints summaries, checks, sweeps and charts.
 //!
 //! Exit codes: 0 ok; 1 an expectation failed; 2 bad input (a file, a flag, an
-//! override). Results go to stdout, errors and progress to stderr.
+//! override); 3 a run stopped by a budget (`--max-events`, `--max-in-flight`,
+//! no progress in simulated time). Results go to stdout, errors and progress
+//! to stderr.
 
 mod cli;
 mod commands;
@@ -15,6 +17,7 @@ mod table;
 use clap::Parser;
 use cli::{Cli, Command};
 use commands::Outcome;
+use sim_core::engine::budget::Stop;
 use sim_core::scenario::Diagnostics;
 use std::process::ExitCode;
 
@@ -35,8 +38,13 @@ fn main() -> ExitCode {
         Ok(Outcome::Ok) => ExitCode::SUCCESS,
         Ok(Outcome::Failed) => ExitCode::from(1),
         Ok(Outcome::BadInput) => ExitCode::from(2),
+        Ok(Outcome::Stopped) => ExitCode::from(3),
         // The reader went away (`dsim run x | head`): nothing left to say.
         Err(e) if is_broken_pipe(&e) => ExitCode::SUCCESS,
+        Err(e) if e.is::<Stop>() => {
+            report_error(&e);
+            ExitCode::from(3)
+        }
         Err(e) => {
             report_error(&e);
             ExitCode::from(2)
@@ -47,9 +55,12 @@ fn main() -> ExitCode {
 /// Prints an error to stderr: a bad scenario as the loader's compiler-style
 /// diagnostics, anything else as `error: ...` with its causes.
 pub fn report_error(e: &anyhow::Error) {
-    match e.downcast_ref::<Diagnostics>() {
-        Some(d) => commands::eprint(&d.to_string()),
-        None => commands::eprint(&format!("error: {e:#}\n")),
+    if let Some(d) = e.downcast_ref::<Diagnostics>() {
+        commands::eprint(&d.to_string());
+    } else if let Some(stop) = e.downcast_ref::<Stop>() {
+        commands::eprint(&stop.to_string());
+    } else {
+        commands::eprint(&format!("error: {e:#}\n"));
     }
 }
 

@@ -3,6 +3,7 @@
 //! stepping with `run_until` processes the same events in the same order.
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use sim_core::engine::budget::Stop;
 use sim_core::{Report, RunOptions, Scenario, SimTime, Simulation};
 use std::io::IsTerminal;
 use std::time::{Duration, Instant};
@@ -13,9 +14,10 @@ const STEPS: u64 = 200;
 /// Wall time after which a run counts as long and its bar appears.
 const SHOW_AFTER: Duration = Duration::from_millis(500);
 
-/// Runs `scenario` to its end. When stderr is a terminal, a bar over
-/// simulated time appears once the run has taken [`SHOW_AFTER`].
-pub fn run(scenario: &Scenario, options: &RunOptions) -> Report {
+/// Runs `scenario` to its end, or until a budget stops it. When stderr is a
+/// terminal, a bar over simulated time appears once the run has taken
+/// [`SHOW_AFTER`].
+pub fn run(scenario: &Scenario, options: &RunOptions) -> Result<Report, Stop> {
     let mut sim = Simulation::new(scenario, options);
     if !std::io::stderr().is_terminal() {
         return sim.finish();
@@ -29,7 +31,10 @@ pub fn run(scenario: &Scenario, options: &RunOptions) -> Report {
     let started = Instant::now();
     for step in 1..=STEPS {
         let t = (u128::from(end) * u128::from(step) / u128::from(STEPS)) as u64;
-        sim.run_until(SimTime(t));
+        if let Err(stop) = sim.run_until(SimTime(t)) {
+            bar.finish_and_clear();
+            return Err(stop);
+        }
         if bar.is_hidden() && started.elapsed() >= SHOW_AFTER {
             bar.set_draw_target(ProgressDrawTarget::stderr());
         }

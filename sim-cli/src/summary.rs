@@ -8,13 +8,14 @@ use crate::table::Table;
 use serde_json::Value;
 use sim_core::expect::{parse_expectation, Metric};
 use sim_core::report::{ExpectationResult, Observed};
+use sim_core::text::escape;
 use sim_core::Report;
 
 /// The whole summary, ready to print.
 pub fn render(report: &Report) -> String {
     let mut out = format!(
         "{}: seed {}, {}s simulated, {} events\n",
-        report.scenario,
+        escape(&report.scenario),
         report.seed,
         trimmed(report.sim_time_s, 9),
         report.events
@@ -23,6 +24,7 @@ pub fn render(report: &Report) -> String {
         out.push('\n');
         out.push_str(&clients(report).render(0));
         out.push_str(&causes(report));
+        out.push_str(&unfinished(report));
     }
     if !report.services.is_empty() {
         out.push('\n');
@@ -159,12 +161,42 @@ fn causes(report: &Report) -> String {
     out
 }
 
+/// Share of unfinished requests above which the table warns that its rates
+/// describe an unfinished run.
+const UNFINISHED_WARNING: f64 = 0.01;
+
+/// `  unfinished 120 (1.2%)` for each client with requests still in flight
+/// at the end, with a warning when they are more than 1%.
+fn unfinished(report: &Report) -> String {
+    let mut out = String::new();
+    for (name, c) in &report.clients {
+        if c.in_flight == 0 {
+            continue;
+        }
+        let name = escape(name);
+        out.push_str(&format!(
+            "  {name} unfinished {} ({})\n",
+            c.in_flight,
+            percent(c.in_flight_rate)
+        ));
+        if c.in_flight_rate > UNFINISHED_WARNING {
+            out.push_str(&format!(
+                "  warning: {} of the requests of {name} had not ended when the run did: \
+                 they count as neither successes nor failures (run longer, or give the client a timeout)\n",
+                percent(c.in_flight_rate)
+            ));
+        }
+    }
+    out
+}
+
 /// One row per service: what it did with each attempt.
 fn services(report: &Report) -> Table {
     let mut t = Table::new(&[
         "service",
         "arrivals",
         "completed",
+        "degraded",
         "errors",
         "rejected",
         "shed",
@@ -179,6 +211,7 @@ fn services(report: &Report) -> Table {
             name.clone(),
             s.arrivals.to_string(),
             s.completed.to_string(),
+            s.degraded.to_string(),
             s.errors.to_string(),
             s.rejected.to_string(),
             s.shed.to_string(),
@@ -200,12 +233,13 @@ pub fn expectation(e: &ExpectationResult) -> String {
         _ => "",
     };
     format!(
-        "  {}  {}  (observed {}{unit})",
+        "  {}  {}  (observed {})",
         if e.passed { "PASS" } else { "FAIL" },
-        e.expect,
+        escape(&e.expect),
         match &e.observed {
-            Observed::Number(x) => trimmed(*x, 6),
+            Observed::Number(x) => format!("{}{unit}", trimmed(*x, 6)),
             Observed::State(s) => s.to_string(),
+            Observed::Unmeasured => "nothing: no request in the window".to_string(),
         }
     )
 }

@@ -484,7 +484,7 @@ fn sweep_writes_the_grid_in_order_for_any_jobs() {
     assert_eq!(
         stdout(&o),
         format!(
-            "sweep: 8 runs written to {}, 0 failed their expectations\n",
+            "sweep: 8 runs written to {}, 0 failed their expectations, 0 stopped by a budget\n",
             csv("one.csv").display()
         )
     );
@@ -498,12 +498,12 @@ fn sweep_writes_the_grid_in_order_for_any_jobs() {
         "client.users.rate,service.api.service_time,seed,\
          client.users.requests,client.users.succeeded,client.users.failed,\
          client.users.success_rate,client.users.p50_ms,client.users.p99_ms,\
-         service.api.utilization,service.api.max_queue,passed"
+         service.api.utilization,service.api.max_queue,passed,stopped"
     );
     let all = rows(&csv("one.csv"));
     let keys: Vec<String> = all
         .iter()
-        .map(|r| r.rsplitn(10, ',').last().unwrap().to_string())
+        .map(|r| r.rsplitn(11, ',').last().unwrap().to_string())
         .collect();
     assert_eq!(
         keys,
@@ -518,7 +518,7 @@ fn sweep_writes_the_grid_in_order_for_any_jobs() {
             "100,5ms,2",
         ]
     );
-    assert!(all.iter().all(|r| r.ends_with(",true")));
+    assert!(all.iter().all(|r| r.ends_with(",true,")));
 
     // The shards split the grid by run index and together make the whole.
     sweep(&csv("s1.csv"), &["--shard", "1/3"]);

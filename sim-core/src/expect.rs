@@ -25,8 +25,15 @@ pub struct Expectation {
 /// What an expectation measures.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Metric {
-    /// Succeeded (or degraded) over ended requests of a client.
+    /// Succeeded over issued requests of a client (over arrived attempts of
+    /// a service): degraded, failed and unfinished ones are not successes.
     SuccessRate,
+    /// Answered by a fallback, over issued requests.
+    DegradedRate,
+    /// Failed, over issued requests.
+    FailureRate,
+    /// Issued and not ended when the run stopped (a count).
+    InFlight,
     /// A latency statistic of a client (end to end) or a service (per attempt).
     Latency(Stat),
     /// The longest queue of any instance of a service.
@@ -43,6 +50,28 @@ pub enum Metric {
     /// Applications of an effect for a logical request that had already
     /// applied it.
     DuplicateEffects,
+}
+
+impl Metric {
+    /// Whether the metric is a fraction from 0 to 1.
+    pub fn is_rate(self) -> bool {
+        matches!(
+            self,
+            Metric::SuccessRate | Metric::DegradedRate | Metric::FailureRate | Metric::Utilization
+        )
+    }
+}
+
+/// Whether `x OP value` holds for some `x` in `[0, 1]`.
+fn can_hold(op: Op, value: f64) -> bool {
+    match op {
+        Op::Lt => value > 0.0,
+        Op::Le => value >= 0.0,
+        Op::Gt => value < 1.0,
+        Op::Ge => value <= 1.0,
+        Op::Eq => (0.0..=1.0).contains(&value),
+        Op::Ne => true,
+    }
 }
 
 /// A breaker state's name as `expect` lines write it, from its code.
@@ -120,6 +149,9 @@ impl fmt::Display for Window {
 /// Functions the grammar knows, for "did you mean" hints.
 pub const FUNCTIONS: &[&str] = &[
     "success_rate",
+    "degraded_rate",
+    "failure_rate",
+    "in_flight",
     "mean",
     "p50",
     "p90",
@@ -136,7 +168,16 @@ pub const FUNCTIONS: &[&str] = &[
 ];
 
 /// Functions of the contract that later features implement.
-const NOT_YET: &[&str] = &["sagas"];
+const NOT_YET: &[&str] = &[
+    "sagas",
+    "dead_letters",
+    "lost",
+    "max_depth",
+    "hit_ratio",
+    "instances",
+    "max_instances",
+    "deploy",
+];
 
 /// Parses a window: `60s..120s`, `60s..`, `..30s`.
 pub fn parse_window(text: &str) -> Result<Window, String> {
@@ -172,6 +213,9 @@ pub fn parse_expectation(text: &str) -> Result<Expectation, String> {
     let function = s[..open].trim();
     let metric = match function {
         "success_rate" => Metric::SuccessRate,
+        "degraded_rate" => Metric::DegradedRate,
+        "failure_rate" => Metric::FailureRate,
+        "in_flight" => Metric::InFlight,
         "mean" => Metric::Latency(Stat::Mean),
         "p50" => Metric::Latency(Stat::P50),
         "p90" => Metric::Latency(Stat::P90),
@@ -226,6 +270,11 @@ pub fn parse_expectation(text: &str) -> Result<Expectation, String> {
             .filter(|v| v.is_finite())
             .ok_or_else(|| format!("`{value_text}` is not a number in `{text}`"))?,
     };
+    if metric.is_rate() && !can_hold(op, value) {
+        return Err(format!(
+            "`{text}` can never hold: a rate is between 0 and 1"
+        ));
+    }
     Ok(Expectation {
         text: s.to_string(),
         metric,
@@ -367,6 +416,24 @@ mod tests {
         assert_eq!((e.metric, e.value), (Metric::Attempts, 1200.0));
         let e = parse_expectation("amplification(db, 30s..) >= 27").unwrap();
         assert_eq!((e.metric, e.value), (Metric::Amplification, 27.0));
+    }
+
+    #[test]
+    fn rates_refuse_thresholds_they_can_never_meet() {
+        for text in [
+            "success_rate(u) >= 1.5",
+            "failure_rate(u) < 0",
+            "degraded_rate(u) > 1",
+            "utilization(db) == 2",
+        ] {
+            let e = parse_expectation(text).unwrap_err();
+            assert!(e.contains("can never hold"), "{text}: {e}");
+        }
+        assert!(parse_expectation("success_rate(u) >= 1").is_ok());
+        assert!(parse_expectation("failure_rate(u) <= 0").is_ok());
+        assert!(parse_expectation("in_flight(u) <= 5").is_ok());
+        let e = parse_expectation("hit_ratio(sessions) >= 0.9").unwrap_err();
+        assert!(e.contains("not supported yet"), "{e}");
     }
 
     #[test]

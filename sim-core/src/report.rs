@@ -11,7 +11,7 @@ pub struct Report {
     pub scenario: String,
     pub seed: u64,
     pub sim_time_s: f64,
-    /// Events the engine processed.
+    /// Events the model executed (observation adds none).
     pub events: u64,
     pub clients: IndexMap<String, ClientReport>,
     pub services: IndexMap<String, ServiceReport>,
@@ -46,15 +46,23 @@ pub struct ClientReport {
     pub timeouts: u64,
     /// Failed requests by the cause of their failure.
     pub failures: Causes,
-    /// (succeeded + degraded) / ended requests; 1 when none ended.
+    /// succeeded / requests: degraded, failed and unfinished requests are
+    /// not successes (0 when there were no requests).
     pub success_rate: f64,
-    /// Throughput of successful answers per simulated second (after warmup).
+    /// degraded / requests.
+    pub degraded_rate: f64,
+    /// failed / requests.
+    pub failure_rate: f64,
+    /// in_flight / requests.
+    pub in_flight_rate: f64,
+    /// Successful answers per simulated second after warmup (degraded ones
+    /// are not counted).
     pub goodput_per_s: f64,
     pub latency_ms: Latency,
 }
 
 /// Failure counts by cause.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
 pub struct Causes {
     pub error: u64,
     pub timeout: u64,
@@ -71,10 +79,13 @@ pub struct ServiceReport {
     pub arrivals: u64,
     /// Attempts answered successfully.
     pub completed: u64,
+    /// Attempts answered with a fallback's answer from below.
+    pub degraded: u64,
     /// Attempts answered with an error (local failure or failed calls).
     pub errors: u64,
-    /// Attempts turned away because the queue was full.
+    /// Attempts turned away because the queue was full or by admission.
     pub rejected: u64,
+    /// Attempts dropped unstarted: waited too long or past their deadline.
     pub shed: u64,
     /// Attempts refused at once by a crashed instance.
     pub refused: u64,
@@ -144,12 +155,25 @@ pub struct ExpectationResult {
     pub observed: Observed,
 }
 
-/// A measured value: a number, or a state's name.
+/// A measured value: a number, a state's name, or nothing to measure
+/// (`null`: no request in the window for a rate, no answer for a latency),
+/// which fails the expectation.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 #[serde(untagged)]
 pub enum Observed {
     Number(f64),
     State(&'static str),
+    Unmeasured,
+}
+
+impl Observed {
+    /// The number, if the value is one.
+    pub fn number(&self) -> Option<f64> {
+        match self {
+            Observed::Number(x) => Some(*x),
+            Observed::State(_) | Observed::Unmeasured => None,
+        }
+    }
 }
 
 impl std::fmt::Display for Observed {
@@ -157,6 +181,7 @@ impl std::fmt::Display for Observed {
         match self {
             Observed::Number(x) => write!(f, "{x}"),
             Observed::State(s) => f.write_str(s),
+            Observed::Unmeasured => f.write_str("nothing to measure in the window"),
         }
     }
 }
@@ -178,28 +203,37 @@ pub struct BreakerSeries {
     pub state: Vec<&'static str>,
 }
 
-/// A client's counts per window.
+/// A client's counts per window: each fact in the window it happened in,
+/// so every column sums to the summary's figure.
 #[derive(Clone, Debug, Default, Serialize)]
 pub struct ClientSeries {
     /// Issued in the window.
     pub requests: Vec<u64>,
     /// Ended successfully in the window.
     pub succeeded: Vec<u64>,
+    /// Ended with a fallback's answer in the window.
+    pub degraded: Vec<u64>,
     /// Ended as failures in the window.
     pub failed: Vec<u64>,
+    /// Tries sent in the window, retries and hedges included.
     pub attempts: Vec<u64>,
+    pub retries: Vec<u64>,
+    pub hedges: Vec<u64>,
     /// End-to-end latency of the requests that ended in the window.
     pub p50_ms: Vec<f64>,
     pub p99_ms: Vec<f64>,
 }
 
-/// A service's counts per window.
+/// A service's counts per window, each summing to the summary's figure.
 #[derive(Clone, Debug, Default, Serialize)]
 pub struct ServiceSeries {
     pub arrivals: Vec<u64>,
     pub completed: Vec<u64>,
+    pub degraded: Vec<u64>,
     pub errors: Vec<u64>,
     pub rejected: Vec<u64>,
+    pub shed: Vec<u64>,
+    pub refused: Vec<u64>,
     /// Waiting requests over all instances at the window's end.
     pub queue: Vec<u64>,
     /// Average busy fraction over the window.

@@ -1,10 +1,17 @@
-//! One pinned random number generator, forked into a stream per subsystem.
+//! One pinned random number generator, forked into a stream per component
+//! and purpose.
 //!
-//! Every client, service instance, balancer and link draws from its own
-//! ChaCha8 stream, seeded from the scenario seed and the component's stable
-//! name. Adding a service therefore does not shift the draws of the others, so
-//! an A/B comparison sees the same arrivals (common random numbers). ChaCha8's
-//! output is specified, so the streams are the same on every platform.
+//! Every client, service instance, balancer, link and policy site draws from
+//! its own ChaCha8 streams, one per purpose (arrivals, service times, error
+//! draws, latency, loss, duplication, jitter, fallbacks), each seeded from
+//! the scenario seed and a stable name like `instance:api#0/errors`. Adding
+//! a service therefore does not shift the draws of the others, and turning
+//! one knob (an error rate, a loss probability) moves no other draw: an A/B
+//! comparison sees the same arrivals and service times (common random
+//! numbers). Draws for a probability are made whether or not it is zero, so
+//! a rate of 1e-9 and a rate of 0 differ only where the draw falls below
+//! 1e-9. ChaCha8's output is specified, so the streams are the same on every
+//! platform.
 
 use rand::{RngCore, SeedableRng};
 use rand_chacha::ChaCha8Rng;
@@ -35,9 +42,10 @@ impl Stream {
         1.0 - self.unit()
     }
 
-    /// True with probability `p`.
+    /// True with probability `p`. It always draws, even when `p` is 0, so
+    /// that the stream's later draws do not depend on `p`.
     pub fn chance(&mut self, p: f64) -> bool {
-        p > 0.0 && self.unit() < p
+        self.unit() < p
     }
 
     /// A uniform index in `0..n` (n > 0), without modulo bias.

@@ -31,9 +31,9 @@
 //! integer, and a seed the user did not write would run silently. Seeds the
 //! CLI accepts above 2^53 − 1 are not reachable from here.
 
+use sim_core::scenario;
 use sim_core::scenario::model::Load;
 use sim_core::scenario::policy::Policy;
-use sim_core::scenario::{self, Diagnostics};
 use sim_core::time::parse_duration;
 use sim_core::{RunOptions, SimDuration, SimTime, Simulation};
 use wasm_bindgen::prelude::*;
@@ -63,7 +63,7 @@ pub fn run(
     timeseries: Option<String>,
 ) -> Result<String, JsError> {
     let options = options(seed, timeseries.as_deref()).map_err(js_error)?;
-    run_json(scenario_text, &options).map_err(|d| js_error(d.to_string()))
+    run_json(scenario_text, &options).map_err(js_error)
 }
 
 /// A simulation the page steps through: created from scenario text, a seed
@@ -95,10 +95,17 @@ impl Sim {
     }
 
     /// Runs up to `seconds` of simulated time, at most `budget` events;
-    /// returns the events processed.
-    pub fn advance(&mut self, seconds: f64, budget: f64) -> f64 {
+    /// returns the events processed. Throws, with the message `dsim run`
+    /// prints, when the run stops at one of its budgets (a zero-time loop
+    /// among them): the budgets are checked at every event, so this always
+    /// returns.
+    pub fn advance(&mut self, seconds: f64, budget: f64) -> Result<f64, JsError> {
         let t = SimTime((seconds.max(0.0) * 1e9).round() as u64);
-        self.inner.run_events(t, budget.max(1.0) as u64) as f64
+        let done = self
+            .inner
+            .run_bounded(t, budget.max(1.0) as u64)
+            .map_err(|stop| js_error(stop.to_string()))?;
+        Ok(done as f64)
     }
 
     /// Simulated seconds so far.
@@ -230,10 +237,13 @@ pub fn version() -> String {
     env!("CARGO_PKG_VERSION").to_string()
 }
 
-/// Loads and runs `text`; the summary exactly as the CLI's `--format json`.
-fn run_json(text: &str, options: &RunOptions) -> Result<String, Diagnostics> {
-    let scenario = scenario::load(text, FILE_NAME, &[])?;
-    Ok(sim_core::run(&scenario, options).to_json())
+/// Loads and runs `text`; the summary exactly as the CLI's `--format json`,
+/// or what the CLI prints on stderr when the file is bad or the run stops.
+fn run_json(text: &str, options: &RunOptions) -> Result<String, String> {
+    let scenario = scenario::load(text, FILE_NAME, &[]).map_err(|d| d.to_string())?;
+    sim_core::run(&scenario, options)
+        .map(|r| r.to_json())
+        .map_err(|stop| stop.to_string())
 }
 
 /// [`sim_core::library::BUILTIN`] as JSON, in its order.
@@ -260,6 +270,7 @@ fn options(seed: Option<f64>, timeseries: Option<&str>) -> Result<RunOptions, St
     Ok(RunOptions {
         seed: seed.map(seed_from_number).transpose()?,
         timeseries: timeseries.map(parse_window).transpose()?,
+        ..RunOptions::default()
     })
 }
 
@@ -321,6 +332,26 @@ mod tests {
     }
 
     #[test]
+    fn a_zero_time_loop_stops_with_the_cli_message() {
+        let text = "[scenario]\nduration = \"10s\"\n[[client]]\nname = \"u\"\ntarget = \"api\"\nusers = 1\n[[service]]\nname = \"api\"\nservice_time = \"0ns\"\n";
+        let err = run_json(text, &RunOptions::default()).expect_err("it never advances");
+        assert!(err.starts_with("stopped: no progress"), "{err}");
+        let mut sim = Sim::new(text, None, Vec::new(), None)
+            .map_err(|_| ())
+            .unwrap();
+        let mut calls = 0;
+        let stopped = loop {
+            calls += 1;
+            match sim.inner.run_bounded(SimTime(1), 100_000) {
+                Ok(_) => assert!(calls < 100, "the budget never stopped it"),
+                Err(stop) => break stop,
+            }
+        };
+        assert_eq!(stopped.to_string(), err);
+        assert_eq!(sim.now(), 0.0);
+    }
+
+    #[test]
     fn windows_follow_the_cli() {
         assert_eq!(parse_window("1s"), Ok(SimDuration(1_000_000_000)));
         assert_eq!(
@@ -334,11 +365,7 @@ mod tests {
     fn bad_scenarios_are_diagnosed_against_scenario_toml() {
         let err =
             run_json("this is = = not toml", &RunOptions::default()).expect_err("invalid TOML");
-        assert_eq!(err.file, FILE_NAME);
-        assert!(
-            err.to_string().starts_with("error: scenario.toml:"),
-            "{err}"
-        );
+        assert!(err.starts_with("error: scenario.toml:"), "{err}");
     }
 
     #[test]
@@ -349,7 +376,9 @@ mod tests {
             .unwrap();
         let mut steps = 0;
         while sim.now() < sim.end() {
-            sim.advance(sim.now() + 0.7, 1000.0);
+            sim.advance(sim.now() + 0.7, 1000.0)
+                .map_err(|_| ())
+                .unwrap();
             steps += 1;
         }
         assert!(steps > 200, "the budget cut the run into slices: {steps}");
@@ -358,7 +387,7 @@ mod tests {
         assert_eq!(snapshot["services"]["api"]["instances"][0]["health"], "up");
         let options = RunOptions {
             seed: Some(3),
-            timeseries: None,
+            ..RunOptions::default()
         };
         assert_eq!(sim.summary(), run_json(text, &options).unwrap());
     }

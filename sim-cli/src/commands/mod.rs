@@ -22,6 +22,8 @@ pub enum Outcome {
     /// Some input was bad and has been reported already (a command over
     /// several files goes on after a bad one): exit 2.
     BadInput,
+    /// A run was stopped by a budget, and the reason printed: exit 3.
+    Stopped,
 }
 
 /// Writes `text` to stdout. A closed pipe (`dsim list | head -1`) is an error

@@ -30,8 +30,9 @@ pub fn plot(args: &PlotArgs) -> anyhow::Result<Outcome> {
     let options = RunOptions {
         seed: args.seed.seed,
         timeseries: Some(window),
+        budget: args.budget.budget(),
     };
-    let report = simulate::run(&scenario, &options);
+    let report = simulate::run(&scenario, &options)?;
     let series = report
         .timeseries
         .as_ref()

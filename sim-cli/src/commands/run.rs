@@ -38,8 +38,9 @@ pub fn run(args: &RunArgs) -> anyhow::Result<Outcome> {
     let options = RunOptions {
         seed: args.seed.seed,
         timeseries: args.timeseries,
+        budget: args.budget.budget(),
     };
-    let report = simulate::run(&scenario, &options);
+    let report = simulate::run(&scenario, &options)?;
     let json = report.to_json();
     if let Some(dir) = &args.out {
         let path = dir.join("summary.json");

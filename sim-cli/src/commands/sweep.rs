@@ -10,6 +10,7 @@ use crate::cli::{Param, SweepArgs};
 use crate::input::Source;
 use crate::simulate;
 use anyhow::Context;
+use sim_core::engine::budget::Stop;
 use sim_core::report::Report;
 use sim_core::scenario::Override;
 use sim_core::{RunOptions, Scenario};
@@ -82,8 +83,8 @@ pub fn sweep(args: &SweepArgs) -> anyhow::Result<Outcome> {
 
     let bar = simulate::runs_bar(runs.len() as u64);
     let next = AtomicUsize::new(0);
-    let (tx, rx) = mpsc::channel::<(usize, String, bool)>();
-    let mut failed_runs = 0usize;
+    let (tx, rx) = mpsc::channel::<(usize, String, Verdict)>();
+    let (mut failed_runs, mut stopped_runs) = (0usize, 0usize);
     let written: Result<(), std::io::Error> = std::thread::scope(|scope| {
         for _ in 0..jobs {
             let tx = tx.clone();
@@ -95,11 +96,17 @@ pub fn sweep(args: &SweepArgs) -> anyhow::Result<Outcome> {
                 let seed = args.seeds.start + (run % seeds as usize) as u64;
                 let options = RunOptions {
                     seed: Some(seed),
-                    timeseries: None,
+                    budget: args.budget.budget(),
+                    ..RunOptions::default()
                 };
-                let report = sim_core::run(&point.scenario, &options);
-                let line = row(&point.values, seed, &point.scenario, &report);
-                if tx.send((k, line, report.passed())).is_err() {
+                let result = sim_core::run(&point.scenario, &options);
+                let line = row(&point.values, seed, &point.scenario, &result);
+                let verdict = match &result {
+                    Ok(report) if report.passed() => Verdict::Passed,
+                    Ok(_) => Verdict::Failed,
+                    Err(_) => Verdict::Stopped,
+                };
+                if tx.send((k, line, verdict)).is_err() {
                     break;
                 }
             });
@@ -108,10 +115,11 @@ pub fn sweep(args: &SweepArgs) -> anyhow::Result<Outcome> {
         // Rows arrive in any order; hold them until every earlier row is written.
         let mut pending = BTreeMap::new();
         let mut want = 0;
-        for (k, line, passed) in rx {
-            pending.insert(k, (line, passed));
-            while let Some((line, passed)) = pending.remove(&want) {
-                failed_runs += usize::from(!passed);
+        for (k, line, verdict) in rx {
+            pending.insert(k, (line, verdict));
+            while let Some((line, verdict)) = pending.remove(&want) {
+                failed_runs += usize::from(verdict == Verdict::Failed);
+                stopped_runs += usize::from(verdict == Verdict::Stopped);
                 if let Err(e) = writeln!(csv, "{line}") {
                     // Stop the workers: nothing more can be written.
                     next.store(runs.len(), Ordering::Relaxed);
@@ -126,11 +134,23 @@ pub fn sweep(args: &SweepArgs) -> anyhow::Result<Outcome> {
     bar.finish_and_clear();
     written.and_then(|()| csv.flush()).map_err(write_error)?;
     print(&format!(
-        "sweep: {} runs written to {}, {failed_runs} failed their expectations\n",
+        "sweep: {} runs written to {}, {failed_runs} failed their expectations, {stopped_runs} stopped by a budget\n",
         runs.len(),
         args.out.display()
     ))?;
-    Ok(Outcome::Ok)
+    Ok(if stopped_runs > 0 {
+        Outcome::Stopped
+    } else {
+        Outcome::Ok
+    })
+}
+
+/// How one run of the grid ended.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Verdict {
+    Passed,
+    Failed,
+    Stopped,
 }
 
 /// Every combination of parameter values, the first parameter varying slowest.
@@ -151,7 +171,8 @@ fn grid(params: &[Param]) -> Vec<Vec<String>> {
 }
 
 /// The column names: the parameter paths, `seed`, per-client and per-service
-/// metrics in the scenario's order, then `passed`.
+/// metrics in the scenario's order, then `passed` and `stopped` (why a
+/// budget stopped the run; its metrics are then empty).
 fn header(args: &SweepArgs, scenario: &Scenario) -> String {
     let mut cells: Vec<String> = args.param.iter().map(|p| p.path.clone()).collect();
     cells.push("seed".into());
@@ -170,14 +191,25 @@ fn header(args: &SweepArgs, scenario: &Scenario) -> String {
         );
     }
     cells.push("passed".into());
+    cells.push("stopped".into());
     cells.iter().map(|c| field(c)).collect::<Vec<_>>().join(",")
 }
 
 /// One run's row, matching [`header`]. Floats print in Rust's shortest
 /// round-trip form, which is the same on every machine.
-fn row(values: &[String], seed: u64, scenario: &Scenario, report: &Report) -> String {
+fn row(values: &[String], seed: u64, scenario: &Scenario, result: &Result<Report, Stop>) -> String {
     let mut cells: Vec<String> = values.to_vec();
     cells.push(seed.to_string());
+    let report = match result {
+        Ok(report) => report,
+        Err(stop) => {
+            let metrics = scenario.clients.len() * CLIENT_COLUMNS.len()
+                + scenario.services.len() * SERVICE_COLUMNS.len();
+            cells.extend(std::iter::repeat_n(String::new(), metrics + 1));
+            cells.push(stop.message.clone());
+            return cells.iter().map(|c| field(c)).collect::<Vec<_>>().join(",");
+        }
+    };
     for c in &scenario.clients {
         match report.clients.get(&c.name) {
             Some(r) => cells.extend([
@@ -198,6 +230,7 @@ fn row(values: &[String], seed: u64, scenario: &Scenario, report: &Report) -> St
         }
     }
     cells.push(report.passed().to_string());
+    cells.push(String::new());
     cells.iter().map(|c| field(c)).collect::<Vec<_>>().join(",")
 }
 

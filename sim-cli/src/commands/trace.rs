@@ -13,11 +13,12 @@ pub fn trace(args: &TraceArgs) -> anyhow::Result<Outcome> {
     let scenario = input::load(&args.file, &args.set.set)?;
     let options = RunOptions {
         seed: args.seed.seed,
-        timeseries: None,
+        budget: args.budget.budget(),
+        ..RunOptions::default()
     };
     let mut sim = Simulation::new(&scenario, &options);
     sim.enable_trace(args.limit);
-    sim.run_until(sim.end());
+    sim.run_until(sim.end())?;
     let trace = sim.take_trace().context("tracing was enabled")?;
     std::fs::write(&args.out, trace.to_json())
         .with_context(|| format!("cannot write `{}`", args.out.display()))?;

@@ -3,6 +3,7 @@
 
 use super::call::Origin;
 use super::event::{Event, Handle, Outcome};
+use super::record::ClientFact;
 use super::trace::Kind;
 use super::Simulation;
 use crate::dist::Dist;
@@ -100,13 +101,7 @@ impl Simulation {
             counted,
         }) as u32;
         if counted {
-            self.client_stats[c.0 as usize].requests += 1;
-            for p in &self.request_probes {
-                self.probes[*p as usize].on_request(self.now);
-            }
-        }
-        if let Some(s) = &mut self.series {
-            s.clients[c.0 as usize].requests += 1;
+            self.client_fact(c.0 as usize, self.now, ClientFact::Issued);
         }
         // Site `c` holds client `c`'s policies.
         self.start_exchange(Origin::Request(Handle { key, uid }), c.0, 0, None, counted);
@@ -129,19 +124,7 @@ impl Simulation {
             self.record_span(Kind::Request, &name, None, req.issued, outcome);
         }
         if req.counted {
-            self.client_stats[c].end(outcome, latency);
-            for p in &self.client_probes[c] {
-                self.probes[*p as usize].on_end(self.now, outcome, latency);
-            }
-        }
-        if let Some(s) = &mut self.series {
-            let w = &mut s.clients[c];
-            if outcome.is_success() {
-                w.succeeded += 1;
-            } else {
-                w.failed += 1;
-            }
-            w.latency.record(latency);
+            self.client_fact(c, req.issued, ClientFact::Ended(outcome, latency));
         }
         if matches!(self.sc.clients[c].load, Load::Closed { .. }) {
             self.schedule_wake(req.client);

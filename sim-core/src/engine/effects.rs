@@ -140,14 +140,15 @@ impl Simulation {
         }
         x.applied += 1;
         let duplicate = x.applied > 1;
-        if counted {
-            let st = &mut self.effects.stats[effect as usize];
-            st.applied += 1;
-            st.duplicates += u64::from(duplicate);
+        if !counted {
+            return;
         }
+        let st = &mut self.effects.stats[effect as usize];
+        st.applied += 1;
+        st.duplicates += u64::from(duplicate);
         if duplicate {
             for p in &self.effect_probes[effect as usize] {
-                self.probes[*p as usize].on_count(self.now);
+                self.probes[*p as usize].on_duplicate(self.now);
             }
         }
     }

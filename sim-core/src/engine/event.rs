@@ -45,6 +45,32 @@ pub enum Event {
     Mark(u32),
 }
 
+impl Event {
+    /// Whether the event only observes the model (a timeseries tick, an
+    /// expectation's mark): such events change nothing and are not counted.
+    pub fn observes(self) -> bool {
+        matches!(self, Event::Tick | Event::Mark(_))
+    }
+
+    /// What the event is, for the message of a stopped run.
+    pub fn describe(self) -> &'static str {
+        match self {
+            Event::Arrival(_) => "open-loop arrivals",
+            Event::Wake(_) => "closed-loop users sending their next request",
+            Event::Deliver(..) => "requests reaching an instance",
+            Event::WorkDone(_) => "work finishing at an instance",
+            Event::Respond(..) => "answers reaching their callers",
+            Event::Timeout(_) => "attempts timing out",
+            Event::Retry(_) => "retries",
+            Event::Hedge(_) => "hedges",
+            Event::Fallback(_) => "fallbacks answering",
+            Event::SlotWait(_) => "bulkhead waits ending",
+            Event::FaultStart(_) | Event::FaultEnd(_) => "faults starting or ending",
+            Event::Tick | Event::Mark(_) => "observation",
+        }
+    }
+}
+
 /// How an attempt, a call or a request ended.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Outcome {

@@ -13,6 +13,7 @@
 use super::backoff;
 use super::call::Origin;
 use super::event::{Event, Handle, Outcome};
+use super::record::ClientFact;
 use super::Simulation;
 use crate::scenario::model::Cause;
 use crate::time::{SimDuration, SimTime};
@@ -185,20 +186,13 @@ impl Simulation {
         let Origin::Request(r) = x.origin else {
             return;
         };
+        if !x.counted {
+            return;
+        }
         let retry = !hedge && x.tries > 1;
-        let c = self.requests[r.key as usize].client.0 as usize;
-        if x.counted {
-            let st = &mut self.client_stats[c];
-            st.attempts += 1;
-            st.retries += u64::from(retry);
-            st.hedges += u64::from(hedge);
-            for p in &self.client_probes[c] {
-                self.probes[*p as usize].on_count(self.now);
-            }
-        }
-        if let Some(s) = &mut self.series {
-            s.clients[c].attempts += 1;
-        }
+        let req = &self.requests[r.key as usize];
+        let (c, issued) = (req.client.0 as usize, req.issued);
+        self.client_fact(c, issued, ClientFact::Tried { retry, hedge });
     }
 
     /// Puts one attempt of `h` on the wire: it times out after the
@@ -294,7 +288,7 @@ impl Simulation {
             return self.fail(h, cause);
         }
         let mut sleep = self.exchanges[h.key as usize].sleep;
-        let delay = backoff::delay(retry, tries, &mut sleep, &mut site.rng);
+        let delay = backoff::delay(retry, tries, &mut sleep, &mut site.jitter_rng);
         let at = self.now + delay;
         if deadline.is_some_and(|d| at >= d) {
             return self.fail(h, cause);
@@ -313,7 +307,7 @@ impl Simulation {
         let site = &mut self.sites[self.exchanges[h.key as usize].site as usize];
         match &site.policy.fallback {
             Some(work) => {
-                let at = self.now + work.sample(&mut site.rng);
+                let at = self.now + work.sample(&mut site.fallback_rng);
                 self.release_slot(h);
                 self.schedule(at, Event::Fallback(h));
             }

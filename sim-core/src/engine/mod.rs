@@ -9,6 +9,7 @@
 mod backoff;
 mod balancer;
 mod breaker;
+pub mod budget;
 mod call;
 mod client;
 mod effects;
@@ -17,10 +18,11 @@ mod exchange;
 mod fault;
 mod histogram;
 mod integrator;
-mod metrics;
 mod network;
 mod probe;
 mod queue;
+pub mod record;
+mod series;
 mod service;
 mod site;
 pub mod snapshot;
@@ -33,15 +35,18 @@ use crate::report::Report;
 use crate::rng::Stream;
 use crate::scenario::model::{ClientId, Load, Scenario};
 use crate::time::{SimDuration, SimTime};
+use budget::{Budget, Guard, Stop};
 use call::CallRec;
 use client::{ClientState, Request};
 use effects::{DedupTable, Effects};
 use event::Event;
 use exchange::Exchange;
-use metrics::{ClientStats, ClientWindow, Series, ServiceStats, ServiceWindow};
+use integrator::Integrator;
 use network::Network;
 use probe::{Probe, Subject};
 use queue::EventQueue;
+use record::{ClientFact, ClientRecord, ServiceFact, ServiceRecord};
+use series::Series;
 use service::{Job, ServiceState};
 use site::{BreakerRec, Site, Sites};
 use slab::Slab;
@@ -56,6 +61,8 @@ pub struct RunOptions {
     pub seed: Option<u64>,
     /// Collect per-window series of this width.
     pub timeseries: Option<SimDuration>,
+    /// When to stop a run that would not end or would not fit.
+    pub budget: Budget,
 }
 
 /// A simulation built from a scenario, advanced event by event.
@@ -65,7 +72,10 @@ pub struct Simulation {
     now: SimTime,
     end: SimTime,
     warmup: SimTime,
+    /// Model events executed so far.
     events: u64,
+    /// Stops a run past its budgets; set once it has stopped.
+    guard: Guard,
     queue: EventQueue,
     network: Network,
     clients: Vec<ClientState>,
@@ -87,8 +97,13 @@ pub struct Simulation {
     /// Processed-keys table of each service that deduplicates.
     dedups: Vec<Option<DedupTable>>,
     next_uid: u64,
-    client_stats: Vec<ClientStats>,
-    service_stats: Vec<ServiceStats>,
+    /// What each client's and service's requests did after warmup.
+    client_totals: Vec<ClientRecord>,
+    service_totals: Vec<ServiceRecord>,
+    /// Busy workers of each service over `[warmup, end)`.
+    busy: Vec<Integrator>,
+    /// The longest waiting room of each service after warmup.
+    max_queue: Vec<u64>,
     probes: Vec<Probe>,
     /// Probe indices per client and per service.
     client_probes: Vec<Vec<u32>>,
@@ -113,7 +128,7 @@ impl Simulation {
         let clients = sc
             .clients
             .iter()
-            .map(|c| ClientState::new(Stream::fork(seed, &format!("client:{}", c.name))))
+            .map(|c| ClientState::new(Stream::fork(seed, &format!("client:{}/arrivals", c.name))))
             .collect();
         let sites = Sites::build(&sc, seed, &mut network);
         let effects = Effects::build(&sc);
@@ -129,22 +144,15 @@ impl Simulation {
             .enumerate()
             .map(|(i, _)| ServiceState::new(&sc, i, seed))
             .collect();
-        let service_stats = sc
-            .services
-            .iter()
-            .map(|_| ServiceStats::new(warmup, end))
-            .collect();
-        let series = options.timeseries.filter(|w| w.0 > 0).map(|window| Series {
-            window,
-            clients: sc.clients.iter().map(|_| ClientWindow::default()).collect(),
-            services: sc
-                .services
-                .iter()
-                .map(|_| ServiceWindow::new(window))
-                .collect(),
-        });
+        let series = options
+            .timeseries
+            .filter(|w| w.0 > 0)
+            .map(|window| Series::new(window, warmup, sc.clients.len(), sc.services.len()));
         let mut sim = Simulation {
-            client_stats: vec![ClientStats::default(); sc.clients.len()],
+            client_totals: vec![ClientRecord::default(); sc.clients.len()],
+            service_totals: vec![ServiceRecord::default(); sc.services.len()],
+            busy: vec![Integrator::new(warmup, end); sc.services.len()],
+            max_queue: vec![0; sc.services.len()],
             client_probes: vec![Vec::new(); sc.clients.len()],
             service_probes: vec![Vec::new(); sc.services.len()],
             request_probes: Vec::new(),
@@ -155,6 +163,7 @@ impl Simulation {
             end,
             warmup,
             events: 0,
+            guard: Guard::new(options.budget),
             queue: EventQueue::default(),
             network,
             clients,
@@ -171,7 +180,6 @@ impl Simulation {
             effects,
             dedups,
             next_uid: 0,
-            service_stats,
             probes: Vec::new(),
             series,
             trace: None,
@@ -180,8 +188,8 @@ impl Simulation {
         sim.schedule_faults();
         sim.start_load();
         if let Some(s) = &sim.series {
-            let first = SimTime::ZERO + s.window;
-            sim.schedule(first.min(sim.end), Event::Tick);
+            let first = sim.warmup + s.window;
+            sim.schedule_tick(first);
         }
         sim
     }
@@ -274,24 +282,55 @@ impl Simulation {
         }
     }
 
-    /// Processes every event up to and including `t` (capped at the end of the run).
-    pub fn run_until(&mut self, t: SimTime) {
-        let stop = t.min(self.end);
-        while let Some(at) = self.queue.peek_time() {
-            if at > stop {
-                break;
+    /// Processes every event up to and including `t` (capped at the end of
+    /// the run), or stops at the first event past a budget; a stopped run
+    /// stays stopped.
+    pub fn run_until(&mut self, t: SimTime) -> Result<(), Stop> {
+        self.run_bounded(t, u64::MAX).map(|_| ())
+    }
+
+    /// Like [`Self::run_until`], but processes at most `count` events; returns
+    /// how many it did. A page steps with this so that no scenario can hang it.
+    pub fn run_bounded(&mut self, t: SimTime, count: u64) -> Result<u64, Stop> {
+        if let Some(stop) = self.guard.stopped() {
+            return Err(stop.clone());
+        }
+        let until = t.min(self.end);
+        let mut done = 0;
+        while done < count {
+            match self.queue.peek_time() {
+                Some(at) if at <= until => {}
+                _ => {
+                    self.now = self.now.max(until);
+                    break;
+                }
             }
             let Some((at, event)) = self.queue.pop() else {
                 break;
             };
             self.now = at;
+            done += 1;
+            if event.observes() {
+                self.dispatch(event);
+                continue;
+            }
             self.events += 1;
+            if let Some(stop) = self.guard.check(self.events, at, event, self.in_flight()) {
+                return Err(self.stop(stop));
+            }
             if self.paused > 0 && self.hold_if_paused(at, event) {
                 continue;
             }
             self.dispatch(event);
         }
-        self.now = self.now.max(stop);
+        Ok(done)
+    }
+
+    /// Requests, calls, jobs and pending events (messages and timers) now:
+    /// what the in-flight budget bounds.
+    fn in_flight(&self) -> u64 {
+        (self.requests.len() + self.exchanges.len() + self.calls.len() + self.jobs.len()) as u64
+            + self.queue.len() as u64
     }
 
     /// Sends one event to its handler.
@@ -316,6 +355,14 @@ impl Simulation {
         }
     }
 
+    /// Schedules the end of a timeseries window at `at`, unless the run
+    /// ends first: the summary closes the last window.
+    fn schedule_tick(&mut self, at: SimTime) {
+        if at < self.end {
+            self.queue.push(at, Event::Tick);
+        }
+    }
+
     /// Closes a timeseries window and schedules the next.
     fn on_tick(&mut self) {
         let now = self.now;
@@ -327,13 +374,40 @@ impl Simulation {
             w.close();
         }
         for (w, s) in series.services.iter_mut().zip(&self.services) {
-            w.close(now, next, s.queued(), s.capacity());
+            w.close(now, next.min(self.end), s.queued(), s.capacity());
         }
         for b in &mut self.breakers {
             b.series.push(b.cb.state());
         }
-        if now < self.end {
-            self.schedule(next.min(self.end), Event::Tick);
+        self.schedule_tick(next);
+    }
+
+    /// A fact about a counted request of client `c`, issued at `issued`:
+    /// into the totals, the open window and the client's probes.
+    fn client_fact(&mut self, c: usize, issued: SimTime, fact: ClientFact) {
+        self.client_totals[c].apply(fact);
+        if let Some(s) = &mut self.series {
+            s.clients[c].open.apply(fact);
+        }
+        for p in &self.client_probes[c] {
+            self.probes[*p as usize].on_client(issued, self.now, fact);
+        }
+        if fact == ClientFact::Issued {
+            for p in &self.request_probes {
+                self.probes[*p as usize].on_request(issued);
+            }
+        }
+    }
+
+    /// A fact about a counted attempt at service `s`, arrived at `arrived`:
+    /// into the totals, the open window and the service's probes.
+    fn service_fact(&mut self, s: usize, arrived: SimTime, fact: ServiceFact) {
+        self.service_totals[s].apply(fact);
+        if let Some(series) = &mut self.series {
+            series.services[s].open.apply(fact);
+        }
+        for p in &self.service_probes[s] {
+            self.probes[*p as usize].on_service(arrived, fact);
         }
     }
 
@@ -367,15 +441,15 @@ impl Simulation {
         self.events
     }
 
-    /// Runs to the end and returns the summary.
-    pub fn finish(mut self) -> Report {
-        self.run_until(self.end);
-        self.summary()
+    /// Runs to the end and returns the summary, or why the run stopped.
+    pub fn finish(mut self) -> Result<Report, Stop> {
+        self.run_until(self.end)?;
+        Ok(self.summary())
     }
 }
 
-/// Runs a scenario to its end and returns the summary.
-pub fn run(scenario: &Scenario, options: &RunOptions) -> Report {
+/// Runs a scenario to its end and returns the summary, or why it stopped.
+pub fn run(scenario: &Scenario, options: &RunOptions) -> Result<Report, Stop> {
     Simulation::new(scenario, options).finish()
 }
 

@@ -15,7 +15,11 @@ pub struct Link {
     latency: Dist,
     loss: f64,
     duplicate: f64,
-    rng: Stream,
+    /// One stream per purpose, so a loss or duplication knob moves no
+    /// latency draw.
+    latency_rng: Stream,
+    loss_rng: Stream,
+    duplicate_rng: Stream,
     /// What active faults add.
     fault: LinkFault,
 }
@@ -76,7 +80,9 @@ impl Network {
             duplicate: over
                 .and_then(|l| l.duplicate)
                 .unwrap_or(sc.network.duplicate),
-            rng: Stream::fork(seed, &name),
+            latency_rng: Stream::fork(seed, &format!("{name}/latency")),
+            loss_rng: Stream::fork(seed, &format!("{name}/loss")),
+            duplicate_rng: Stream::fork(seed, &format!("{name}/duplicate")),
         };
         let i = self.links.len() as u32;
         self.links.push(link);
@@ -84,16 +90,18 @@ impl Network {
         i
     }
 
-    /// Decides the fate of one message on link `i`.
+    /// Decides the fate of one message on link `i`. The loss, duplication
+    /// and latency draws are made for every message, lost or not.
     pub fn send(&mut self, i: u32) -> Delivery {
         let l = &mut self.links[i as usize];
         let f = l.fault;
-        if f.cut || l.rng.chance(either(l.loss, f.loss)) {
-            return Delivery::Lost;
-        }
-        let first = l.latency.sample(&mut l.rng) + f.extra;
-        if l.rng.chance(either(l.duplicate, f.duplicate)) {
-            Delivery::Twice(first, l.latency.sample(&mut l.rng) + f.extra)
+        let lost = l.loss_rng.chance(either(l.loss, f.loss));
+        let twice = l.duplicate_rng.chance(either(l.duplicate, f.duplicate));
+        let first = l.latency.sample(&mut l.latency_rng) + f.extra;
+        if f.cut || lost {
+            Delivery::Lost
+        } else if twice {
+            Delivery::Twice(first, l.latency.sample(&mut l.duplicate_rng) + f.extra)
         } else {
             Delivery::Once(first)
         }

@@ -1,11 +1,19 @@
 //! Probes: one accumulator per `expect` line, measuring its metric for its
 //! subject inside its window, so windowed expectations cost fixed memory.
+//!
+//! A window holds a cohort: the requests a client issued in it (or the
+//! attempts that reached a service in it), followed to their end, however
+//! late that is; tries are the exception, counted in the window they are
+//! sent in (a storm's retries belong to its window, whoever issued them).
+//! Its counts go into the same [`ClientRecord`] or [`ServiceRecord`] as the
+//! summary's, so an expectation without a window reads exactly the
+//! summary's figure.
 
-use super::event::Outcome;
 use super::histogram::Hist;
 use super::integrator::Integrator;
+use super::record::{ClientFact, ClientRecord, Outcomes, ServiceFact, ServiceRecord};
 use crate::expect::{Expectation, Metric, Stat};
-use crate::time::{SimDuration, SimTime};
+use crate::time::SimTime;
 
 /// What a probe is about.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -22,6 +30,7 @@ pub enum Subject {
 #[derive(Clone, Debug)]
 pub struct Probe {
     pub subject: Subject,
+    pub metric: Metric,
     pub start: SimTime,
     pub end: SimTime,
     acc: Acc,
@@ -29,15 +38,10 @@ pub struct Probe {
 
 #[derive(Clone, Debug)]
 enum Acc {
-    Rate {
-        ok: u64,
-        ended: u64,
-    },
-    Latency(Stat, Hist),
+    Client(Box<ClientRecord>),
+    Service(Box<ServiceRecord>),
     MaxQueue(u64),
     Utilization(Integrator, u64),
-    /// Tries of a client, or duplicate applications of an effect.
-    Count(u64),
     /// Attempts reaching a service, and logical requests of all clients.
     Amplification {
         arrivals: u64,
@@ -45,6 +49,8 @@ enum Acc {
     },
     /// The breaker's state code, once read at its instant.
     Breaker(Option<f64>),
+    /// Duplicate applications of an effect.
+    Duplicates(u64),
 }
 
 impl Probe {
@@ -57,57 +63,55 @@ impl Probe {
         end: SimTime,
         capacity: u64,
     ) -> Probe {
-        let acc = match e.metric {
-            Metric::SuccessRate => Acc::Rate { ok: 0, ended: 0 },
-            Metric::Latency(stat) => Acc::Latency(stat, Hist::default()),
-            Metric::MaxQueue => Acc::MaxQueue(0),
-            Metric::Utilization => Acc::Utilization(Integrator::new(start, end), capacity),
-            Metric::Attempts | Metric::DuplicateEffects => Acc::Count(0),
-            Metric::Amplification => Acc::Amplification {
+        let acc = match (e.metric, subject) {
+            (Metric::MaxQueue, _) => Acc::MaxQueue(0),
+            (Metric::Utilization, _) => Acc::Utilization(Integrator::new(start, end), capacity),
+            (Metric::Amplification, _) => Acc::Amplification {
                 arrivals: 0,
                 requests: 0,
             },
-            Metric::Breaker(_) => Acc::Breaker(None),
+            (Metric::Breaker(_), _) => Acc::Breaker(None),
+            (Metric::DuplicateEffects, _) => Acc::Duplicates(0),
+            (_, Subject::Service(_)) => Acc::Service(Box::default()),
+            _ => Acc::Client(Box::default()),
         };
         Probe {
             subject,
+            metric: e.metric,
             start,
             end,
             acc,
         }
     }
 
-    fn inside(&self, now: SimTime) -> bool {
-        now >= self.start && now < self.end
+    fn inside(&self, t: SimTime) -> bool {
+        t >= self.start && t < self.end
     }
 
-    /// A request or attempt ended at `now`.
-    pub fn on_end(&mut self, now: SimTime, outcome: Outcome, latency: SimDuration) {
-        if !self.inside(now) {
+    /// A fact, at `now`, about a request of the subject client issued at
+    /// `issued`.
+    pub fn on_client(&mut self, issued: SimTime, now: SimTime, fact: ClientFact) {
+        let when = match fact {
+            ClientFact::Tried { .. } => now,
+            _ => issued,
+        };
+        if !self.inside(when) {
+            return;
+        }
+        if let Acc::Client(r) = &mut self.acc {
+            r.apply(fact);
+        }
+    }
+
+    /// A fact about an attempt that arrived at the subject service at `arrived`.
+    pub fn on_service(&mut self, arrived: SimTime, fact: ServiceFact) {
+        if !self.inside(arrived) {
             return;
         }
         match &mut self.acc {
-            Acc::Rate { ok, ended } => {
-                *ended += 1;
-                *ok += u64::from(outcome.is_success());
-            }
-            Acc::Latency(_, h) => h.record(latency),
+            Acc::Service(r) => r.apply(fact),
+            Acc::Amplification { arrivals, .. } if fact == ServiceFact::Arrived => *arrivals += 1,
             _ => {}
-        }
-    }
-
-    /// The subject client sent a try, or the subject effect was applied
-    /// again, at `now`.
-    pub fn on_count(&mut self, now: SimTime) {
-        if let (true, Acc::Count(n)) = (self.inside(now), &mut self.acc) {
-            *n += 1;
-        }
-    }
-
-    /// An attempt reached the subject service at `now`.
-    pub fn on_arrival(&mut self, now: SimTime) {
-        if let (true, Acc::Amplification { arrivals, .. }) = (self.inside(now), &mut self.acc) {
-            *arrivals += 1;
         }
     }
 
@@ -115,6 +119,13 @@ impl Probe {
     pub fn on_request(&mut self, now: SimTime) {
         if let (true, Acc::Amplification { requests, .. }) = (self.inside(now), &mut self.acc) {
             *requests += 1;
+        }
+    }
+
+    /// The subject effect was applied again at `now`.
+    pub fn on_duplicate(&mut self, now: SimTime) {
+        if let (true, Acc::Duplicates(n)) = (self.inside(now), &mut self.acc) {
+            *n += 1;
         }
     }
 
@@ -133,10 +144,8 @@ impl Probe {
 
     /// A queue of the subject has `len` waiting at `now`.
     pub fn on_queue(&mut self, now: SimTime, len: u64) {
-        if let Acc::MaxQueue(m) = &mut self.acc {
-            if self.start <= now && now < self.end {
-                *m = (*m).max(len);
-            }
+        if let (true, Acc::MaxQueue(m)) = (self.inside(now), &mut self.acc) {
+            *m = (*m).max(len);
         }
     }
 
@@ -147,26 +156,43 @@ impl Probe {
         }
     }
 
-    /// The value observed when the run stops at `now`.
-    pub fn observed(&mut self, now: SimTime) -> f64 {
+    /// The value observed when the run stops at `now`; `None` when the
+    /// window holds nothing to measure (no request for a rate, no answer
+    /// for a latency).
+    pub fn observed(&mut self, now: SimTime) -> Option<f64> {
         match &mut self.acc {
-            Acc::Rate { ok, ended } => match *ended {
-                0 => 1.0,
-                n => *ok as f64 / n as f64,
-            },
-            Acc::Latency(stat, h) => match stat.quantile() {
-                Some(q) => h.quantile_ms(q),
-                None if *stat == Stat::Mean => h.mean_ms(),
-                None => h.max_ms(),
-            },
-            Acc::MaxQueue(m) => *m as f64,
-            Acc::Utilization(i, capacity) => i.mean(now) / (*capacity).max(1) as f64,
-            Acc::Count(n) => *n as f64,
-            Acc::Amplification { arrivals, requests } => match *requests {
-                0 => 0.0,
-                r => *arrivals as f64 / r as f64,
-            },
-            Acc::Breaker(v) => v.unwrap_or(0.0),
+            Acc::Client(r) => observe(
+                self.metric,
+                r.counts.outcomes(),
+                r.counts.attempts,
+                &r.latency,
+            ),
+            Acc::Service(r) => observe(self.metric, r.counts.outcomes(), 0, &r.latency),
+            Acc::MaxQueue(m) => Some(*m as f64),
+            Acc::Utilization(i, capacity) => Some(i.mean(now) / (*capacity).max(1) as f64),
+            Acc::Amplification { arrivals, requests } => {
+                (*requests > 0).then(|| *arrivals as f64 / *requests as f64)
+            }
+            Acc::Breaker(v) => *v,
+            Acc::Duplicates(n) => Some(*n as f64),
         }
+    }
+}
+
+/// A client's or a service's `metric` from its outcomes, tries and latencies.
+fn observe(metric: Metric, o: Outcomes, attempts: u64, latency: &Hist) -> Option<f64> {
+    match metric {
+        Metric::SuccessRate => o.success_rate(),
+        Metric::DegradedRate => o.degraded_rate(),
+        Metric::FailureRate => o.failure_rate(),
+        Metric::InFlight => Some(o.in_flight() as f64),
+        Metric::Attempts => Some(attempts as f64),
+        Metric::Latency(_) if latency.count() == 0 => None,
+        Metric::Latency(stat) => Some(match stat.quantile() {
+            Some(q) => latency.quantile_ms(q),
+            None if stat == Stat::Mean => latency.mean_ms(),
+            None => latency.max_ms(),
+        }),
+        _ => None,
     }
 }

@@ -58,6 +58,11 @@ impl EventQueue {
         self.heap.peek().map(|e| e.time)
     }
 
+    /// How many events are pending.
+    pub fn len(&self) -> usize {
+        self.heap.len()
+    }
+
     /// Removes and returns the earliest event.
     pub fn pop(&mut self) -> Option<(SimTime, Event)> {
         self.heap.pop().map(|e| (e.time, e.event))

@@ -5,6 +5,7 @@ use super::balancer::Picker;
 use super::call::Origin;
 use super::event::{Event, Handle, Outcome};
 use super::network::either;
+use super::record::ServiceFact;
 use super::throttle::Bucket;
 use super::trace::Kind;
 use super::Simulation;
@@ -20,7 +21,10 @@ use std::collections::VecDeque;
 pub(super) struct Instance {
     pub busy: u32,
     pub waiting: VecDeque<u32>,
-    rng: Stream,
+    /// Service times, and error draws: one stream each, so an error rate
+    /// moves no service time.
+    work_rng: Stream,
+    error_rng: Stream,
     /// What the active faults do to it.
     pub health: Health,
     /// Time spent paused so far (work in service is late by as much).
@@ -97,7 +101,8 @@ impl ServiceState {
                 .map(|i| Instance {
                     busy: 0,
                     waiting: VecDeque::new(),
-                    rng: Stream::fork(seed, &format!("instance:{}#{i}", s.name)),
+                    work_rng: Stream::fork(seed, &format!("instance:{}#{i}/work", s.name)),
+                    error_rng: Stream::fork(seed, &format!("instance:{}#{i}/errors", s.name)),
                     health: Health::default(),
                     frozen: SimDuration::ZERO,
                     paused_since: SimTime::ZERO,
@@ -239,23 +244,16 @@ impl Simulation {
         deadline: SimTime,
     ) {
         let s = target.service.0 as usize;
-        let counted = self.now >= self.warmup;
+        let (now, counted) = (self.now, self.now >= self.warmup);
         if counted {
-            self.service_stats[s].arrivals += 1;
-            for p in &self.service_probes[s] {
-                self.probes[*p as usize].on_arrival(self.now);
-            }
-        }
-        if let Some(series) = &mut self.series {
-            series.services[s].arrivals += 1;
+            self.service_fact(s, now, ServiceFact::Arrived);
         }
         if self.services[s].instances[instance as usize].health.down {
             if counted {
-                self.service_stats[s].refused += 1;
+                self.service_fact(s, now, ServiceFact::Refused);
             }
             return self.turn_away(call, exchange, Cause::Refused);
         }
-        let now = self.now;
         let workers = self.services[s].workers_of(instance);
         let state = &mut self.services[s];
         let admitted = state.admission.as_mut().is_none_or(|b| b.take(now));
@@ -267,10 +265,7 @@ impl Simulation {
                 .is_some_and(|q| inst.waiting.len() as u64 >= u64::from(q));
         if full || !admitted {
             if counted {
-                self.service_stats[s].rejected += 1;
-            }
-            if let Some(series) = &mut self.series {
-                series.services[s].rejected += 1;
+                self.service_fact(s, now, ServiceFact::Rejected);
             }
             return self.turn_away(call, exchange, Cause::Rejected);
         }
@@ -313,8 +308,7 @@ impl Simulation {
     fn queue_changed(&mut self, s: usize, instance: u32) {
         let len = self.services[s].instances[instance as usize].waiting.len() as u64;
         if self.now >= self.warmup {
-            let stats = &mut self.service_stats[s];
-            stats.max_queue = stats.max_queue.max(len);
+            self.max_queue[s] = self.max_queue[s].max(len);
         }
         for p in &self.service_probes[s] {
             self.probes[*p as usize].on_queue(self.now, len);
@@ -329,7 +323,7 @@ impl Simulation {
             .checked_add_signed(delta)
             .expect("busy workers never go negative");
         let level = state.busy;
-        self.service_stats[s].busy.set(self.now, level);
+        self.busy[s].set(self.now, level);
         if let Some(series) = &mut self.series {
             series.services[s].busy.set(self.now, level);
         }
@@ -349,11 +343,11 @@ impl Simulation {
         self.services[s].instances[instance as usize].busy += 1;
         self.busy_changed(s, 1);
         if counted {
-            self.service_stats[s].queue_wait.record(self.now - arrived);
+            self.service_fact(s, arrived, ServiceFact::Started(self.now - arrived));
         }
         let endpoint = &self.sc.services[s].endpoints[target.endpoint.0 as usize];
         let inst = &mut self.services[s].instances[instance as usize];
-        let mut work = endpoint.service_time.sample(&mut inst.rng);
+        let mut work = endpoint.service_time.sample(&mut inst.work_rng);
         if inst.health.slow != 1.0 {
             work = SimDuration(libm::round(work.0 as f64 * inst.health.slow) as u64);
         }
@@ -440,7 +434,7 @@ impl Simulation {
             endpoint.blocking,
         );
         let error_rate = either(endpoint.error_rate, inst.health.error);
-        if inst.rng.chance(error_rate) {
+        if inst.error_rng.chance(error_rate) {
             return self.answer_job(h, Outcome::Failed(Cause::Error));
         }
         if calls == 0 {
@@ -522,24 +516,7 @@ impl Simulation {
             self.record_span(Kind::Work, &name, Some(job.instance), job.arrived, outcome);
         }
         if job.counted {
-            let stats = &mut self.service_stats[s];
-            match outcome {
-                Outcome::Failed(Cause::Shed) => stats.shed += 1,
-                Outcome::Failed(_) => stats.errors += 1,
-                Outcome::Ok | Outcome::Degraded => stats.completed += 1,
-            }
-            stats.latency.record(latency);
-            for p in &self.service_probes[s] {
-                self.probes[*p as usize].on_end(self.now, outcome, latency);
-            }
-        }
-        if let Some(series) = &mut self.series {
-            let w = &mut series.services[s];
-            if outcome.is_success() {
-                w.completed += 1;
-            } else {
-                w.errors += 1;
-            }
+            self.service_fact(s, job.arrived, ServiceFact::Answered(outcome, latency));
         }
         if outcome.is_success() {
             let (e, counted) = (job.target.endpoint.0 as usize, job.counted);

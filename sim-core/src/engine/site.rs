@@ -19,7 +19,9 @@ pub struct Site {
     /// The request's link towards the target, and the answer's way back.
     pub link: u32,
     pub back: u32,
-    pub rng: Stream,
+    /// Backoff jitter, and fallback work: one stream each.
+    pub jitter_rng: Stream,
+    pub fallback_rng: Stream,
     /// Index into the simulation's breakers (shared by sites of one edge).
     pub breaker: Option<u32>,
     pub budget: Option<RetryBudget>,
@@ -142,7 +144,8 @@ impl Sites {
             back: network.link(sc, seed, to, from),
             // Named by place, so adding a client or a call elsewhere does
             // not change this site's draws.
-            rng: Stream::fork(seed, &format!("policy:{}", caller.place)),
+            jitter_rng: Stream::fork(seed, &format!("policy:{}/jitter", caller.place)),
+            fallback_rng: Stream::fork(seed, &format!("policy:{}/fallback", caller.place)),
             breaker,
             budget: policy.budget.as_ref().map(RetryBudget::new),
             limit: policy.limit.as_ref().map(Bucket::new),

@@ -4,6 +4,7 @@
 //! engine's own (after warmup, like the summary); the page only takes
 //! differences between snapshots to animate them.
 
+use super::record::{ClientCounts, ServiceCounts};
 use super::Simulation;
 use crate::scenario::model::NodeId;
 use indexmap::IndexMap;
@@ -25,22 +26,11 @@ pub struct Snapshot {
     pub edges: Vec<EdgeCounts>,
 }
 
-/// A client's cumulative counts.
-#[derive(Clone, Debug, Serialize)]
-pub struct ClientCounts {
-    pub requests: u64,
-    pub succeeded: u64,
-    pub degraded: u64,
-    pub failed: u64,
-    pub attempts: u64,
-}
-
-/// A service now.
+/// A service now: its counts so far, and each instance.
 #[derive(Clone, Debug, Serialize)]
 pub struct ServiceState {
-    pub arrivals: u64,
-    pub completed: u64,
-    pub errors: u64,
+    #[serde(flatten)]
+    pub counts: ServiceCounts,
     pub instances: Vec<InstanceState>,
 }
 
@@ -64,23 +54,6 @@ pub struct EdgeCounts {
 }
 
 impl Simulation {
-    /// Processes at most `budget` events up to `t`; returns how many it did.
-    /// A page steps with this so that no scenario can hang it.
-    pub fn run_events(&mut self, t: crate::SimTime, budget: u64) -> u64 {
-        let stop = t.min(self.end);
-        let start = self.events;
-        while self.events - start < budget {
-            match self.queue.peek_time() {
-                Some(at) if at <= stop => self.run_until(at),
-                _ => {
-                    self.now = self.now.max(stop);
-                    break;
-                }
-            }
-        }
-        self.events - start
-    }
-
     /// The summary of the run so far (the whole run once it has ended).
     pub fn report(&mut self) -> crate::Report {
         self.summary()
@@ -92,17 +65,8 @@ impl Simulation {
             .sc
             .clients
             .iter()
-            .zip(&self.client_stats)
-            .map(|(c, st)| {
-                let counts = ClientCounts {
-                    requests: st.requests,
-                    succeeded: st.succeeded,
-                    degraded: st.degraded,
-                    failed: st.failed,
-                    attempts: st.attempts,
-                };
-                (c.name.clone(), counts)
-            })
+            .zip(&self.client_totals)
+            .map(|(c, rec)| (c.name.clone(), rec.counts))
             .collect();
         let services = self
             .sc
@@ -110,11 +74,8 @@ impl Simulation {
             .iter()
             .enumerate()
             .map(|(s, svc)| {
-                let st = &self.service_stats[s];
                 let state = ServiceState {
-                    arrivals: st.arrivals,
-                    completed: st.completed,
-                    errors: st.errors,
+                    counts: self.service_totals[s].counts,
                     instances: (0..svc.instances)
                         .map(|i| self.services[s].instance_state(i, self.now))
                         .collect(),

@@ -36,11 +36,12 @@ impl Simulation {
             .sc
             .clients
             .iter()
-            .zip(&self.client_stats)
+            .zip(&self.client_totals)
             .zip(in_flight_requests)
-            .map(|((c, st), in_flight)| {
-                let ended = st.succeeded + st.degraded + st.failed;
-                let ok = st.succeeded + st.degraded;
+            .map(|((c, rec), in_flight)| {
+                let st = &rec.counts;
+                let o = st.outcomes();
+                let rate = |r: Option<f64>| round5(r.unwrap_or(0.0));
                 let report = ClientReport {
                     requests: st.requests,
                     succeeded: st.succeeded,
@@ -51,18 +52,17 @@ impl Simulation {
                     retries: st.retries,
                     hedges: st.hedges,
                     timeouts: st.causes.timeout,
-                    failures: st.causes.clone(),
-                    success_rate: if ended == 0 {
-                        1.0
-                    } else {
-                        round5(ok as f64 / ended as f64)
-                    },
+                    failures: st.causes,
+                    success_rate: rate(o.success_rate()),
+                    degraded_rate: rate(o.degraded_rate()),
+                    failure_rate: rate(o.failure_rate()),
+                    in_flight_rate: rate(o.in_flight_rate()),
                     goodput_per_s: if measured > 0.0 {
-                        round3(ok as f64 / measured)
+                        round3(st.succeeded as f64 / measured)
                     } else {
                         0.0
                     },
-                    latency_ms: st.latency.summary(),
+                    latency_ms: rec.latency.summary(),
                 };
                 (c.name.clone(), report)
             })
@@ -73,21 +73,23 @@ impl Simulation {
             .iter()
             .enumerate()
             .map(|(i, s)| {
-                let st = &mut self.service_stats[i];
+                let rec = &self.service_totals[i];
+                let st = &rec.counts;
                 let capacity = self.services[i].capacity();
                 let report = ServiceReport {
                     instances: s.instances,
                     arrivals: st.arrivals,
                     completed: st.completed,
+                    degraded: st.degraded,
                     errors: st.errors,
                     rejected: st.rejected,
                     shed: st.shed,
                     refused: st.refused,
                     in_flight: in_flight_jobs[i],
-                    utilization: round5(st.busy.mean(now) / capacity.max(1) as f64),
-                    max_queue: st.max_queue,
-                    latency_ms: st.latency.summary(),
-                    queue_wait_ms: st.queue_wait.summary(),
+                    utilization: round5(self.busy[i].mean(now) / capacity.max(1) as f64),
+                    max_queue: self.max_queue[i],
+                    latency_ms: rec.latency.summary(),
+                    queue_wait_ms: rec.queue_wait.summary(),
                 };
                 (s.name.clone(), report)
             })
@@ -103,13 +105,14 @@ impl Simulation {
                     p.on_breaker(self.breakers[b as usize].cb.state().code());
                 }
                 let value = p.observed(now);
-                let observed = match e.metric {
-                    Metric::Breaker(_) => Observed::State(BREAKER_STATES[value as usize]),
-                    _ => Observed::Number(round5(value)),
+                let observed = match (e.metric, value) {
+                    (_, None) => Observed::Unmeasured,
+                    (Metric::Breaker(_), Some(v)) => Observed::State(BREAKER_STATES[v as usize]),
+                    (_, Some(v)) => Observed::Number(round5(v)),
                 };
                 ExpectationResult {
                     expect: e.text.clone(),
-                    passed: e.op.holds(value, e.value),
+                    passed: value.is_some_and(|v| e.op.holds(v, e.value)),
                     observed,
                 }
             })
@@ -134,20 +137,25 @@ impl Simulation {
                 .clients
                 .iter()
                 .zip(&s.clients)
-                .map(|(c, w)| (c.name.clone(), w.out.clone()))
+                .map(|(c, w)| (c.name.clone(), w.report()))
                 .collect(),
             services: self
                 .sc
                 .services
                 .iter()
                 .zip(&s.services)
-                .map(|(c, w)| (c.name.clone(), w.out.clone()))
+                .zip(&self.services)
+                .map(|((c, w), state)| {
+                    let series = w.report(now, state.queued(), state.capacity());
+                    (c.name.clone(), series)
+                })
                 .collect(),
             breakers: self
                 .breakers
                 .iter()
                 .map(|b| {
-                    let state = b.series.iter().map(|s| s.name()).collect();
+                    let closed = b.series.iter().map(|s| s.name());
+                    let state = closed.chain([b.cb.state().name()]).collect();
                     (b.name.clone(), BreakerSeries { state })
                 })
                 .collect(),

@@ -54,7 +54,7 @@ pub(crate) fn single_queue(rate: f64, workers: u32, service_time: Dist, seconds:
 #[test]
 fn mm1_mean_response_time_is_close_to_theory() {
     let sc = single_queue(80.0, 1, Dist::Exp { mean: 1e7 }, 2000);
-    let r = run(&sc, &RunOptions::default());
+    let r = run(&sc, &RunOptions::default()).unwrap();
     let c = &r.clients["users"];
     assert_eq!(c.requests, c.succeeded + c.in_flight);
     let mean = c.latency_ms.mean;

@@ -1,0 +1,284 @@
+//! The record of what happened: the one place where a measured fact becomes
+//! a count.
+//!
+//! The engine reports each fact once — a request issued, a try sent, a
+//! request ended, an attempt arrived or answered — and [`ClientRecord::apply`]
+//! or [`ServiceRecord::apply`] turns it into counts. The same records hold
+//! the summary's totals, each timeseries window and each windowed
+//! expectation, so they cannot disagree: a window's counts sum to the total
+//! because both saw the same facts. Rates are derived in one place,
+//! [`Outcomes`], for the summary, the expectations and the browser alike.
+
+use super::event::Outcome;
+use super::histogram::Hist;
+use crate::report::Causes;
+use crate::scenario::model::Cause;
+use crate::time::SimDuration;
+use serde::Serialize;
+
+/// What happened to one client's logical requests.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct ClientCounts {
+    pub requests: u64,
+    pub succeeded: u64,
+    pub degraded: u64,
+    pub failed: u64,
+    /// Every try, retries and hedges included.
+    pub attempts: u64,
+    pub retries: u64,
+    pub hedges: u64,
+    /// Failed requests by the cause of their failure.
+    pub causes: Causes,
+}
+
+/// One fact about a client's request.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ClientFact {
+    Issued,
+    /// A try was sent: the first, a retry, or a hedge.
+    Tried {
+        retry: bool,
+        hedge: bool,
+    },
+    /// The request ended with this outcome after this latency.
+    Ended(Outcome, SimDuration),
+}
+
+/// What happened to the attempts that reached one service.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct ServiceCounts {
+    pub arrivals: u64,
+    /// Answered successfully.
+    pub completed: u64,
+    /// Answered, but with a fallback's answer somewhere below.
+    pub degraded: u64,
+    /// Answered with an error (local failure or a failed call).
+    pub errors: u64,
+    /// Turned away: queue full or admission limit.
+    pub rejected: u64,
+    /// Dropped unstarted: waited too long, or past its deadline.
+    pub shed: u64,
+    /// Turned away at once by a crashed instance.
+    pub refused: u64,
+}
+
+/// One fact about an attempt at a service.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ServiceFact {
+    Arrived,
+    Refused,
+    Rejected,
+    /// A worker took it after it waited this long.
+    Started(SimDuration),
+    /// It was answered with this outcome, this long after it arrived.
+    Answered(Outcome, SimDuration),
+}
+
+/// How a set of requests (or attempts) ended: the basis of every rate.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Outcomes {
+    pub total: u64,
+    pub succeeded: u64,
+    pub degraded: u64,
+    pub failed: u64,
+}
+
+impl Outcomes {
+    /// Not ended when the record was read.
+    pub fn in_flight(&self) -> u64 {
+        self.total
+            .saturating_sub(self.succeeded + self.degraded + self.failed)
+    }
+
+    /// `n / total`, or `None` when there is nothing to divide by: a rate of
+    /// nothing is not measured, neither perfect nor zero.
+    fn of(&self, n: u64) -> Option<f64> {
+        (self.total > 0).then(|| n as f64 / self.total as f64)
+    }
+
+    /// Succeeded over all: degraded, failed and unfinished are not successes.
+    pub fn success_rate(&self) -> Option<f64> {
+        self.of(self.succeeded)
+    }
+
+    pub fn degraded_rate(&self) -> Option<f64> {
+        self.of(self.degraded)
+    }
+
+    pub fn failure_rate(&self) -> Option<f64> {
+        self.of(self.failed)
+    }
+
+    pub fn in_flight_rate(&self) -> Option<f64> {
+        self.of(self.in_flight())
+    }
+}
+
+impl ClientCounts {
+    /// Counts one fact.
+    pub fn apply(&mut self, fact: ClientFact) {
+        match fact {
+            ClientFact::Issued => self.requests += 1,
+            ClientFact::Tried { retry, hedge } => {
+                self.attempts += 1;
+                self.retries += u64::from(retry);
+                self.hedges += u64::from(hedge);
+            }
+            ClientFact::Ended(Outcome::Ok, _) => self.succeeded += 1,
+            ClientFact::Ended(Outcome::Degraded, _) => self.degraded += 1,
+            ClientFact::Ended(Outcome::Failed(cause), _) => {
+                self.failed += 1;
+                *self.causes.slot(cause) += 1;
+            }
+        }
+    }
+
+    pub fn outcomes(&self) -> Outcomes {
+        Outcomes {
+            total: self.requests,
+            succeeded: self.succeeded,
+            degraded: self.degraded,
+            failed: self.failed,
+        }
+    }
+}
+
+impl ServiceCounts {
+    /// Counts one fact.
+    pub fn apply(&mut self, fact: ServiceFact) {
+        match fact {
+            ServiceFact::Arrived => self.arrivals += 1,
+            ServiceFact::Refused => self.refused += 1,
+            ServiceFact::Rejected => self.rejected += 1,
+            ServiceFact::Started(_) => {}
+            ServiceFact::Answered(Outcome::Ok, _) => self.completed += 1,
+            ServiceFact::Answered(Outcome::Degraded, _) => self.degraded += 1,
+            ServiceFact::Answered(Outcome::Failed(Cause::Shed), _) => self.shed += 1,
+            ServiceFact::Answered(Outcome::Failed(_), _) => self.errors += 1,
+        }
+    }
+
+    /// Attempts that were not answered successfully, whatever the cause.
+    pub fn failed(&self) -> u64 {
+        self.errors + self.rejected + self.shed + self.refused
+    }
+
+    pub fn outcomes(&self) -> Outcomes {
+        Outcomes {
+            total: self.arrivals,
+            succeeded: self.completed,
+            degraded: self.degraded,
+            failed: self.failed(),
+        }
+    }
+}
+
+impl Causes {
+    /// The counter of `cause`.
+    pub fn slot(&mut self, cause: Cause) -> &mut u64 {
+        match cause {
+            Cause::Error => &mut self.error,
+            Cause::Timeout => &mut self.timeout,
+            Cause::Rejected => &mut self.rejected,
+            Cause::Shed => &mut self.shed,
+            Cause::Open => &mut self.open,
+            Cause::Refused => &mut self.refused,
+        }
+    }
+}
+
+/// A client's counts and end-to-end latencies over some span.
+#[derive(Clone, Debug, Default)]
+pub struct ClientRecord {
+    pub counts: ClientCounts,
+    pub latency: Hist,
+}
+
+impl ClientRecord {
+    pub fn apply(&mut self, fact: ClientFact) {
+        self.counts.apply(fact);
+        if let ClientFact::Ended(_, latency) = fact {
+            self.latency.record(latency);
+        }
+    }
+
+    /// Forgets everything, for the next window.
+    pub fn clear(&mut self) {
+        self.counts = ClientCounts::default();
+        self.latency.clear();
+    }
+}
+
+/// A service's counts, per-attempt latencies and queue waits over some span.
+#[derive(Clone, Debug, Default)]
+pub struct ServiceRecord {
+    pub counts: ServiceCounts,
+    pub latency: Hist,
+    pub queue_wait: Hist,
+}
+
+impl ServiceRecord {
+    pub fn apply(&mut self, fact: ServiceFact) {
+        self.counts.apply(fact);
+        match fact {
+            ServiceFact::Started(waited) => self.queue_wait.record(waited),
+            ServiceFact::Answered(_, latency) => self.latency.record(latency),
+            _ => {}
+        }
+    }
+
+    /// Forgets everything, for the next window.
+    pub fn clear(&mut self) {
+        self.counts = ServiceCounts::default();
+        self.latency.clear();
+        self.queue_wait.clear();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rates_count_only_successes_as_successes() {
+        let mut c = ClientCounts::default();
+        for _ in 0..10 {
+            c.apply(ClientFact::Issued);
+        }
+        let ms = SimDuration::from_millis(1);
+        for _ in 0..5 {
+            c.apply(ClientFact::Ended(Outcome::Ok, ms));
+        }
+        c.apply(ClientFact::Ended(Outcome::Degraded, ms));
+        c.apply(ClientFact::Ended(Outcome::Degraded, ms));
+        c.apply(ClientFact::Ended(Outcome::Failed(Cause::Timeout), ms));
+        let o = c.outcomes();
+        assert_eq!(o.success_rate(), Some(0.5));
+        assert_eq!(o.degraded_rate(), Some(0.2));
+        assert_eq!(o.failure_rate(), Some(0.1));
+        assert_eq!((o.in_flight(), o.in_flight_rate()), (2, Some(0.2)));
+        assert_eq!(c.causes.timeout, 1);
+        assert_eq!(ClientCounts::default().outcomes().success_rate(), None);
+    }
+
+    #[test]
+    fn service_failures_are_every_cause_but_success() {
+        let mut s = ServiceCounts::default();
+        let ms = SimDuration::from_millis(1);
+        for fact in [
+            ServiceFact::Arrived,
+            ServiceFact::Arrived,
+            ServiceFact::Arrived,
+            ServiceFact::Arrived,
+            ServiceFact::Refused,
+            ServiceFact::Rejected,
+            ServiceFact::Answered(Outcome::Failed(Cause::Shed), ms),
+            ServiceFact::Answered(Outcome::Degraded, ms),
+        ] {
+            s.apply(fact);
+        }
+        assert_eq!((s.refused, s.rejected, s.shed, s.degraded), (1, 1, 1, 1));
+        assert_eq!(s.outcomes().failure_rate(), Some(0.75));
+        assert_eq!(s.outcomes().in_flight(), 0);
+    }
+}

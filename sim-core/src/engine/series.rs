@@ -1,0 +1,120 @@
+//! Per-window series (`--timeseries`): a [`ClientRecord`] or
+//! [`ServiceRecord`] for the open window, closed into rows at each tick.
+//!
+//! Windows start at the warmup, like every other measurement, and see the
+//! same facts as the totals, so each series sums to the summary's figure.
+//! The last window may be shorter: it ends with the run.
+
+use super::histogram::round3;
+use super::integrator::Integrator;
+use super::record::{ClientCounts, ClientRecord, ServiceCounts, ServiceRecord};
+use crate::report::{ClientSeries, ServiceSeries};
+use crate::time::{SimDuration, SimTime};
+
+/// The series of every client and service.
+#[derive(Clone, Debug)]
+pub struct Series {
+    pub window: SimDuration,
+    pub clients: Vec<ClientWindows>,
+    pub services: Vec<ServiceWindows>,
+}
+
+/// A client's open window and its closed ones.
+#[derive(Clone, Debug, Default)]
+pub struct ClientWindows {
+    pub open: ClientRecord,
+    rows: Vec<ClientCounts>,
+    p50: Vec<f64>,
+    p99: Vec<f64>,
+}
+
+/// A service's open window and its closed ones.
+#[derive(Clone, Debug)]
+pub struct ServiceWindows {
+    pub open: ServiceRecord,
+    /// Busy workers integrated over the open window.
+    pub busy: Integrator,
+    rows: Vec<ServiceCounts>,
+    queue: Vec<u64>,
+    utilization: Vec<f64>,
+}
+
+impl Series {
+    /// Empty series of `window` for `clients` and `services`, whose first
+    /// window starts at `from`.
+    pub fn new(window: SimDuration, from: SimTime, clients: usize, services: usize) -> Series {
+        Series {
+            window,
+            clients: vec![ClientWindows::default(); clients],
+            services: (0..services)
+                .map(|_| ServiceWindows {
+                    open: ServiceRecord::default(),
+                    busy: Integrator::new(from, from + window),
+                    rows: Vec::new(),
+                    queue: Vec::new(),
+                    utilization: Vec::new(),
+                })
+                .collect(),
+        }
+    }
+}
+
+impl ClientWindows {
+    /// Closes the open window.
+    pub fn close(&mut self) {
+        self.rows.push(self.open.counts);
+        self.p50.push(round3(self.open.latency.quantile_ms(0.5)));
+        self.p99.push(round3(self.open.latency.quantile_ms(0.99)));
+        self.open.clear();
+    }
+
+    /// The closed windows and the open one, as the report shows them.
+    pub fn report(&self) -> ClientSeries {
+        let mut all = self.clone();
+        all.close();
+        let column = |f: fn(&ClientCounts) -> u64| all.rows.iter().map(f).collect();
+        ClientSeries {
+            requests: column(|c| c.requests),
+            succeeded: column(|c| c.succeeded),
+            degraded: column(|c| c.degraded),
+            failed: column(|c| c.failed),
+            attempts: column(|c| c.attempts),
+            retries: column(|c| c.retries),
+            hedges: column(|c| c.hedges),
+            p50_ms: all.p50,
+            p99_ms: all.p99,
+        }
+    }
+}
+
+impl ServiceWindows {
+    /// Closes the open window at `now` with `queue` waiting and `capacity`
+    /// workers; the next one ends at `next_end`.
+    pub fn close(&mut self, now: SimTime, next_end: SimTime, queue: u64, capacity: u64) {
+        self.rows.push(self.open.counts);
+        self.queue.push(queue);
+        let util = self.busy.mean(now) / capacity.max(1) as f64;
+        self.utilization.push(round3(util));
+        self.busy.restart(now, next_end);
+        self.open.clear();
+    }
+
+    /// The closed windows and the open one (ending `now`), as the report
+    /// shows them.
+    pub fn report(&self, now: SimTime, queue: u64, capacity: u64) -> ServiceSeries {
+        let mut all = self.clone();
+        all.close(now, now, queue, capacity);
+        let column = |f: fn(&ServiceCounts) -> u64| all.rows.iter().map(f).collect();
+        ServiceSeries {
+            arrivals: column(|c| c.arrivals),
+            completed: column(|c| c.completed),
+            degraded: column(|c| c.degraded),
+            errors: column(|c| c.errors),
+            rejected: column(|c| c.rejected),
+            shed: column(|c| c.shed),
+            refused: column(|c| c.refused),
+            queue: all.queue,
+            utilization: all.utilization,
+        }
+    }
+}
