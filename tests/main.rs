@@ -8,3 +8,4 @@ mod faults;
 mod library;
 mod policies;
 mod queueing;
+mod record;

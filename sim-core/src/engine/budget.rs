@@ -90,6 +90,7 @@ pub(super) struct Guard {
 /// Kinds of model events told apart in a stop message.
 const KINDS: usize = 12;
 
+/// The index of `event`'s kind among [`KINDS`].
 fn kind(event: Event) -> usize {
     match event {
         Event::Arrival(_) => 0,
@@ -154,14 +155,23 @@ impl Guard {
         (in_flight > self.budget.max_in_flight).then_some(Reason::InFlight)
     }
 
-    /// The kind of event that repeated most at the stuck instant, with one
-    /// of them.
+    /// The event that drives the loop at the stuck instant. A zero-time
+    /// loop repeats every step of it as often (a wake, a delivery, an
+    /// answer…), so the step that closes the loop is named first: a
+    /// closed-loop user's next request, a retry, a hedge, then work done in
+    /// no time; failing those, the most frequent kind.
     fn repeating(&self) -> Option<Event> {
-        self.kinds
-            .iter()
-            .filter(|(n, _)| *n > 0)
-            .max_by_key(|(n, _)| *n)
-            .and_then(|(_, e)| *e)
+        const LOOP_CLOSERS: [usize; 5] = [1, 6, 7, 3, 2];
+        let seen = |k: &usize| self.kinds[*k].0 > 0;
+        match LOOP_CLOSERS.iter().find(|k| seen(k)) {
+            Some(k) => self.kinds[*k].1,
+            None => self
+                .kinds
+                .iter()
+                .filter(|(n, _)| *n > 0)
+                .max_by_key(|(n, _)| *n)
+                .and_then(|(_, e)| *e),
+        }
     }
 }
 
@@ -263,7 +273,7 @@ impl Simulation {
             Event::Wake(c) => {
                 let name = escape(&self.sc.clients[c.0 as usize].name).into_owned();
                 (
-                    format!("{head}, mostly {what} of `{name}`"),
+                    format!("{head}: {what} of `{name}`"),
                     format!(
                         "closed-loop users of `{name}` re-send at once because their requests \
                          end without taking time: give them `think = \"exp(100ms)\"`, or give \
@@ -274,7 +284,7 @@ impl Simulation {
             Event::Deliver(_, _, target, _, _) => {
                 let name = service(target.service.0 as usize);
                 (
-                    format!("{head}, mostly {what} of `{name}`"),
+                    format!("{head}: {what} of `{name}`"),
                     format!(
                         "`{name}` answers in no time and its callers ask again at once: give \
                          it a positive `service_time`, or the network a `latency`"
@@ -287,18 +297,18 @@ impl Simulation {
                     .get(h.key as usize)
                     .map_or_else(String::new, |j| service(j.service()));
                 (
-                    format!("{head}, mostly {what} of `{name}`"),
+                    format!("{head}: {what} of `{name}`"),
                     format!("give `{name}` a positive `service_time`"),
                 )
             }
             Event::Retry(_) => (
-                format!("{head}, mostly {what}"),
+                format!("{head}: {what}"),
                 "retries without backoff fail again at once: give `retry` a `backoff` \
                  (`backoff = \"exponential\", base = \"10ms\"`), or the calls time"
                     .to_string(),
             ),
             _ => (
-                format!("{head}, mostly {what}"),
+                format!("{head}: {what}"),
                 "give every step of the loop some time (service_time, latency, think, backoff)"
                     .to_string(),
             ),
