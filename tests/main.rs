@@ -5,6 +5,7 @@ mod conservation;
 mod determinism;
 mod effects;
 mod faults;
+mod fuzz;
 mod library;
 mod policies;
 mod queueing;

@@ -3,7 +3,8 @@
 // to the end, see the collapse, turn on the retry budget and see the
 // recovery; check that the page's summary is the CLI's byte for byte, that
 // a share link reproduces the run in a fresh page, and that a broken
-// scenario shows its error at its line. Screenshots go to
+// scenario shows its error at its line, and that a zero-time loop from a
+// share link shows why it stopped while the page stays usable. Screenshots go to
 // target/e2e-screenshots/.
 //
 // Needs: target/release/dsim, sim-web/build.sh's output, /usr/bin/chromium.
@@ -151,4 +152,31 @@ test("a broken scenario shows its error at its line", async () => {
   });
   assert.equal(selected, "retires = 3", "clicking the error selects its line");
   await page.screenshot({ path: path.join(shots, "broken-scenario.png") });
+});
+
+test("a share link to a zero-time loop says why it stopped, and the page stays usable", async () => {
+  const page = await open();
+  await finished(page);
+  await page.evaluate(() => {
+    document.querySelector("#editor").closest("details").open = true;
+  });
+  await page.fill("#editor", '[scenario]\nname = "loop"\nduration = "10s"\n\n[[client]]\nname = "u"\ntarget = "api"\nusers = 1\n\n[[service]]\nname = "api"\nservice_time = "0ns"\n');
+  await page.click("#run");
+  await page.waitForFunction(() => document.getElementById("status").dataset.state === "error", null, { timeout: 60_000 });
+  const why = /stopped: no progress in simulated time: 1000000 events at 0\.000000s[\s\S]*give them `think/;
+  assert.match(await page.textContent("#status"), why);
+  await page.click("#share");
+  await page.waitForFunction(() => location.hash.includes("s="));
+  const link = await page.evaluate(() => location.href);
+
+  const fresh = await open(link);
+  await fresh.waitForFunction(() => document.getElementById("status").dataset.state === "error", null, { timeout: 60_000 });
+  assert.match(await fresh.textContent("#status"), why);
+  await fresh.screenshot({ path: path.join(shots, "zero-time-loop.png") });
+  // The page still answers: another scenario runs to the end.
+  await fresh.selectOption("#picker", "queueing-basics");
+  const summary = JSON.parse(await finished(fresh));
+  assert.ok(summary.clients.users.requests > 0);
+  assert.match(await fresh.textContent("#totals"), /unfinished/);
+  assert.deepEqual(fresh.errors, []);
 });

@@ -223,6 +223,7 @@ async function runOnce(token) {
   $("scrubber").max = result.frames.length - 1;
   // The whole run at once; Play replays it from the start.
   show(result.frames.length - 1);
+  totals();
   compare();
   status(`done: ${result.events} events`);
 }
@@ -266,7 +267,7 @@ function series(summary) {
     step: ts.window_s,
     faults: ts.faults,
     charts: [
-      ["Offered load and goodput (per window)", [["offered", sum(ts.clients, "requests")], ["goodput", sum(ts.clients, "succeeded")]]],
+      ["Offered load and goodput (per window)", [["offered", sum(ts.clients, "requests")], ["goodput", sum(ts.clients, "succeeded")], ["degraded", sum(ts.clients, "degraded")]]],
       ["Attempts (per window)", [["attempts", sum(ts.clients, "attempts")], ["failed", sum(ts.clients, "failed")]]],
       ["Latency (ms)", [["p50", first?.p50_ms ?? []], ["p99", first?.p99_ms ?? []]]],
       ["Queue length (at window end)", [["queue", sum(ts.services, "queue")]]],
@@ -299,25 +300,50 @@ function charts(until) {
   });
 }
 
+/** Appends a row of `cells` (text) to `table`; `warn` marks it. */
+function addRow(table, cells, tag = "td", warn = false) {
+  const tr = document.createElement("tr");
+  if (warn) tr.className = "warn";
+  for (const c of cells) {
+    const td = document.createElement(tag);
+    td.textContent = c;
+    tr.append(td);
+  }
+  table.append(tr);
+}
+
+const pct = (x) => `${(x * 100).toFixed(2)}%`;
+
+/** Above this share of unfinished requests the rates describe an unfinished
+ * run, as the CLI's table warns. */
+const UNFINISHED_WARNING = 0.01;
+
+/** What each client's requests did: successes, degraded and failed
+ * answers, and those unfinished when the run ended — none of the last three
+ * is a success. */
+function totals() {
+  const table = $("totals");
+  table.replaceChildren();
+  addRow(table, ["client", "requests", "success", "degraded", "failed", "unfinished"], "th");
+  for (const [name, c] of Object.entries(state.run.summary.clients)) {
+    const warn = c.in_flight_rate > UNFINISHED_WARNING;
+    addRow(table, [name, c.requests, pct(c.success_rate), pct(c.degraded_rate), pct(c.failure_rate), `${c.in_flight} (${pct(c.in_flight_rate)})`], "td", warn);
+  }
+}
+
 function compare() {
   const table = $("compare");
   table.replaceChildren();
   if (!state.pinned) return;
-  const row = (cells, tag = "td") => {
-    const tr = document.createElement("tr");
-    for (const c of cells) {
-      const td = document.createElement(tag);
-      td.textContent = c;
-      tr.append(td);
-    }
-    table.append(tr);
-  };
+  const row = (cells, tag = "td") => addRow(table, cells, tag);
   row(["", `A: ${state.pinned.label}`, `B: ${(state.lastSets ?? []).join(" ") || "as written"}`], "th");
   for (const name of Object.keys(state.run.summary.clients)) {
     const a = state.pinned.summary.clients[name];
     const b = state.run.summary.clients[name];
     if (!a || !b) continue;
-    row([`${name} success`, `${(a.success_rate * 100).toFixed(2)}%`, `${(b.success_rate * 100).toFixed(2)}%`]);
+    row([`${name} success`, pct(a.success_rate), pct(b.success_rate)]);
+    row([`${name} degraded`, pct(a.degraded_rate), pct(b.degraded_rate)]);
+    row([`${name} failed`, pct(a.failure_rate), pct(b.failure_rate)]);
     row([`${name} attempts`, a.attempts, b.attempts]);
     row([`${name} p99 ms`, a.latency_ms.p99, b.latency_ms.p99]);
   }

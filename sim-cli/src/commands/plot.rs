@@ -115,7 +115,8 @@ fn at(series: &Timeseries, i: usize) -> f64 {
     (i + 1) as f64 * series.window_s
 }
 
-/// Requests issued and answered successfully per second, per client.
+/// Per second, per client: requests issued, tries sent (the signal of a
+/// retry storm), and requests that succeeded, were degraded or failed.
 fn throughput(series: &Timeseries) -> Vec<Line> {
     let rate = |v: &[u64]| -> Vec<(f64, f64)> {
         v.iter()
@@ -127,7 +128,10 @@ fn throughput(series: &Timeseries) -> Vec<Line> {
         series,
         &[
             ("requests", &|c| rate(&c.requests)),
+            ("attempts", &|c| rate(&c.attempts)),
             ("succeeded", &|c| rate(&c.succeeded)),
+            ("degraded", &|c| rate(&c.degraded)),
+            ("failed", &|c| rate(&c.failed)),
         ],
     )
 }
@@ -149,21 +153,21 @@ fn client_lines(series: &Timeseries, parts: &[(&str, Points)]) -> Vec<Line> {
         .collect()
 }
 
-/// Succeeded over ended requests per window, per client; windows where
-/// nothing ended have no point.
+/// Succeeded over the requests that ended in each window, per client (a
+/// degraded answer is not a success); windows where nothing ended have no
+/// point.
 fn success_rate(series: &Timeseries) -> Vec<Line> {
     series
         .clients
         .iter()
         .map(|(name, c)| Line {
             label: name.clone(),
-            points: c
-                .succeeded
-                .iter()
-                .zip(&c.failed)
-                .enumerate()
-                .filter(|(_, (&s, &f))| s + f > 0)
-                .map(|(i, (&s, &f))| (at(series, i), s as f64 / (s + f) as f64))
+            points: (0..c.succeeded.len())
+                .filter_map(|i| {
+                    let ended = c.succeeded[i] + c.degraded[i] + c.failed[i];
+                    let rate = c.succeeded[i] as f64 / ended as f64;
+                    (ended > 0).then(|| (at(series, i), rate))
+                })
                 .collect(),
         })
         .collect()
