@@ -1,11 +1,11 @@
 //! `[[client]]`: load generators, open loop (`rate`) or closed loop (`users`).
 
 use super::fields::{self, Fields};
+use super::format;
 use super::model::{Arrivals, Client, Load};
 use super::names::Names;
 use super::policies::policy;
 use super::problems::{At, Problems};
-use super::raw;
 use super::services::{label, unique_name};
 use super::tree::{Node, Value};
 use crate::dist::Dist;
@@ -30,7 +30,7 @@ fn client(
     p: &mut Problems,
 ) -> Option<Client> {
     let context = format!("[[client]] {}", label(node, index));
-    let f = Fields::open(node, "each `client`", &raw::CLIENT, context, p)?;
+    let f = Fields::open(node, "each `client`", &format::CLIENT, context, p)?;
     let name = unique_name(&f, "client", seen, p);
     let target = f.require("target", p, fields::string).and_then(|t| {
         let at = f.get("target").map_or(f.at, |n| n.at);
@@ -83,11 +83,11 @@ fn load(f: &Fields, p: &mut Problems) -> Option<Load> {
                 schedule,
             })
         }
-        (None, Some(users)) => {
+        (None, Some(_)) => {
             only_with(f, "arrivals", "open-loop clients (with `rate`)", p);
             let think = f.read("think", p, fields::dist);
             Some(Load::Closed {
-                users: fields::count(users, "users", 1, p)?,
+                users: f.count("users", p)?,
                 think: think.unwrap_or(Dist::Constant(SimDuration::ZERO)),
             })
         }
@@ -134,7 +134,7 @@ fn schedule(node: &Node, context: &str, p: &mut Problems) -> Option<Vec<(SimTime
         let Some(f) = Fields::open(
             step,
             &what,
-            &raw::STEP,
+            &format::STEP,
             format!("rate[{i}] of {context}"),
             p,
         ) else {

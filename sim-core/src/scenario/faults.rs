@@ -2,10 +2,10 @@
 
 use super::fault::{Fault, FaultKind, FaultTarget};
 use super::fields::{self, Fields};
+use super::format;
 use super::model::{NodeId, Service};
 use super::names::Names;
 use super::problems::{At, Problems};
-use super::raw;
 use super::tree::Node;
 use crate::time::SimTime;
 
@@ -41,7 +41,7 @@ fn fault(
     p: &mut Problems,
 ) -> Option<Fault> {
     let context = format!("[[fault]] [{index}]");
-    let f = Fields::open(node, "each `fault`", &raw::FAULT, context, p)?;
+    let f = Fields::open(node, "each `fault`", &format::FAULT, context, p)?;
     let kind_name = f.require("kind", p, |n, k, p| {
         let options: Vec<(&str, &str)> = FaultKind::NAMES.iter().map(|n| (*n, *n)).collect();
         fields::choice(n, k, &options, p)

@@ -5,12 +5,12 @@ use super::clients::clients;
 use super::cycles;
 use super::faults::faults;
 use super::fields::{self, Fields};
+use super::format;
 use super::json::parse_json;
 use super::model::{Link, Network, NodeId, Scenario};
 use super::names::{ambiguous, Names};
 use super::overrides::{self, Override};
 use super::problems::{At, Problems};
-use super::raw;
 use super::services::services;
 use super::tree::{parse_toml, Node, Value};
 use super::Diagnostics;
@@ -48,7 +48,7 @@ pub fn load(text: &str, file: &str, overrides: &[Override]) -> Result<Scenario, 
 
 /// Reads the whole document; `None` if anything is wrong.
 fn build(root: &Node, file: &str, p: &mut Problems) -> Option<Scenario> {
-    let doc = Fields::open(root, "the file", &raw::TOP, "the file".to_string(), p)?;
+    let doc = Fields::open(root, "the file", &format::TOP, "the file".to_string(), p)?;
     doc.read("$schema", p, fields::string);
     let names = Names::collect(root);
     let arrays = |key: &str, p: &mut Problems| doc.read(key, p, fields::tables).unwrap_or(&[]);
@@ -177,7 +177,7 @@ fn meta(node: &Node, file: &str, names: &Names, p: &mut Problems) -> Option<Meta
     let f = Fields::open(
         node,
         "`scenario`",
-        &raw::SCENARIO,
+        &format::SCENARIO,
         "[scenario]".to_string(),
         p,
     )?;
@@ -192,7 +192,7 @@ fn meta(node: &Node, file: &str, names: &Names, p: &mut Problems) -> Option<Meta
         }
         positive
     });
-    let seed = f.read("seed", p, |n, k, p| fields::integer(n, k, 0, i64::MAX, p));
+    let seed = f.int("seed", p);
     let warmup = f.read("warmup", p, fields::duration).unwrap_or_default();
     if let (Some(d), Some(node)) = (duration, f.get("warmup")) {
         if warmup >= d {
@@ -344,7 +344,13 @@ fn check_window(
 
 /// The `[network]` section.
 fn network(node: &Node, p: &mut Problems) -> Option<Network> {
-    let f = Fields::open(node, "`network`", &raw::NETWORK, "[network]".to_string(), p)?;
+    let f = Fields::open(
+        node,
+        "`network`",
+        &format::NETWORK,
+        "[network]".to_string(),
+        p,
+    )?;
     let default = Network::default();
     Some(Network {
         latency: f
@@ -385,7 +391,7 @@ fn links(nodes: &[Node], names: &Names, p: &mut Problems) -> Vec<Option<Link>> {
 
 fn link(node: &Node, index: usize, names: &Names, p: &mut Problems) -> Option<Link> {
     let context = format!("[[link]] [{index}]");
-    let f = Fields::open(node, "each `link`", &raw::LINK, context, p)?;
+    let f = Fields::open(node, "each `link`", &format::LINK, context, p)?;
     let end = |key: &str, p: &mut Problems| -> Option<NodeId> {
         let name = f.require(key, p, fields::string)?;
         let at = f.get(key).map_or(f.at, |n| n.at);

@@ -6,14 +6,18 @@
 //! then the loader reads it section by section, resolving names and checking
 //! values. Loading never panics on user input and never stops at the first
 //! problem: it returns every [`Diagnostic`] it found, each with line and
-//! column. The format itself is described by the serde types of [`raw`],
-//! from which [`schema`] derives a JSON Schema for editors.
+//! column. The format itself is described once, in `format`, from which
+//! the loader takes its keys and limits, [`schema`] derives a JSON Schema for
+//! editors and [`reference`] the Markdown reference page.
 
 mod clients;
 mod cycles;
 pub mod fault;
 mod faults;
 mod fields;
+mod format;
+#[cfg(test)]
+mod format_tests;
 mod json;
 mod load;
 pub mod model;
@@ -24,7 +28,8 @@ pub mod policy;
 #[cfg(test)]
 mod policy_tests;
 mod problems;
-pub mod raw;
+mod reference;
+mod schema;
 mod services;
 #[cfg(test)]
 mod tests;
@@ -32,7 +37,8 @@ mod tree;
 
 pub use load::load;
 pub use overrides::{parse_override, Override};
-pub use raw::schema;
+pub use reference::reference;
+pub use schema::schema;
 
 use std::fmt;
 

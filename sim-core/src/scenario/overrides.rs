@@ -6,8 +6,8 @@
 //! `client.users.rate`, `service.api.calls.1.timeout`,
 //! `service.api.endpoint.charge.service_time`, `link.0.latency`.
 
+use super::format;
 use super::problems::{At, Problems};
-use super::raw;
 use super::tree::{self, Entry, Node, Table, Value};
 use crate::suggest::closest;
 
@@ -95,7 +95,7 @@ fn set(root: &mut Node, keys: &[&str], value: Node, at: At) -> Result<(), Miss> 
 
 /// Rejects a first key that is no section of the format.
 fn check_section(key: &str) -> Result<(), Miss> {
-    let sections: Vec<&str> = raw::TOP.all().collect();
+    let sections: Vec<&str> = format::TOP.keys().map(|k| k.name).collect();
     if sections.contains(&key) {
         return Ok(());
     }
@@ -112,7 +112,7 @@ fn step<'n>(node: &'n mut Node, key: &str, parent: &str, at: At) -> Result<&'n m
             let i = match t.entries.iter().position(|e| e.key == key) {
                 Some(i) => i,
                 None => {
-                    let value = if raw::ARRAYS.contains(&key) {
+                    let value = if format::ARRAYS.contains(&key) {
                         Value::Array(Vec::new())
                     } else {
                         Value::Table(Table::default())
@@ -156,7 +156,7 @@ fn element(items: &[Node], key: &str, array: &str) -> Result<usize, Miss> {
     if let Some(i) = items.iter().position(|n| label(n) == Some(key)) {
         return Ok(i);
     }
-    let what = if raw::ARRAYS.contains(&array) && array != "calls" {
+    let what = if format::ARRAYS.contains(&array) && array != "calls" {
         format!("no {array} `{key}`")
     } else {
         format!("no element `{key}` in `{array}`")

@@ -1,13 +1,13 @@
 //! `[[service]]` and `[[service.endpoint]]`: services, their endpoints and calls.
 
 use super::fields::{self, Fields};
+use super::format;
 use super::model::{
     Balancer, Call, Dedup, Discipline, Endpoint, EndpointId, Policy, Service, ServiceId, Target,
 };
 use super::names::{check_name, Names, DEFAULT_ENDPOINT};
 use super::policies;
 use super::problems::{At, Problems};
-use super::raw;
 use super::tree::{Node, Value};
 use crate::dist::Dist;
 use crate::time::SimDuration;
@@ -61,12 +61,12 @@ fn service(
     p: &mut Problems,
 ) -> Option<Service> {
     let context = format!("[[service]] {}", label(node, id.0));
-    let f = Fields::open(node, "each `service`", &raw::SERVICE, context, p)?;
+    let f = Fields::open(node, "each `service`", &format::SERVICE, context, p)?;
     let name = unique_name(&f, "service", seen, p);
-    let instances = f.read("instances", p, |n, k, p| fields::count(n, k, 1, p));
+    let instances = f.count("instances", p);
     let balancer = f.read("balancer", p, |n, k, p| fields::choice(n, k, BALANCERS, p));
-    let workers = f.read("workers", p, |n, k, p| fields::count(n, k, 1, p));
-    let queue = f.read("queue", p, |n, k, p| fields::count(n, k, 0, p));
+    let workers = f.count("workers", p);
+    let queue = f.count("queue", p);
     let discipline = f.read("discipline", p, |n, k, p| {
         fields::choice(n, k, DISCIPLINES, p)
     });
@@ -144,7 +144,7 @@ fn endpoints(f: &Fields, shared: &Request, names: &Names, p: &mut Problems) -> O
                 "[[service.endpoint]] {} of {service}",
                 label(node, i as u32)
             );
-            let e = Fields::open(node, "each `endpoint`", &raw::ENDPOINT, context, p)?;
+            let e = Fields::open(node, "each `endpoint`", &format::ENDPOINT, context, p)?;
             let name = unique_name(&e, "endpoint", &mut seen, p);
             let own = request(&e, names, p);
             let hint = "set it on the endpoint or on its service";
@@ -221,9 +221,9 @@ fn request(f: &Fields, names: &Names, p: &mut Problems) -> Request {
 /// Reads `dedup = { ttl, capacity }`.
 fn dedup(node: &Node, context: &str, p: &mut Problems) -> Option<Dedup> {
     let context = format!("`dedup` of {context}");
-    let f = Fields::open(node, "`dedup`", &raw::DEDUP, context, p)?;
+    let f = Fields::open(node, "`dedup`", &format::DEDUP, context, p)?;
     let ttl = f.read("ttl", p, fields::duration);
-    let capacity = f.read("capacity", p, |n, k, p| fields::count(n, k, 1, p));
+    let capacity = f.count("capacity", p);
     Some(Dedup {
         ttl: ttl.unwrap_or(SimDuration::from_secs(3600)),
         capacity: capacity.unwrap_or(100_000),
@@ -243,7 +243,7 @@ fn calls(nodes: &[Node], context: &str, names: &Names, p: &mut Problems) -> Vec<
                 return Some((to, Policy::default(), node.at));
             }
             let what = format!("`calls[{i}]`");
-            let f = Fields::open(node, &what, &raw::CALL, role.clone(), p)?;
+            let f = Fields::open(node, &what, &format::CALL, role.clone(), p)?;
             let to = f.require("to", p, fields::string);
             // A bad policy is reported; the call still counts for cycle detection.
             let policy = policies::policy(&f, p).unwrap_or_default();

@@ -412,7 +412,7 @@ fn unknown_key_without_a_near_miss_lists_the_keys() {
     assert_eq!(message, "unknown key `zzz` in [[service]] `db`");
     assert_eq!(
         h,
-        hint("expected one of: name, instances, balancer, workers, queue, discipline, service_time, error_rate, calls, parallel, blocking, endpoint, dedup, effect, idempotent, shed, limit, outlier")
+        hint("expected one of: name, instances, balancer, workers, queue, discipline, endpoint, shed, limit, outlier, dedup, service_time, error_rate, calls, parallel, blocking, effect, idempotent")
     );
 }
 
