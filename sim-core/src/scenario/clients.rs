@@ -1,6 +1,6 @@
 //! `[[client]]`: load generators, open loop (`rate`) or closed loop (`users`).
 
-use super::fields::{self, Fields};
+use super::fields::{self, Fields, LIMIT_HINT};
 use super::format;
 use super::model::{Arrivals, Client, Load};
 use super::names::Names;
@@ -9,17 +9,49 @@ use super::problems::{At, Problems};
 use super::services::{label, unique_name};
 use super::tree::{Node, Value};
 use crate::dist::Dist;
+use crate::limits;
 use crate::time::{SimDuration, SimTime};
 use std::collections::BTreeMap;
 
 /// Reads every `[[client]]`; an entry is `None` where it has problems.
 pub(crate) fn clients(nodes: &[Node], names: &Names, p: &mut Problems) -> Vec<Option<Client>> {
     let mut seen = BTreeMap::new();
+    let mut users = 0;
     nodes
         .iter()
         .enumerate()
-        .map(|(i, node)| client(node, i as u32, names, &mut seen, p))
+        .map(|(i, node)| {
+            let c = client(node, i as u32, names, &mut seen, p)?;
+            count_users(&c, node, &mut users, p).then_some(c)
+        })
         .collect()
+}
+
+/// Adds the users of a closed-loop client to `total`; false (reported at
+/// its `users`) where the total passes the limit.
+fn count_users(c: &Client, node: &Node, total: &mut u32, p: &mut Problems) -> bool {
+    let Load::Closed { users, .. } = c.load else {
+        return true;
+    };
+    let before = *total;
+    *total = total.saturating_add(users);
+    if *total <= limits::MAX_TOTAL_USERS || before > limits::MAX_TOTAL_USERS {
+        return true;
+    }
+    let at = match &node.value {
+        Value::Table(t) => t.get("users").map_or(node.at, |e| e.node.at),
+        _ => node.at,
+    };
+    p.hinted(
+        at,
+        format!(
+            "`users` over all clients come to {}, above the limit of {} in all",
+            *total,
+            limits::MAX_TOTAL_USERS
+        ),
+        Some(LIMIT_HINT.to_string()),
+    );
+    false
 }
 
 fn client(

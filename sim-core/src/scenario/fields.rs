@@ -379,7 +379,11 @@ pub(crate) fn choice<T: Copy>(
     let names: Vec<&str> = options.iter().map(|(name, _)| *name).collect();
     p.hinted(
         node.at,
-        format!("unknown {key} `{word}`: expected {}", names.join(", ")),
+        format!(
+            "unknown {key} `{}`: expected {}",
+            quote(word),
+            names.join(", ")
+        ),
         closest(word, &names).map(|c| format!("did you mean `{c}`?")),
     );
     None

@@ -478,7 +478,7 @@ pub(crate) static STEP: Table = Table {
 };
 
 /// The per-request keys of a service, which its endpoints inherit.
-const REQUEST: &[Key] = &[
+pub(crate) const REQUEST: &[Key] = &[
     key(
         "service_time",
         Kind::Distribution,

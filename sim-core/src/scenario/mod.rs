@@ -12,6 +12,7 @@
 
 mod clients;
 mod cycles;
+mod depth;
 pub mod fault;
 mod faults;
 mod fields;
@@ -35,16 +36,28 @@ mod services;
 mod tests;
 mod tree;
 
-pub use load::load;
+pub use load::{load, load_with_warnings, Loaded};
 pub use overrides::{parse_override, Override};
 pub use reference::reference;
 pub use schema::schema;
 
+use crate::text::escape;
 use std::fmt;
+
+/// Whether a problem stops the file from loading.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Severity {
+    /// The file is refused.
+    #[default]
+    Error,
+    /// The file is still meaningful, but probably not what was meant.
+    Warning,
+}
 
 /// One problem in a scenario file.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Diagnostic {
+    pub severity: Severity,
     /// 1-based line, or 0 when the problem has no place in the file (an override).
     pub line: u32,
     /// 1-based column (characters), or 0.
@@ -56,28 +69,38 @@ pub struct Diagnostic {
 }
 
 /// Every problem found in one file, in order of position.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Diagnostics {
     /// The file's name as the user gave it (a path or a built-in name).
     pub file: String,
     pub items: Vec<Diagnostic>,
 }
 
+impl Diagnostics {
+    /// Whether there is nothing to say.
+    pub fn is_empty(&self) -> bool {
+        self.items.is_empty()
+    }
+}
+
 impl fmt::Display for Diagnostics {
-    /// Compiler style: `error: FILE:LINE:COL: MESSAGE` then `  hint: …`.
+    /// Compiler style: `error: FILE:LINE:COL: MESSAGE` (or `warning: …`) then
+    /// `  hint: …`. Control characters are escaped, whatever quoted them.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let file = escape(&self.file);
         for d in &self.items {
+            let severity = match d.severity {
+                Severity::Error => "error",
+                Severity::Warning => "warning",
+            };
+            let message = escape(&d.message);
             if d.line > 0 {
-                writeln!(
-                    f,
-                    "error: {}:{}:{}: {}",
-                    self.file, d.line, d.column, d.message
-                )?;
+                writeln!(f, "{severity}: {file}:{}:{}: {message}", d.line, d.column)?;
             } else {
-                writeln!(f, "error: {}: {}", self.file, d.message)?;
+                writeln!(f, "{severity}: {file}: {message}")?;
             }
             if let Some(h) = &d.hint {
-                writeln!(f, "  hint: {h}")?;
+                writeln!(f, "  hint: {}", escape(h))?;
             }
         }
         Ok(())
