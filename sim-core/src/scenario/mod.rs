@@ -20,6 +20,8 @@ mod format;
 #[cfg(test)]
 mod format_tests;
 mod json;
+#[cfg(test)]
+mod limits_tests;
 mod load;
 pub mod model;
 mod names;
