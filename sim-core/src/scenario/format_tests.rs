@@ -131,6 +131,41 @@ fn the_loader_accepts_every_key_the_schema_offers() {
     }
 }
 
+/// The keys a fault of `kind` needs beside kind, target and at.
+fn needed_by(kind: &str) -> &'static str {
+    match kind {
+        "slowdown" | "capacity" => "factor = 2",
+        "error_rate" | "loss" | "duplicate" => "rate = 0.1",
+        "latency" => "latency = \"1ms\"",
+        _ => "",
+    }
+}
+
+#[test]
+fn the_loader_accepts_every_word_the_schema_offers() {
+    for table in TABLES {
+        for key in table.supported() {
+            let values: Vec<String> = match key.kind {
+                Kind::Choice(words) => words.iter().map(|w| format!("\"{w}\"")).collect(),
+                Kind::Choices(words) => vec![format!("[\"{}\"]", words.join("\", \""))],
+                _ => continue,
+            };
+            for value in values {
+                let mut text = host(table, Some((key.name, value.clone())));
+                if table.id == "fault" {
+                    text.push_str(needed_by(value.trim_matches('"')));
+                }
+                let found = problems(&text);
+                assert!(
+                    found.is_empty(),
+                    "{} = {value}:\n{text}\n{found:#?}",
+                    key.name
+                );
+            }
+        }
+    }
+}
+
 #[test]
 fn the_loader_refuses_every_key_the_schema_does_not_offer() {
     let mut candidates: Vec<&str> = TABLES
