@@ -1,7 +1,7 @@
 //! The Markdown reference page of the format, built from [`super::format`]
 //! and [`crate::limits`]; `docs/scenario-format.md` is its committed copy.
 
-use super::format::{Int, Key, Kind, Table, TABLES, WINDOW_CALLS};
+use super::format::{Int, Key, Kind, Table, CALL, STEP, TABLES, WINDOW_CALLS};
 use crate::limits;
 use std::fmt::Write;
 
@@ -129,8 +129,8 @@ fn kind(kind: Kind) -> String {
         Kind::Expectations { .. } => "array of expectations".into(),
         Kind::Table(t) => format!("table {}", link(t)),
         Kind::Tables { table, .. } => format!("array of {}", link(table)),
-        Kind::Calls => "array of targets or [calls = [{ to, … }]](#call)".into(),
-        Kind::RateSchedule => "rate, or array of [steps](#step)".into(),
+        Kind::Calls => format!("array of targets or {}", link(&CALL)),
+        Kind::RateSchedule => format!("rate, or array of {}", link(&STEP)),
         Kind::WindowSize => "integer (calls) or duration".into(),
         Kind::Unread => "—".into(),
     }
