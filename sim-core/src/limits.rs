@@ -61,7 +61,8 @@ pub const MAX_BREAKER_CALLS: u32 = 10_000;
 pub const MAX_BULKHEAD: u32 = 100_000;
 
 /// Idempotency keys a service remembers (`dedup.capacity`): about 50 bytes
-/// each, so 50 MB per service at most.
+/// each, so 50 MB per service at most. The tables fill only as requests
+/// arrive, so over all services the run's event budget bounds them.
 pub const MAX_DEDUP_KEYS: u32 = 1_000_000;
 
 /// `[[service]]` sections of a file.
