@@ -38,8 +38,8 @@ pub enum Command {
     Plot(PlotArgs),
     /// List the built-in scenarios.
     List,
-    /// Print the JSON Schema of scenario files.
-    Schema,
+    /// Print the JSON Schema of scenario files (or, with --markdown, the reference page).
+    Schema(SchemaArgs),
     /// Serve the browser visualizer (built by sim-web/build.sh) on 127.0.0.1.
     Web(WebArgs),
 }
@@ -163,6 +163,14 @@ pub struct ValidateArgs {
     /// Scenario files or built-in names.
     #[arg(required = true)]
     pub files: Vec<String>,
+}
+
+/// `dsim schema`.
+#[derive(Debug, Args)]
+pub struct SchemaArgs {
+    /// Print the Markdown reference page of the format instead.
+    #[arg(long)]
+    pub markdown: bool,
 }
 
 /// `dsim sweep`.

@@ -47,9 +47,14 @@ impl Source {
     }
 
     /// Parses and validates the text with `overrides` applied. A bad file is
-    /// a [`sim_core::scenario::Diagnostics`] error, printed like a compiler's.
+    /// a [`sim_core::scenario::Diagnostics`] error, printed like a compiler's;
+    /// the warnings of a good one go to stderr here, and it loads.
     pub fn load(&self, overrides: &[Override]) -> anyhow::Result<Scenario> {
-        Ok(scenario::load(&self.text, &self.name, overrides)?)
+        let loaded = scenario::load_with_warnings(&self.text, &self.name, overrides)?;
+        if !loaded.warnings.is_empty() {
+            crate::commands::eprint(&loaded.warnings.to_string());
+        }
+        Ok(loaded.scenario)
     }
 }
 

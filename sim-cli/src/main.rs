@@ -31,7 +31,7 @@ fn main() -> ExitCode {
         Command::Trace(args) => commands::trace::trace(args),
         Command::Plot(args) => commands::plot::plot(args),
         Command::List => commands::list::list(),
-        Command::Schema => commands::schema(),
+        Command::Schema(args) => commands::schema(args),
         Command::Web(args) => commands::web::web(args),
     };
     match result {

@@ -5,7 +5,9 @@
 //! different last bits natively and in WebAssembly; `libm` is the same Rust
 //! code on both, so a seed gives the same durations everywhere.
 
+use crate::limits;
 use crate::rng::Stream;
+use crate::text::quote;
 use crate::time::{parse_duration, SimDuration};
 use std::fmt;
 
@@ -123,16 +125,39 @@ fn standard_normal(rng: &mut Stream) -> f64 {
 ///
 /// `"5ms"` · `"exp(5ms)"` · `"uniform(1ms, 9ms)"` · `"normal(10ms, 2ms)"` ·
 /// `"lognormal(p50=2ms, p99=40ms)"` · `"pareto(scale=1ms, shape=1.5)"` ·
-/// `"mix(0.95: exp(2ms), 0.05: 200ms)"`.
+/// `"mix(0.95: exp(2ms), 0.05: 200ms)"`. Parentheses may nest at most
+/// [`limits::MAX_DIST_DEPTH`] deep: the parser recurses once per level.
 pub fn parse_dist(text: &str) -> Result<Dist, String> {
+    let mut depth = 0usize;
+    for c in text.chars() {
+        match c {
+            '(' => depth += 1,
+            ')' => depth = depth.saturating_sub(1),
+            _ => continue,
+        }
+        if depth > limits::MAX_DIST_DEPTH {
+            return Err(format!(
+                "`{}` nests parentheses more than {} deep, above the limit of {}",
+                quote(text),
+                limits::MAX_DIST_DEPTH,
+                limits::MAX_DIST_DEPTH
+            ));
+        }
+    }
+    parse(text)
+}
+
+/// [`parse_dist`] of a text whose nesting is known to be within the limit.
+fn parse(text: &str) -> Result<Dist, String> {
     let s = text.trim();
+    let shown = quote(text);
     let Some(open) = s.find('(') else {
         return parse_duration(s).map(Dist::Constant).map_err(|e| {
             format!("{e}; a distribution is a duration like \"5ms\" or a form like \"exp(5ms)\"")
         });
     };
     if !s.ends_with(')') {
-        return Err(format!("`{text}` is missing its closing `)`"));
+        return Err(format!("`{shown}` is missing its closing `)`"));
     }
     let name = s[..open].trim();
     let args = split_top_level(&s[open + 1..s.len() - 1]);
@@ -141,7 +166,8 @@ pub fn parse_dist(text: &str) -> Result<Dist, String> {
             Ok(())
         } else {
             Err(format!(
-                "`{name}` takes {n} argument(s): {form}; got `{text}`"
+                "`{}` takes {n} argument(s): {form}; got `{shown}`",
+                quote(name)
             ))
         }
     };
@@ -155,7 +181,7 @@ pub fn parse_dist(text: &str) -> Result<Dist, String> {
             want(2, "uniform(LOW, HIGH)")?;
             let (low, high) = (dur(args[0])?, dur(args[1])?);
             if low > high {
-                return Err(format!("uniform's low bound is above its high bound in `{text}`"));
+                return Err(format!("uniform's low bound is above its high bound in `{shown}`"));
             }
             Ok(Dist::Uniform { low, high })
         }
@@ -165,26 +191,27 @@ pub fn parse_dist(text: &str) -> Result<Dist, String> {
         }
         "lognormal" => {
             want(2, "lognormal(p50=DURATION, p99=DURATION)")?;
-            let p50 = dur(named(args[0], "p50", text)?)?;
-            let p99 = dur(named(args[1], "p99", text)?)?;
+            let p50 = dur(named(args[0], "p50", &shown)?)?;
+            let p99 = dur(named(args[1], "p99", &shown)?)?;
             if p50 <= 0.0 || p99 < p50 {
-                return Err(format!("lognormal needs 0 < p50 <= p99, got `{text}`"));
+                return Err(format!("lognormal needs 0 < p50 <= p99, got `{shown}`"));
             }
             let mu = libm::log(p50);
             Ok(Dist::LogNormal { mu, sigma: (libm::log(p99) - mu) / Z99 })
         }
         "pareto" => {
             want(2, "pareto(scale=DURATION, shape=NUMBER)")?;
-            let scale = dur(named(args[0], "scale", text)?)?;
-            let shape = number(named(args[1], "shape", text)?, text)?;
+            let scale = dur(named(args[0], "scale", &shown)?)?;
+            let shape = number(named(args[1], "shape", &shown)?, &shown)?;
             if shape <= 0.0 {
-                return Err(format!("pareto's shape must be above 0, got `{text}`"));
+                return Err(format!("pareto's shape must be above 0, got `{shown}`"));
             }
             Ok(Dist::Pareto { scale, shape })
         }
-        "mix" => parse_mix(&args, text),
+        "mix" => parse_mix(&args, &shown),
         other => Err(format!(
-            "unknown distribution `{other}` in `{text}`: expected exp, uniform, normal, lognormal, pareto or mix{}",
+            "unknown distribution `{}` in `{shown}`: expected exp, uniform, normal, lognormal, pareto or mix{}",
+            quote(other),
             crate::suggest::did_you_mean(other, &["exp", "uniform", "normal", "lognormal", "pareto", "mix"])
         )),
     }
@@ -194,13 +221,16 @@ fn parse_mix(args: &[&str], text: &str) -> Result<Dist, String> {
     let mut parts = Vec::new();
     for arg in args {
         let (weight, inner) = arg.split_once(':').ok_or_else(|| {
-            format!("each part of mix(...) is `WEIGHT: DISTRIBUTION`, got `{arg}` in `{text}`")
+            format!(
+                "each part of mix(...) is `WEIGHT: DISTRIBUTION`, got `{}` in `{text}`",
+                quote(arg)
+            )
         })?;
         let weight = number(weight, text)?;
         if weight <= 0.0 {
-            return Err(format!("mix weights must be above 0, got `{arg}`"));
+            return Err(format!("mix weights must be above 0, got `{}`", quote(arg)));
         }
-        parts.push((weight, parse_dist(inner)?));
+        parts.push((weight, parse(inner)?));
     }
     let total: f64 = parts.iter().map(|(w, _)| w).sum();
     if parts.is_empty() {
@@ -237,7 +267,10 @@ fn split_top_level(s: &str) -> Vec<&str> {
 fn named<'a>(arg: &'a str, key: &str, text: &str) -> Result<&'a str, String> {
     match arg.split_once('=') {
         Some((k, v)) if k.trim() == key => Ok(v.trim()),
-        _ => Err(format!("expected `{key}=...` in `{text}`, got `{arg}`")),
+        _ => Err(format!(
+            "expected `{key}=...` in `{text}`, got `{}`",
+            quote(arg)
+        )),
     }
 }
 
@@ -246,7 +279,7 @@ fn number(s: &str, text: &str) -> Result<f64, String> {
         .parse::<f64>()
         .ok()
         .filter(|x| x.is_finite())
-        .ok_or_else(|| format!("`{}` is not a number in `{text}`", s.trim()))
+        .ok_or_else(|| format!("`{}` is not a number in `{text}`", quote(s.trim())))
 }
 
 impl fmt::Display for Dist {

@@ -27,6 +27,7 @@ pub mod dist;
 pub mod engine;
 pub mod expect;
 pub mod library;
+pub mod limits;
 pub mod report;
 pub mod rng;
 pub mod scenario;

@@ -119,13 +119,14 @@ impl fmt::Display for SimTime {
 /// 1,500,000,000 ns. A fraction finer than a nanosecond is an error.
 pub fn parse_duration(text: &str) -> Result<SimDuration, String> {
     let s = text.trim();
+    let shown = crate::text::quote(text);
     let split = s
         .find(|c: char| !(c.is_ascii_digit() || c == '.'))
         .unwrap_or(s.len());
     let (number, unit) = s.split_at(split);
     if number.is_empty() {
         return Err(format!(
-            "`{text}` is not a duration: expected a number with a unit, like 250ms or 1.5s"
+            "`{shown}` is not a duration: expected a number with a unit, like 250ms or 1.5s"
         ));
     }
     let scale = match unit.trim() {
@@ -137,12 +138,13 @@ pub fn parse_duration(text: &str) -> Result<SimDuration, String> {
         "h" => 3_600 * NS_PER_S,
         "" => {
             return Err(format!(
-                "`{text}` has no unit: durations need a unit: 250ms, 1.5s"
+                "`{shown}` has no unit: durations need a unit: 250ms, 1.5s"
             ))
         }
         other => {
             return Err(format!(
-                "unknown time unit `{other}` in `{text}`: use ns, us, ms, s, m or h"
+                "unknown time unit `{}` in `{shown}`: use ns, us, ms, s, m or h",
+                crate::text::quote(other)
             ))
         }
     };
@@ -151,9 +153,9 @@ pub fn parse_duration(text: &str) -> Result<SimDuration, String> {
         None => (number, ""),
     };
     if frac.contains('.') || (whole.is_empty() && frac.is_empty()) {
-        return Err(format!("`{text}` is not a number with a unit"));
+        return Err(format!("`{shown}` is not a number with a unit"));
     }
-    let overflow = || format!("`{text}` is too long a duration");
+    let overflow = || format!("`{shown}` is too long a duration");
     let whole: u64 = if whole.is_empty() {
         0
     } else {
@@ -164,7 +166,7 @@ pub fn parse_duration(text: &str) -> Result<SimDuration, String> {
     for digit in frac.bytes() {
         if place % 10 != 0 {
             return Err(format!(
-                "`{text}` is finer than a nanosecond, the resolution of simulated time"
+                "`{shown}` is finer than a nanosecond, the resolution of simulated time"
             ));
         }
         place /= 10;

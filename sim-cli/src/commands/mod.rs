@@ -41,9 +41,14 @@ pub fn eprint(text: &str) {
     let _ = err.write_all(text.as_bytes()).and_then(|()| err.flush());
 }
 
-/// `dsim schema`: the JSON Schema of scenario files.
-pub fn schema() -> anyhow::Result<Outcome> {
-    let mut schema = sim_core::scenario::schema();
+/// `dsim schema`: the JSON Schema of scenario files, or with `--markdown`
+/// their reference page.
+pub fn schema(args: &crate::cli::SchemaArgs) -> anyhow::Result<Outcome> {
+    let mut schema = if args.markdown {
+        sim_core::scenario::reference()
+    } else {
+        sim_core::scenario::schema()
+    };
     if !schema.ends_with('\n') {
         schema.push('\n');
     }

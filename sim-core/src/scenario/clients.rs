@@ -1,25 +1,57 @@
 //! `[[client]]`: load generators, open loop (`rate`) or closed loop (`users`).
 
-use super::fields::{self, Fields};
+use super::fields::{self, Fields, LIMIT_HINT};
+use super::format;
 use super::model::{Arrivals, Client, Load};
 use super::names::Names;
 use super::policies::policy;
 use super::problems::{At, Problems};
-use super::raw;
 use super::services::{label, unique_name};
 use super::tree::{Node, Value};
 use crate::dist::Dist;
+use crate::limits;
 use crate::time::{SimDuration, SimTime};
 use std::collections::BTreeMap;
 
 /// Reads every `[[client]]`; an entry is `None` where it has problems.
 pub(crate) fn clients(nodes: &[Node], names: &Names, p: &mut Problems) -> Vec<Option<Client>> {
     let mut seen = BTreeMap::new();
+    let mut users = 0;
     nodes
         .iter()
         .enumerate()
-        .map(|(i, node)| client(node, i as u32, names, &mut seen, p))
+        .map(|(i, node)| {
+            let c = client(node, i as u32, names, &mut seen, p)?;
+            count_users(&c, node, &mut users, p).then_some(c)
+        })
         .collect()
+}
+
+/// Adds the users of a closed-loop client to `total`; false (reported at
+/// its `users`) where the total passes the limit.
+fn count_users(c: &Client, node: &Node, total: &mut u32, p: &mut Problems) -> bool {
+    let Load::Closed { users, .. } = c.load else {
+        return true;
+    };
+    let before = *total;
+    *total = total.saturating_add(users);
+    if *total <= limits::MAX_TOTAL_USERS || before > limits::MAX_TOTAL_USERS {
+        return true;
+    }
+    let at = match &node.value {
+        Value::Table(t) => t.get("users").map_or(node.at, |e| e.node.at),
+        _ => node.at,
+    };
+    p.hinted(
+        at,
+        format!(
+            "`users` over all clients come to {}, above the limit of {} in all",
+            *total,
+            limits::MAX_TOTAL_USERS
+        ),
+        Some(LIMIT_HINT.to_string()),
+    );
+    false
 }
 
 fn client(
@@ -30,7 +62,7 @@ fn client(
     p: &mut Problems,
 ) -> Option<Client> {
     let context = format!("[[client]] {}", label(node, index));
-    let f = Fields::open(node, "each `client`", &raw::CLIENT, context, p)?;
+    let f = Fields::open(node, "each `client`", &format::CLIENT, context, p)?;
     let name = unique_name(&f, "client", seen, p);
     let target = f.require("target", p, fields::string).and_then(|t| {
         let at = f.get("target").map_or(f.at, |n| n.at);
@@ -83,11 +115,11 @@ fn load(f: &Fields, p: &mut Problems) -> Option<Load> {
                 schedule,
             })
         }
-        (None, Some(users)) => {
+        (None, Some(_)) => {
             only_with(f, "arrivals", "open-loop clients (with `rate`)", p);
             let think = f.read("think", p, fields::dist);
             Some(Load::Closed {
-                users: fields::count(users, "users", 1, p)?,
+                users: f.count("users", p)?,
                 think: think.unwrap_or(Dist::Constant(SimDuration::ZERO)),
             })
         }
@@ -134,7 +166,7 @@ fn schedule(node: &Node, context: &str, p: &mut Problems) -> Option<Vec<(SimTime
         let Some(f) = Fields::open(
             step,
             &what,
-            &raw::STEP,
+            &format::STEP,
             format!("rate[{i}] of {context}"),
             p,
         ) else {

@@ -2,12 +2,13 @@
 
 use super::fault::{Fault, FaultKind, FaultTarget};
 use super::fields::{self, Fields};
+use super::format;
 use super::model::{NodeId, Service};
 use super::names::Names;
 use super::problems::{At, Problems};
-use super::raw;
-use super::tree::Node;
-use crate::time::SimTime;
+use super::tree::{Node, Value};
+use crate::text::quote;
+use crate::time::{SimDuration, SimTime};
 
 /// The keys each kind needs beside kind, target, at and for.
 fn needs(kind: &str) -> &'static [&'static str] {
@@ -41,7 +42,7 @@ fn fault(
     p: &mut Problems,
 ) -> Option<Fault> {
     let context = format!("[[fault]] [{index}]");
-    let f = Fields::open(node, "each `fault`", &raw::FAULT, context, p)?;
+    let f = Fields::open(node, "each `fault`", &format::FAULT, context, p)?;
     let kind_name = f.require("kind", p, |n, k, p| {
         let options: Vec<(&str, &str)> = FaultKind::NAMES.iter().map(|n| (*n, *n)).collect();
         fields::choice(n, k, &options, p)
@@ -89,7 +90,22 @@ fn fault(
         "pause" => FaultKind::Pause,
         "partition" => FaultKind::Partition,
         "slowdown" => FaultKind::Slowdown { factor: factor(p)? },
-        "capacity" => FaultKind::Capacity { factor: factor(p)? },
+        "capacity" => {
+            let factor = factor(p)?;
+            if factor == 0.0 {
+                let at = f.get("factor").map_or(f.at, |n| n.at);
+                p.hinted(
+                    at,
+                    "a capacity fault with `factor` = 0 leaves no workers at all",
+                    Some(
+                        "use kind = \"pause\" (nothing is answered until it resumes) or \"crash\" (requests fail at once)"
+                            .to_string(),
+                    ),
+                );
+                return None;
+            }
+            FaultKind::Capacity { factor }
+        }
         "error_rate" => FaultKind::ErrorRate {
             rate: f.read("rate", p, fields::probability)?,
         },
@@ -130,6 +146,35 @@ fn fault(
     })
 }
 
+/// Warns of every fault that starts at or after the end of the run: it never
+/// fires. Only a warning, since `--set scenario.duration=...` may shorten a
+/// run on purpose.
+pub(crate) fn check_timing(
+    nodes: &[Node],
+    faults: &[Option<Fault>],
+    duration: SimDuration,
+    p: &mut Problems,
+) {
+    for (i, (node, fault)) in nodes.iter().zip(faults).enumerate() {
+        let Some(fault) = fault else { continue };
+        if fault.at.0 < duration.0 {
+            continue;
+        }
+        let at = match &node.value {
+            Value::Table(t) => t.get("at").map_or(node.at, |e| e.node.at),
+            _ => node.at,
+        };
+        p.warn(
+            at,
+            format!(
+                "[[fault]] [{i}] starts at {}, at or after the end of the run at {duration}: it never fires",
+                SimDuration(fault.at.0)
+            ),
+            Some("move `at` before the end, or lengthen `duration`".to_string()),
+        );
+    }
+}
+
 /// `db`, `db#2` or `api->db`.
 fn target(
     text: &str,
@@ -168,10 +213,11 @@ fn target(
         _ => {
             p.hinted(
                 at,
-                format!("`{name}` has no instance `{i}`"),
+                format!("`{}` has no instance `{}`", quote(name), quote(i)),
                 Some(format!(
                     "instances are numbered from 0: `{name}#0` to `{name}#{}`",
-                    count.saturating_sub(1)
+                    count.saturating_sub(1),
+                    name = quote(name)
                 )),
             );
             None

@@ -5,16 +5,24 @@
 //! (then a problem is recorded); code that depends on whether a key is
 //! present asks [`Fields::has`], so one mistake does not cascade into others.
 
+use super::format::{self, Int, Kind};
 use super::problems::{At, Problems};
-use super::raw::{Keys, SCENARIO};
 use super::tree::{Node, Table, Value};
 use crate::dist::{parse_dist, Dist};
+use crate::limits;
 use crate::suggest::closest;
+use crate::text::quote;
 use crate::time::{parse_duration, SimDuration};
+
+/// The hint of every "above the limit" message.
+pub(crate) const LIMIT_HINT: &str =
+    "the limits keep every valid scenario within a few GB of memory; `dsim schema --markdown` lists them";
 
 /// A table being read, with what to call it in messages.
 pub(crate) struct Fields<'a> {
     table: &'a Table,
+    /// What the format says of this table.
+    desc: &'static format::Table,
     /// Where the table starts: missing keys are reported here.
     pub at: At,
     /// How messages name the table, like "[[client]] `users`".
@@ -22,12 +30,13 @@ pub(crate) struct Fields<'a> {
 }
 
 impl<'a> Fields<'a> {
-    /// Opens `node` as a table whose keys must be among `keys`. `what` names
-    /// the value in a type error ("`scenario`"), `context` the table in others.
+    /// Opens `node` as the table `desc` describes: its keys must be among
+    /// those of `desc`, and its arrays within their limits. `what` names the
+    /// value in a type error ("`scenario`"), `context` the table in others.
     pub fn open(
         node: &'a Node,
         what: &str,
-        keys: &Keys,
+        desc: &'static format::Table,
         context: String,
         p: &mut Problems,
     ) -> Option<Self> {
@@ -39,10 +48,14 @@ impl<'a> Fields<'a> {
             return None;
         };
         for entry in &table.entries {
-            check_key(&entry.key, entry.key_at, keys, &context, p);
+            check_key(&entry.key, entry.key_at, desc, &context, p);
+            if let Some(key) = desc.key(&entry.key) {
+                check_length(key, &entry.node, desc.sections, p);
+            }
         }
         Some(Fields {
             table,
+            desc,
             at: node.at,
             context,
         })
@@ -81,6 +94,34 @@ impl<'a> Fields<'a> {
         self.read(key, p, read)
     }
 
+    /// Reads the integer `key`, within the bounds the format gives it.
+    pub fn int(&self, key: &str, p: &mut Problems) -> Option<i64> {
+        let node = self.get(key)?;
+        match self.desc.key(key).map(|k| k.kind) {
+            Some(Kind::Integer(int)) => bounded(node, key, int, p),
+            _ => {
+                p.error(
+                    node.at,
+                    format!("`{key}` has no integer bounds (this is a bug in dsim)"),
+                );
+                None
+            }
+        }
+    }
+
+    /// Reads the count `key`: [`Fields::int`] for the model's `u32`s.
+    pub fn count(&self, key: &str, p: &mut Problems) -> Option<u32> {
+        self.int(key, p).and_then(|n| u32::try_from(n).ok())
+    }
+
+    /// [`Fields::count`] of a key that must be present.
+    pub fn require_count(&self, key: &str, p: &mut Problems) -> Option<u32> {
+        if !self.has(key) {
+            self.missing(key, None, p);
+        }
+        self.count(key, p)
+    }
+
     /// Reports `key` missing from this table.
     pub fn missing(&self, key: &str, hint: Option<String>, p: &mut Problems) {
         p.hinted(
@@ -92,28 +133,57 @@ impl<'a> Fields<'a> {
 }
 
 /// Reports a key that the format does not know, or does not support yet.
-fn check_key(key: &str, at: At, keys: &Keys, context: &str, p: &mut Problems) {
-    if keys.supported.contains(&key) {
-        return;
+fn check_key(key: &str, at: At, desc: &format::Table, context: &str, p: &mut Problems) {
+    match desc.key(key) {
+        Some(k) if k.supported => return,
+        Some(_) if desc.sections => {
+            p.error(at, format!("`[[{key}]]` is not supported yet"));
+            return;
+        }
+        Some(_) => {
+            p.error(at, format!("`{key}` is not supported yet"));
+            return;
+        }
+        None => {}
     }
-    if keys.not_yet.contains(&key) {
-        let key = if keys.sections {
-            format!("[[{key}]]")
-        } else {
-            key.to_string()
-        };
-        p.error(at, format!("`{key}` is not supported yet"));
-        return;
-    }
-    let known: Vec<&str> = keys.all().collect();
-    let hint = match closest(key, &known) {
+    let known: Vec<&str> = desc.keys().map(|k| k.name).collect();
+    let in_scenario = format::SCENARIO.key(key).is_some();
+    let key = quote(key);
+    let hint = match closest(&key, &known) {
         Some(c) => format!("did you mean `{c}`?"),
-        None if SCENARIO.supported.contains(&key) => format!(
+        None if in_scenario => format!(
             "`{key}` belongs in [scenario]: TOML puts a key into the table whose header comes before it"
         ),
-        None => format!("expected one of: {}", keys.supported.join(", ")),
+        None => {
+            let supported: Vec<&str> = desc.supported().map(|k| k.name).collect();
+            format!("expected one of: {}", supported.join(", "))
+        }
     };
     p.hinted(at, format!("unknown key `{key}` in {context}"), Some(hint));
+}
+
+/// Refuses an array longer than the limit of its key, at the first
+/// element past the limit.
+fn check_length(key: &format::Key, node: &Node, section: bool, p: &mut Problems) {
+    let max = match key.kind {
+        Kind::Tables { max, .. } | Kind::Expectations { max } => max,
+        Kind::Calls => limits::MAX_CALLS,
+        Kind::RateSchedule => limits::MAX_RATE_STEPS,
+        _ => return,
+    };
+    let Value::Array(items) = &node.value else {
+        return;
+    };
+    let Some(first_over) = items.get(max) else {
+        return;
+    };
+    let (n, name) = (items.len(), key.name);
+    let message = if section {
+        format!("{n} [[{name}]] sections are above the limit of {max} per file")
+    } else {
+        format!("`{name}` has {n} entries, above the limit of {max}")
+    };
+    p.hinted(first_over.at, message, Some(LIMIT_HINT.to_string()));
 }
 
 fn wrong_type(node: &Node, expected: &str, key: &str, p: &mut Problems) {
@@ -196,23 +266,26 @@ fn whole(node: &Node, key: &str, p: &mut Problems) -> Option<i64> {
     }
 }
 
-/// An integer in `min..=max`.
-pub(crate) fn integer(node: &Node, key: &str, min: i64, max: i64, p: &mut Problems) -> Option<i64> {
+/// An integer within `int`'s bounds; past a limit, the message names it.
+pub(crate) fn bounded(node: &Node, key: &str, int: Int, p: &mut Problems) -> Option<i64> {
     let n = whole(node, key, p)?;
+    let Int { min, max, per } = int;
     if n < min {
         p.error(node.at, format!("`{key}` must be at least {min}, got {n}"));
         return None;
     }
     if n > max {
-        p.error(node.at, format!("`{key}` must be at most {max}, got {n}"));
+        match per {
+            Some(per) => p.hinted(
+                node.at,
+                format!("`{key}` = {n} is above the limit of {max} {per}"),
+                Some(LIMIT_HINT.to_string()),
+            ),
+            None => p.error(node.at, format!("`{key}` must be at most {max}, got {n}")),
+        }
         return None;
     }
     Some(n)
-}
-
-/// A count of things, at least `min`.
-pub(crate) fn count(node: &Node, key: &str, min: u32, p: &mut Problems) -> Option<u32> {
-    integer(node, key, i64::from(min), i64::from(u32::MAX), p).and_then(|n| u32::try_from(n).ok())
 }
 
 /// A finite number (integer or float).
@@ -232,18 +305,16 @@ pub(crate) fn number(node: &Node, key: &str, p: &mut Problems) -> Option<f64> {
     Some(x)
 }
 
-/// The highest rate accepted: one event per simulated microsecond. Faster
-/// rates would make gaps of a few nanoseconds, where integer time no longer
-/// resolves the distribution, and runs that never end.
-pub(crate) const MAX_RATE: f64 = 1e6;
-
-/// A rate per second: a finite number from 0 to [`MAX_RATE`].
+/// A rate per second: a finite number from 0 to [`limits::MAX_RATE`].
 pub(crate) fn rate(node: &Node, key: &str, p: &mut Problems) -> Option<f64> {
     let x = number(node, key, p)?;
-    if !(0.0..=MAX_RATE).contains(&x) {
+    if !(0.0..=limits::MAX_RATE).contains(&x) {
         p.hinted(
             node.at,
-            format!("`{key}` must be from 0 to {MAX_RATE} per second, got {x:?}"),
+            format!(
+                "`{key}` must be from 0 to {} per second, got {x:?}",
+                limits::MAX_RATE
+            ),
             Some("a rate is per second of simulated time: 800 means 800 a second".to_owned()),
         );
         return None;
@@ -308,7 +379,11 @@ pub(crate) fn choice<T: Copy>(
     let names: Vec<&str> = options.iter().map(|(name, _)| *name).collect();
     p.hinted(
         node.at,
-        format!("unknown {key} `{word}`: expected {}", names.join(", ")),
+        format!(
+            "unknown {key} `{}`: expected {}",
+            quote(word),
+            names.join(", ")
+        ),
         closest(word, &names).map(|c| format!("did you mean `{c}`?")),
     );
     None

@@ -7,6 +7,7 @@
 
 use super::problems::{At, Problems};
 use super::tree::{Entry, Node, Table, Value};
+use crate::text::{escape, quote};
 use serde::de::IgnoredAny;
 
 /// Parses JSON text; `None` after a syntax error (which is reported).
@@ -17,7 +18,10 @@ pub(crate) fn parse_json(text: &str, problems: &mut Problems) -> Option<Node> {
             .rsplit_once(" at line ")
             .map_or(message.as_str(), |(m, _)| m);
         let offset = offset_of(text, e.line(), e.column());
-        problems.error(At::File(offset), format!("JSON syntax: {message}"));
+        problems.error(
+            At::File(offset),
+            format!("JSON syntax: {}", escape(message)),
+        );
         return None;
     }
     let mut scanner = Scanner { text, pos: 0 };
@@ -155,7 +159,7 @@ impl Scanner<'_> {
                 return None;
             }
             if table.get(&key).is_some() {
-                problems.error(key_at, format!("duplicate key `{key}`"));
+                problems.error(key_at, format!("duplicate key `{}`", quote(&key)));
             }
             if let Some(node) = self.value(problems) {
                 table.entries.push(Entry { key, key_at, node });

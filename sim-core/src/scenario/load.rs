@@ -3,27 +3,59 @@
 
 use super::clients::clients;
 use super::cycles;
-use super::faults::faults;
+use super::depth;
+use super::faults::{self, faults};
 use super::fields::{self, Fields};
+use super::format;
 use super::json::parse_json;
 use super::model::{Link, Network, NodeId, Scenario};
 use super::names::{ambiguous, Names};
 use super::overrides::{self, Override};
 use super::problems::{At, Problems};
-use super::raw;
 use super::services::services;
 use super::tree::{parse_toml, Node, Value};
 use super::Diagnostics;
 use crate::expect::{parse_expectation, Expectation, Metric};
+use crate::text::quote;
 use crate::time::{SimDuration, SimTime};
 use std::collections::BTreeSet;
 
+/// A scenario that loaded, and what may still be wrong with it.
+#[derive(Clone, Debug)]
+pub struct Loaded {
+    pub scenario: Scenario,
+    /// Warnings about the file (empty when none): it loads, but probably
+    /// does not say what was meant.
+    pub warnings: Diagnostics,
+}
+
+/// [`load_with_warnings`] for callers that do not show warnings.
+pub fn load(text: &str, file: &str, overrides: &[Override]) -> Result<Scenario, Diagnostics> {
+    load_with_warnings(text, file, overrides).map(|l| l.scenario)
+}
+
 /// Parses TOML (or JSON when the text's first non-space character is `{`),
 /// applies `overrides`, and checks everything; `file` names the text in
-/// diagnostics. Either the scenario, or every problem found.
-pub fn load(text: &str, file: &str, overrides: &[Override]) -> Result<Scenario, Diagnostics> {
+/// diagnostics. Either the scenario with its warnings, or every problem
+/// found (warnings included).
+pub fn load_with_warnings(
+    text: &str,
+    file: &str,
+    overrides: &[Override],
+) -> Result<Loaded, Diagnostics> {
     let mut p = Problems::new(text, overrides);
-    let root = if text.trim_start().starts_with('{') {
+    let json = text.trim_start().starts_with('{');
+    let deep = if json {
+        depth::json(text)
+    } else {
+        depth::toml(text, false)
+    };
+    if let Some(at) = deep {
+        let hint = Some(fields::LIMIT_HINT.to_string());
+        p.hinted(At::File(at), depth::too_deep(), hint);
+        return Err(p.into_diagnostics(file));
+    }
+    let root = if json {
         parse_json(text, &mut p)
     } else {
         parse_toml(text, &mut p)
@@ -33,7 +65,10 @@ pub fn load(text: &str, file: &str, overrides: &[Override]) -> Result<Scenario, 
         build(&root, file, &mut p)
     });
     match scenario {
-        Some(s) if p.is_empty() => Ok(s),
+        Some(scenario) if p.is_empty() => Ok(Loaded {
+            scenario,
+            warnings: p.into_diagnostics(file),
+        }),
         _ => {
             if p.is_empty() {
                 p.error(
@@ -48,14 +83,15 @@ pub fn load(text: &str, file: &str, overrides: &[Override]) -> Result<Scenario, 
 
 /// Reads the whole document; `None` if anything is wrong.
 fn build(root: &Node, file: &str, p: &mut Problems) -> Option<Scenario> {
-    let doc = Fields::open(root, "the file", &raw::TOP, "the file".to_string(), p)?;
+    let doc = Fields::open(root, "the file", &format::TOP, "the file".to_string(), p)?;
     doc.read("$schema", p, fields::string);
     let names = Names::collect(root);
     let arrays = |key: &str, p: &mut Problems| doc.read(key, p, fields::tables).unwrap_or(&[]);
     let (services, sites) = services(arrays("service", p), &names, p);
     let clients = clients(arrays("client", p), &names, p);
     let links = links(arrays("link", p), &names, p);
-    let faults = faults(arrays("fault", p), &names, &services, p);
+    let fault_nodes = arrays("fault", p);
+    let faults = faults(fault_nodes, &names, &services, p);
     let network = doc
         .get("network")
         .and_then(|n| network(n, p))
@@ -70,6 +106,7 @@ fn build(root: &Node, file: &str, p: &mut Problems) -> Option<Scenario> {
     };
     cycles::check(&sites, &names, p);
     let meta = meta?;
+    faults::check_timing(fault_nodes, &faults, meta.duration, p);
     let scenario = Scenario {
         name: meta.name,
         description: meta.description,
@@ -157,7 +194,7 @@ fn check_late_subjects(sc: &Scenario, nodes: &[Node], p: &mut Problems) {
         };
         p.hinted(
             node.at,
-            format!("no {what} `{}` in `{}`", e.subject, e.text),
+            format!("no {what} `{}` in `{}`", quote(&e.subject), quote(&e.text)),
             Some(hint),
         );
     }
@@ -177,7 +214,7 @@ fn meta(node: &Node, file: &str, names: &Names, p: &mut Problems) -> Option<Meta
     let f = Fields::open(
         node,
         "`scenario`",
-        &raw::SCENARIO,
+        &format::SCENARIO,
         "[scenario]".to_string(),
         p,
     )?;
@@ -192,7 +229,7 @@ fn meta(node: &Node, file: &str, names: &Names, p: &mut Problems) -> Option<Meta
         }
         positive
     });
-    let seed = f.read("seed", p, |n, k, p| fields::integer(n, k, 0, i64::MAX, p));
+    let seed = f.int("seed", p);
     let warmup = f.read("warmup", p, fields::duration).unwrap_or_default();
     if let (Some(d), Some(node)) = (duration, f.get("warmup")) {
         if warmup >= d {
@@ -258,7 +295,7 @@ fn check_subject(e: &Expectation, at: At, names: &Names, p: &mut Problems) -> Op
             let hint = "a breaker is named by its edge: `breaker(api->db) at 45s == open`";
             p.hinted(
                 at,
-                format!("`{name}` is not an edge like `api->db`"),
+                format!("`{}` is not an edge like `api->db`", quote(name)),
                 Some(hint.into()),
             );
             return None;
@@ -271,7 +308,10 @@ fn check_subject(e: &Expectation, at: At, names: &Names, p: &mut Problems) -> Op
         if names.client(name).is_none() && names.service(name).is_some() {
             p.error(
                 at,
-                format!("`attempts` counts a client's tries, and `{name}` is a service"),
+                format!(
+                    "`attempts` counts a client's tries, and `{}` is a service",
+                    quote(name)
+                ),
             );
             return None;
         }
@@ -300,7 +340,11 @@ fn check_subject_name(
             let function = e.text.split('(').next().unwrap_or_default();
             p.error(
                 at,
-                format!("`{function}` measures a service, and `{name}` is a client"),
+                format!(
+                    "`{}` measures a service, and `{}` is a client",
+                    quote(function),
+                    quote(name)
+                ),
             );
         }
         (Some(_), None) => return Some(()),
@@ -313,7 +357,11 @@ fn check_subject_name(
             } else {
                 "client or service"
             };
-            p.hinted(at, format!("no {what} `{name}` in `{}`", e.text), hint);
+            p.hinted(
+                at,
+                format!("no {what} `{}` in `{}`", quote(name), quote(&e.text)),
+                hint,
+            );
         }
     }
     None
@@ -334,7 +382,7 @@ fn check_window(
             at,
             format!(
                 "the window of `{}` starts after the run ends at {d}",
-                e.text
+                quote(&e.text)
             ),
         );
         return None;
@@ -344,7 +392,13 @@ fn check_window(
 
 /// The `[network]` section.
 fn network(node: &Node, p: &mut Problems) -> Option<Network> {
-    let f = Fields::open(node, "`network`", &raw::NETWORK, "[network]".to_string(), p)?;
+    let f = Fields::open(
+        node,
+        "`network`",
+        &format::NETWORK,
+        "[network]".to_string(),
+        p,
+    )?;
     let default = Network::default();
     Some(Network {
         latency: f
@@ -385,7 +439,7 @@ fn links(nodes: &[Node], names: &Names, p: &mut Problems) -> Vec<Option<Link>> {
 
 fn link(node: &Node, index: usize, names: &Names, p: &mut Problems) -> Option<Link> {
     let context = format!("[[link]] [{index}]");
-    let f = Fields::open(node, "each `link`", &raw::LINK, context, p)?;
+    let f = Fields::open(node, "each `link`", &format::LINK, context, p)?;
     let end = |key: &str, p: &mut Problems| -> Option<NodeId> {
         let name = f.require(key, p, fields::string)?;
         let at = f.get(key).map_or(f.at, |n| n.at);

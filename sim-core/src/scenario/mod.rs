@@ -6,15 +6,22 @@
 //! then the loader reads it section by section, resolving names and checking
 //! values. Loading never panics on user input and never stops at the first
 //! problem: it returns every [`Diagnostic`] it found, each with line and
-//! column. The format itself is described by the serde types of [`raw`],
-//! from which [`schema`] derives a JSON Schema for editors.
+//! column. The format itself is described once, in `format`, from which
+//! the loader takes its keys and limits, [`schema`] derives a JSON Schema for
+//! editors and [`reference`] the Markdown reference page.
 
 mod clients;
 mod cycles;
+mod depth;
 pub mod fault;
 mod faults;
 mod fields;
+mod format;
+#[cfg(test)]
+mod format_tests;
 mod json;
+#[cfg(test)]
+mod limits_tests;
 mod load;
 pub mod model;
 mod names;
@@ -24,21 +31,35 @@ pub mod policy;
 #[cfg(test)]
 mod policy_tests;
 mod problems;
-pub mod raw;
+mod reference;
+mod schema;
 mod services;
 #[cfg(test)]
 mod tests;
 mod tree;
 
-pub use load::load;
+pub use load::{load, load_with_warnings, Loaded};
 pub use overrides::{parse_override, Override};
-pub use raw::schema;
+pub use reference::reference;
+pub use schema::schema;
 
+use crate::text::escape;
 use std::fmt;
+
+/// Whether a problem stops the file from loading.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Severity {
+    /// The file is refused.
+    #[default]
+    Error,
+    /// The file is still meaningful, but probably not what was meant.
+    Warning,
+}
 
 /// One problem in a scenario file.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Diagnostic {
+    pub severity: Severity,
     /// 1-based line, or 0 when the problem has no place in the file (an override).
     pub line: u32,
     /// 1-based column (characters), or 0.
@@ -50,28 +71,38 @@ pub struct Diagnostic {
 }
 
 /// Every problem found in one file, in order of position.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Diagnostics {
     /// The file's name as the user gave it (a path or a built-in name).
     pub file: String,
     pub items: Vec<Diagnostic>,
 }
 
+impl Diagnostics {
+    /// Whether there is nothing to say.
+    pub fn is_empty(&self) -> bool {
+        self.items.is_empty()
+    }
+}
+
 impl fmt::Display for Diagnostics {
-    /// Compiler style: `error: FILE:LINE:COL: MESSAGE` then `  hint: …`.
+    /// Compiler style: `error: FILE:LINE:COL: MESSAGE` (or `warning: …`) then
+    /// `  hint: …`. Control characters are escaped, whatever quoted them.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let file = escape(&self.file);
         for d in &self.items {
+            let severity = match d.severity {
+                Severity::Error => "error",
+                Severity::Warning => "warning",
+            };
+            let message = escape(&d.message);
             if d.line > 0 {
-                writeln!(
-                    f,
-                    "error: {}:{}:{}: {}",
-                    self.file, d.line, d.column, d.message
-                )?;
+                writeln!(f, "{severity}: {file}:{}:{}: {message}", d.line, d.column)?;
             } else {
-                writeln!(f, "error: {}: {}", self.file, d.message)?;
+                writeln!(f, "{severity}: {file}: {message}")?;
             }
             if let Some(h) = &d.hint {
-                writeln!(f, "  hint: {h}")?;
+                writeln!(f, "  hint: {}", escape(h))?;
             }
         }
         Ok(())

@@ -7,7 +7,9 @@
 use super::model::{ClientId, EndpointId, NodeId, ServiceId, Target};
 use super::problems::{At, Problems};
 use super::tree::{Node, Value};
+use crate::limits;
 use crate::suggest::closest;
+use crate::text::quote;
 
 /// The endpoint a service has when it declares none.
 pub(crate) const DEFAULT_ENDPOINT: &str = "default";
@@ -54,7 +56,7 @@ impl<'a> Names<'a> {
         self.services
             .get(id.0 as usize)
             .and_then(|s| s.name)
-            .map_or_else(|| format!("[{}]", id.0), String::from)
+            .map_or_else(|| format!("[{}]", id.0), quote)
     }
 
     /// The name of client `id`, or its index if it has none.
@@ -63,7 +65,7 @@ impl<'a> Names<'a> {
             .get(id.0 as usize)
             .copied()
             .flatten()
-            .map_or_else(|| format!("[{}]", id.0), String::from)
+            .map_or_else(|| format!("[{}]", id.0), quote)
     }
 
     /// How a target is written: `api` for a service without declared
@@ -75,7 +77,7 @@ impl<'a> Names<'a> {
             .get(t.service.0 as usize)
             .and_then(|s| s.endpoints.get(t.endpoint.0 as usize))
         {
-            Some(endpoint) => format!("{service}.{}", endpoint.unwrap_or("?")),
+            Some(endpoint) => format!("{service}.{}", quote(endpoint.unwrap_or("?"))),
             None => service,
         }
     }
@@ -91,11 +93,16 @@ impl<'a> Names<'a> {
         let Some(service) = self.service(service_name) else {
             let hint = match self.client(service_name) {
                 Some(_) => Some(format!(
-                    "`{service_name}` is a client; requests go to services"
+                    "`{}` is a client; requests go to services",
+                    quote(service_name)
                 )),
                 None => self.suggest_service(service_name),
             };
-            p.hinted(at, format!("no service `{service_name}` for {role}"), hint);
+            p.hinted(
+                at,
+                format!("no service `{}` for {role}", quote(service_name)),
+                hint,
+            );
             return None;
         };
         let declared = self
@@ -104,10 +111,15 @@ impl<'a> Names<'a> {
             .map_or(&[][..], |s| &s.endpoints[..]);
         let endpoint = match (endpoint_name, declared.is_empty()) {
             (None, true) | (Some(DEFAULT_ENDPOINT), true) => 0,
-            (None, false) => declared
-                .iter()
-                .position(|n| *n == Some(DEFAULT_ENDPOINT))
-                .unwrap_or(0),
+            (None, false) => match declared.iter().position(|n| *n == Some(DEFAULT_ENDPOINT)) {
+                Some(i) => i,
+                None => {
+                    if declared.len() > 1 {
+                        warn_first_endpoint(service_name, declared, at, role, p);
+                    }
+                    0
+                }
+            },
             (Some(wanted), _) => match declared.iter().position(|n| *n == Some(wanted)) {
                 Some(i) => i,
                 None => {
@@ -118,7 +130,11 @@ impl<'a> Names<'a> {
                     };
                     p.hinted(
                         at,
-                        format!("service `{service_name}` has no endpoint `{wanted}` for {role}"),
+                        format!(
+                            "service `{}` has no endpoint `{}` for {role}",
+                            quote(service_name),
+                            quote(wanted)
+                        ),
                         Some(match closest(wanted, &names) {
                             Some(c) => format!("did you mean `{c}`?"),
                             None => format!("its endpoints: {}", names.join(", ")),
@@ -148,7 +164,7 @@ impl<'a> Names<'a> {
                 let all: Vec<&str> = self.all_names().collect();
                 p.hinted(
                     at,
-                    format!("no client or service `{name}` for {role}"),
+                    format!("no client or service `{}` for {role}", quote(name)),
                     closest(name, &all).map(|c| format!("did you mean `{c}`?")),
                 );
                 None
@@ -172,18 +188,70 @@ impl<'a> Names<'a> {
     }
 }
 
+/// Warns that a bare service name with several endpoints, none `default`,
+/// takes the first of them.
+fn warn_first_endpoint(
+    service: &str,
+    declared: &[Option<&str>],
+    at: At,
+    role: &str,
+    p: &mut Problems,
+) {
+    let service = quote(service);
+    let full: Vec<String> = declared
+        .iter()
+        .flatten()
+        .map(|e| format!("`{service}.{}`", quote(e)))
+        .collect();
+    let first = full.first().cloned().unwrap_or_default();
+    p.warn(
+        at,
+        format!(
+            "`{service}` has {} endpoints and none is `default`: {role} takes the first, {first}",
+            declared.len()
+        ),
+        Some(format!("name the endpoint: {}", full.join(", "))),
+    );
+}
+
 /// Reports a name that is both a client's and a service's where it must name one.
 pub(crate) fn ambiguous(name: &str, at: At, p: &mut Problems) {
     p.hinted(
         at,
-        format!("`{name}` names both a client and a service"),
+        format!("`{}` names both a client and a service", quote(name)),
         Some("rename one of them".to_string()),
     );
 }
 
 /// Checks that a name can be written in targets and `--set` paths: letters,
-/// digits, `_` and `-` (`.` separates a service from its endpoint).
+/// digits, `_` and `-` (`.` separates a service from its endpoint), at most
+/// [`limits::MAX_NAME_CHARS`] of them.
 pub(crate) fn check_name(name: &str, at: At, p: &mut Problems) -> bool {
+    let chars = name.chars().count();
+    if chars > limits::MAX_NAME_CHARS {
+        p.hinted(
+            at,
+            format!(
+                "the name `{}` is {chars} characters long, above the limit of {}",
+                quote(name),
+                limits::MAX_NAME_CHARS
+            ),
+            Some("names appear in every line of a report: keep them short".to_string()),
+        );
+        return false;
+    }
+    let hint = "use letters, digits, `_` and `-`: `.` separates a service from its endpoint";
+    if name.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        p.hinted(
+            at,
+            format!(
+                "the name `{}` holds a space or a control character",
+                quote(name)
+            ),
+            Some(hint.to_string()),
+        );
+        return false;
+    }
     let ok = !name.is_empty()
         && name
             .chars()
@@ -191,11 +259,8 @@ pub(crate) fn check_name(name: &str, at: At, p: &mut Problems) -> bool {
     if !ok {
         p.hinted(
             at,
-            format!("`{name}` is not a valid name"),
-            Some(
-                "use letters, digits, `_` and `-`: `.` separates a service from its endpoint"
-                    .to_string(),
-            ),
+            format!("`{}` is not a valid name", quote(name)),
+            Some(hint.to_string()),
         );
     }
     ok

@@ -6,10 +6,12 @@
 //! `client.users.rate`, `service.api.calls.1.timeout`,
 //! `service.api.endpoint.charge.service_time`, `link.0.latency`.
 
+use super::depth;
+use super::format;
 use super::problems::{At, Problems};
-use super::raw;
 use super::tree::{self, Entry, Node, Table, Value};
 use crate::suggest::closest;
+use crate::text::quote;
 
 /// One `--set PATH=VALUE` override.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -22,13 +24,24 @@ pub struct Override {
 
 /// Parses "PATH=VALUE" from the command line into an [`Override`].
 pub fn parse_override(arg: &str) -> Result<Override, String> {
-    let (path, value) = arg
-        .split_once('=')
-        .ok_or_else(|| format!("`{arg}` is not PATH=VALUE: write it like client.users.rate=900"))?;
+    let (path, value) = arg.split_once('=').ok_or_else(|| {
+        format!(
+            "`{}` is not PATH=VALUE: write it like client.users.rate=900",
+            quote(arg)
+        )
+    })?;
     let path = path.trim();
+    if path.split('.').count() > crate::limits::MAX_NESTING {
+        return Err(format!(
+            "`{}` has more than {} keys, above the limit of the format's nesting",
+            quote(path),
+            crate::limits::MAX_NESTING
+        ));
+    }
     if path.split('.').any(|key| key.trim().is_empty()) {
         return Err(format!(
-            "`{path}` is not a path: expected keys separated by dots, like service.db.workers"
+            "`{}` is not a path: expected keys separated by dots, like service.db.workers",
+            quote(path)
         ));
     }
     Ok(Override {
@@ -41,6 +54,10 @@ pub fn parse_override(arg: &str) -> Result<Override, String> {
 pub(crate) fn apply(root: &mut Node, overrides: &[Override], problems: &mut Problems) {
     for (i, o) in overrides.iter().enumerate() {
         let at = At::Set(i);
+        if depth::toml(&o.value, true).is_some() {
+            problems.error(at, depth::too_deep());
+            continue;
+        }
         let value = tree::parse_toml_value(&o.value, at).unwrap_or(Node {
             at,
             value: Value::String(o.value.clone()),
@@ -95,12 +112,12 @@ fn set(root: &mut Node, keys: &[&str], value: Node, at: At) -> Result<(), Miss> 
 
 /// Rejects a first key that is no section of the format.
 fn check_section(key: &str) -> Result<(), Miss> {
-    let sections: Vec<&str> = raw::TOP.all().collect();
+    let sections: Vec<&str> = format::TOP.keys().map(|k| k.name).collect();
     if sections.contains(&key) {
         return Ok(());
     }
     let hint = closest(key, &sections).map(|c| format!("did you mean `{c}`?"));
-    Err((format!("no section `{key}`"), hint))
+    Err((format!("no section `{}`", quote(key)), hint))
 }
 
 /// One step down from `node` by `key`: a table's entry (created empty if
@@ -112,7 +129,7 @@ fn step<'n>(node: &'n mut Node, key: &str, parent: &str, at: At) -> Result<&'n m
             let i = match t.entries.iter().position(|e| e.key == key) {
                 Some(i) => i,
                 None => {
-                    let value = if raw::ARRAYS.contains(&key) {
+                    let value = if format::ARRAYS.contains(&key) {
                         Value::Array(Vec::new())
                     } else {
                         Value::Table(Table::default())
@@ -128,13 +145,13 @@ fn step<'n>(node: &'n mut Node, key: &str, parent: &str, at: At) -> Result<&'n m
             t.entries
                 .get_mut(i)
                 .map(|e| &mut e.node)
-                .ok_or_else(|| (format!("no `{key}`"), None))
+                .ok_or_else(|| (format!("no `{}`", quote(key)), None))
         }
         Value::Array(items) => {
             let i = element(items, key, parent)?;
             items
                 .get_mut(i)
-                .ok_or_else(|| (format!("no `{key}` in `{parent}`"), None))
+                .ok_or_else(|| (format!("no `{}` in `{}`", quote(key), quote(parent)), None))
         }
         other => Err(not_a_table(parent, other)),
     }
@@ -147,7 +164,11 @@ fn element(items: &[Node], key: &str, array: &str) -> Result<usize, Miss> {
             Ok(i)
         } else {
             Err((
-                format!("`{array}` has no element {i}: it has {}", items.len()),
+                format!(
+                    "`{}` has no element {i}: it has {}",
+                    quote(array),
+                    items.len()
+                ),
                 None,
             ))
         };
@@ -156,10 +177,10 @@ fn element(items: &[Node], key: &str, array: &str) -> Result<usize, Miss> {
     if let Some(i) = items.iter().position(|n| label(n) == Some(key)) {
         return Ok(i);
     }
-    let what = if raw::ARRAYS.contains(&array) && array != "calls" {
-        format!("no {array} `{key}`")
+    let what = if format::ARRAYS.contains(&array) && array != "calls" {
+        format!("no {array} `{}`", quote(key))
     } else {
-        format!("no element `{key}` in `{array}`")
+        format!("no element `{}` in `{}`", quote(key), quote(array))
     };
     let hint = closest(key, &names).map(|c| format!("did you mean `{c}`?"));
     Err((what, hint))
@@ -183,7 +204,11 @@ fn label(node: &Node) -> Option<&str> {
 
 fn not_a_table(key: &str, value: &Value) -> Miss {
     (
-        format!("`{key}` is {}, which has no keys to set", value.kind()),
+        format!(
+            "`{}` is {}, which has no keys to set",
+            quote(key),
+            value.kind()
+        ),
         None,
     )
 }

@@ -6,13 +6,13 @@
 //! and every value is checked where it is written.
 
 use super::fields::{self, Fields};
+use super::format::{self, WINDOW_CALLS};
 use super::model::Cause;
 use super::policy::{
     Backoff, Breaker, BreakerWindow, Budget, Bulkhead, Hedge, Jitter, Outlier, Policy, Protection,
     Retry, TokenBucket,
 };
 use super::problems::Problems;
-use super::raw::{self, Keys};
 use super::tree::{Node, Value};
 use crate::dist::Dist;
 use crate::time::SimDuration;
@@ -33,10 +33,15 @@ const JITTERS: &[(&str, Jitter)] = &[
 const WINDOWS: &[(&str, bool)] = &[("count", false), ("time", true)];
 
 /// Opens the table of policy `key` of the table `f`, if present.
-fn nested<'a>(f: &Fields<'a>, key: &str, keys: &Keys, p: &mut Problems) -> Option<Fields<'a>> {
+fn nested<'a>(
+    f: &Fields<'a>,
+    key: &str,
+    desc: &'static format::Table,
+    p: &mut Problems,
+) -> Option<Fields<'a>> {
     let node = f.get(key)?;
     let context = format!("`{key}` of {}", f.context);
-    Fields::open(node, &format!("`{key}`"), keys, context, p)
+    Fields::open(node, &format!("`{key}`"), desc, context, p)
 }
 
 /// A duration longer than zero.
@@ -62,13 +67,13 @@ fn at_least(node: &Node, key: &str, min: f64, p: &mut Problems) -> Option<f64> {
 /// The caller-side policies of a client or a call.
 pub(crate) fn policy(f: &Fields, p: &mut Problems) -> Option<Policy> {
     let timeout = f.read("timeout", p, positive);
-    let retry = nested(f, "retry", &raw::RETRY, p).map(|r| retry(&r, p));
-    let budget = nested(f, "budget", &raw::BUDGET, p).map(|b| budget(&b, p));
-    let breaker = nested(f, "breaker", &raw::BREAKER, p).map(|b| breaker(&b, p));
-    let bulkhead = nested(f, "bulkhead", &raw::BULKHEAD, p).map(|b| bulkhead(&b, p));
-    let limit = nested(f, "limit", &raw::LIMIT, p).map(|l| bucket(&l, p));
-    let hedge = nested(f, "hedge", &raw::HEDGE, p).map(|h| hedge(&h, p));
-    let fallback = nested(f, "fallback", &raw::FALLBACK, p).map(|b| {
+    let retry = nested(f, "retry", &format::RETRY, p).map(|r| retry(&r, p));
+    let budget = nested(f, "budget", &format::BUDGET, p).map(|b| budget(&b, p));
+    let breaker = nested(f, "breaker", &format::BREAKER, p).map(|b| breaker(&b, p));
+    let bulkhead = nested(f, "bulkhead", &format::BULKHEAD, p).map(|b| bulkhead(&b, p));
+    let limit = nested(f, "limit", &format::LIMIT, p).map(|l| bucket(&l, p));
+    let hedge = nested(f, "hedge", &format::HEDGE, p).map(|h| hedge(&h, p));
+    let fallback = nested(f, "fallback", &format::FALLBACK, p).map(|b| {
         Some(
             b.read("service_time", p, fields::dist)
                 .unwrap_or(Dist::Constant(SimDuration::ZERO)),
@@ -106,7 +111,7 @@ pub(crate) fn policy(f: &Fields, p: &mut Problems) -> Option<Policy> {
 /// `retry = { max_attempts, backoff, base, multiplier, cap, jitter, retry_on }`.
 fn retry(f: &Fields, p: &mut Problems) -> Option<Retry> {
     let d = Retry::default();
-    let max_attempts = f.read("max_attempts", p, |n, k, p| fields::count(n, k, 1, p));
+    let max_attempts = f.count("max_attempts", p);
     let backoff = f.read("backoff", p, |n, k, p| fields::choice(n, k, BACKOFFS, p));
     let base = f.read("base", p, fields::duration);
     let multiplier = f.read("multiplier", p, |n, k, p| at_least(n, k, 1.0, p));
@@ -152,9 +157,7 @@ fn causes(node: &Node, key: &str, p: &mut Problems) -> Option<Vec<Cause>> {
 
 /// `budget = { max_tokens, token_ratio }`, both required as in gRPC.
 fn budget(f: &Fields, p: &mut Problems) -> Option<Budget> {
-    let max_tokens = f.require("max_tokens", p, |n, k, p| {
-        fields::integer(n, k, 1, 1000, p).map(|x| x as u32)
-    });
+    let max_tokens = f.require_count("max_tokens", p);
     let token_ratio = f.require("token_ratio", p, |n, k, p| {
         let x = fields::number(n, k, p)?;
         let milli = x * 1000.0;
@@ -193,16 +196,19 @@ fn breaker(f: &Fields, p: &mut Problems) -> Option<Breaker> {
                 );
                 return None;
             }
-            _ => BreakerWindow::Count(fields::count(n, "size", 1, p)?),
+            _ => {
+                let size = fields::bounded(n, "size", WINDOW_CALLS, p)?;
+                BreakerWindow::Count(u32::try_from(size).ok()?)
+            }
         },
         (true, Some(n)) => BreakerWindow::Time(positive(n, "size", p)?),
     };
-    let min_calls = f.read("min_calls", p, |n, k, p| fields::count(n, k, 1, p));
+    let min_calls = f.count("min_calls", p);
     let failure_rate = f.read("failure_rate", p, fields::probability);
     let slow_call = f.read("slow_call", p, fields::duration);
     let slow_call_rate = f.read("slow_call_rate", p, fields::probability);
     let open_for = f.read("open_for", p, positive);
-    let half_open_calls = f.read("half_open_calls", p, |n, k, p| fields::count(n, k, 1, p));
+    let half_open_calls = f.count("half_open_calls", p);
     Some(Breaker {
         window,
         min_calls: min_calls.unwrap_or(d.min_calls),
@@ -216,7 +222,7 @@ fn breaker(f: &Fields, p: &mut Problems) -> Option<Breaker> {
 
 /// `bulkhead = { max_concurrent, max_wait }`.
 fn bulkhead(f: &Fields, p: &mut Problems) -> Option<Bulkhead> {
-    let max_concurrent = f.require("max_concurrent", p, |n, k, p| fields::count(n, k, 1, p));
+    let max_concurrent = f.require_count("max_concurrent", p);
     let max_wait = f
         .read("max_wait", p, fields::duration)
         .unwrap_or(SimDuration::ZERO);
@@ -237,7 +243,7 @@ fn bucket(f: &Fields, p: &mut Problems) -> Option<TokenBucket> {
         }
         Some(r)
     })?;
-    let burst = f.read("burst", p, |n, k, p| fields::count(n, k, 1, p));
+    let burst = f.count("burst", p);
     Some(TokenBucket {
         rate,
         burst: burst.unwrap_or_else(|| libm::ceil(rate).max(1.0) as u32),
@@ -247,7 +253,7 @@ fn bucket(f: &Fields, p: &mut Problems) -> Option<TokenBucket> {
 /// `hedge = { after, max_extra }`.
 fn hedge(f: &Fields, p: &mut Problems) -> Option<Hedge> {
     let after = f.require("after", p, positive);
-    let max_extra = f.read("max_extra", p, |n, k, p| fields::count(n, k, 1, p));
+    let max_extra = f.count("max_extra", p);
     Some(Hedge {
         after: after?,
         max_extra: max_extra.unwrap_or(1),
@@ -257,10 +263,11 @@ fn hedge(f: &Fields, p: &mut Problems) -> Option<Hedge> {
 /// A service's `shed`, `limit` and `outlier` (Envoy's outlier detection:
 /// defaults 5 consecutive errors, ejected for 30 s).
 pub(crate) fn protection(f: &Fields, p: &mut Problems) -> Protection {
-    let shed = nested(f, "shed", &raw::SHED, p).and_then(|s| s.require("queue_wait", p, positive));
-    let limit = nested(f, "limit", &raw::LIMIT, p).and_then(|l| bucket(&l, p));
-    let outlier = nested(f, "outlier", &raw::OUTLIER, p).map(|o| {
-        let errors = o.read("consecutive_errors", p, |n, k, p| fields::count(n, k, 1, p));
+    let shed =
+        nested(f, "shed", &format::SHED, p).and_then(|s| s.require("queue_wait", p, positive));
+    let limit = nested(f, "limit", &format::LIMIT, p).and_then(|l| bucket(&l, p));
+    let outlier = nested(f, "outlier", &format::OUTLIER, p).map(|o| {
+        let errors = o.count("consecutive_errors", p);
         let eject_for = o.read("eject_for", p, positive);
         Outlier {
             consecutive_errors: errors.unwrap_or(5),

@@ -4,7 +4,7 @@
 //! walked and turned into line and column here, where the text is at hand.
 
 use super::overrides::Override;
-use super::{Diagnostic, Diagnostics};
+use super::{Diagnostic, Diagnostics, Severity};
 
 /// Where a value or a key comes from.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -21,6 +21,8 @@ pub(crate) struct Problems<'a> {
     overrides: &'a [Override],
     /// Each problem with its sort key: line, column, then override index.
     items: Vec<((u32, u32, usize), Diagnostic)>,
+    /// Whether some item is an error.
+    errors: bool,
 }
 
 impl<'a> Problems<'a> {
@@ -30,6 +32,7 @@ impl<'a> Problems<'a> {
             text,
             overrides,
             items: Vec::new(),
+            errors: false,
         }
     }
 
@@ -40,7 +43,16 @@ impl<'a> Problems<'a> {
 
     /// Records a problem with an optional hint.
     pub fn hinted(&mut self, at: At, message: impl Into<String>, hint: Option<String>) {
-        let message = message.into();
+        self.errors = true;
+        self.push(Severity::Error, at, message.into(), hint);
+    }
+
+    /// Records a warning: the file still loads.
+    pub fn warn(&mut self, at: At, message: impl Into<String>, hint: Option<String>) {
+        self.push(Severity::Warning, at, message.into(), hint);
+    }
+
+    fn push(&mut self, severity: Severity, at: At, message: String, hint: Option<String>) {
         let (line, column, set, message) = match at {
             At::File(offset) => {
                 let (line, column) = line_column(self.text, offset);
@@ -52,6 +64,7 @@ impl<'a> Problems<'a> {
             }
         };
         let diagnostic = Diagnostic {
+            severity,
             line,
             column,
             message,
@@ -60,9 +73,9 @@ impl<'a> Problems<'a> {
         self.items.push(((line, column, set), diagnostic));
     }
 
-    /// Whether nothing is wrong so far.
+    /// Whether no error has been found so far (warnings may have been).
     pub fn is_empty(&self) -> bool {
-        self.items.is_empty()
+        !self.errors
     }
 
     /// Says where `at` is, for hints that point at another place ("line 4").
@@ -76,8 +89,8 @@ impl<'a> Problems<'a> {
         }
     }
 
-    /// Every problem, sorted by position; overrides, which have none, come
-    /// first, in the order they were given.
+    /// Every problem, errors and warnings, sorted by position; overrides,
+    /// which have none, come first, in the order they were given.
     pub fn into_diagnostics(mut self, file: &str) -> Diagnostics {
         self.items.sort_by_key(|(key, _)| *key);
         Diagnostics {

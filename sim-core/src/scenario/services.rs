@@ -1,15 +1,17 @@
 //! `[[service]]` and `[[service.endpoint]]`: services, their endpoints and calls.
 
-use super::fields::{self, Fields};
+use super::fields::{self, Fields, LIMIT_HINT};
+use super::format;
 use super::model::{
     Balancer, Call, Dedup, Discipline, Endpoint, EndpointId, Policy, Service, ServiceId, Target,
 };
 use super::names::{check_name, Names, DEFAULT_ENDPOINT};
 use super::policies;
 use super::problems::{At, Problems};
-use super::raw;
 use super::tree::{Node, Value};
 use crate::dist::Dist;
+use crate::limits;
+use crate::text::quote;
 use crate::time::SimDuration;
 use std::collections::BTreeMap;
 
@@ -28,15 +30,52 @@ pub(crate) fn services(
 ) -> (Vec<Option<Service>>, Vec<CallSite>) {
     let mut sites = Vec::new();
     let mut seen = BTreeMap::new();
+    let mut instances = 0;
     let services = nodes
         .iter()
         .enumerate()
         .map(|(i, node)| {
             let id = ServiceId(u32::try_from(i).ok()?);
-            service(node, id, names, &mut seen, &mut sites, p)
+            let s = service(node, id, names, &mut seen, &mut sites, p)?;
+            count_instances(&s, node, &mut instances, p).then_some(s)
         })
         .collect();
+    if let Some(over) = sites.get(limits::MAX_TOTAL_CALLS) {
+        p.hinted(
+            over.at,
+            format!(
+                "the endpoints make {} calls in all, above the limit of {}",
+                sites.len(),
+                limits::MAX_TOTAL_CALLS
+            ),
+            Some(LIMIT_HINT.to_string()),
+        );
+    }
     (services, sites)
+}
+
+/// Adds the instances of `s` to `total`; false (reported at `node`, the
+/// service's table, or its `instances`) where the total passes the limit.
+fn count_instances(s: &Service, node: &Node, total: &mut u32, p: &mut Problems) -> bool {
+    let before = *total;
+    *total = total.saturating_add(s.instances);
+    if *total <= limits::MAX_TOTAL_INSTANCES || before > limits::MAX_TOTAL_INSTANCES {
+        return true;
+    }
+    let at = match &node.value {
+        Value::Table(t) => t.get("instances").map_or(node.at, |e| e.node.at),
+        _ => node.at,
+    };
+    p.hinted(
+        at,
+        format!(
+            "`instances` over all services come to {}, above the limit of {} in all",
+            *total,
+            limits::MAX_TOTAL_INSTANCES
+        ),
+        Some(LIMIT_HINT.to_string()),
+    );
+    false
 }
 
 /// The per-request keys of a service or an endpoint, as far as they are set.
@@ -61,12 +100,12 @@ fn service(
     p: &mut Problems,
 ) -> Option<Service> {
     let context = format!("[[service]] {}", label(node, id.0));
-    let f = Fields::open(node, "each `service`", &raw::SERVICE, context, p)?;
+    let f = Fields::open(node, "each `service`", &format::SERVICE, context, p)?;
     let name = unique_name(&f, "service", seen, p);
-    let instances = f.read("instances", p, |n, k, p| fields::count(n, k, 1, p));
+    let instances = f.count("instances", p);
     let balancer = f.read("balancer", p, |n, k, p| fields::choice(n, k, BALANCERS, p));
-    let workers = f.read("workers", p, |n, k, p| fields::count(n, k, 1, p));
-    let queue = f.read("queue", p, |n, k, p| fields::count(n, k, 0, p));
+    let workers = f.count("workers", p);
+    let queue = f.count("queue", p);
     let discipline = f.read("discipline", p, |n, k, p| {
         fields::choice(n, k, DISCIPLINES, p)
     });
@@ -144,7 +183,7 @@ fn endpoints(f: &Fields, shared: &Request, names: &Names, p: &mut Problems) -> O
                 "[[service.endpoint]] {} of {service}",
                 label(node, i as u32)
             );
-            let e = Fields::open(node, "each `endpoint`", &raw::ENDPOINT, context, p)?;
+            let e = Fields::open(node, "each `endpoint`", &format::ENDPOINT, context, p)?;
             let name = unique_name(&e, "endpoint", &mut seen, p);
             let own = request(&e, names, p);
             let hint = "set it on the endpoint or on its service";
@@ -152,7 +191,35 @@ fn endpoints(f: &Fields, shared: &Request, names: &Names, p: &mut Problems) -> O
             Some(finish(name?, inherit(own, shared), &e, set, hint, p))
         })
         .collect();
+    warn_shadowed(f, declared, p);
     built.into_iter().collect()
+}
+
+/// Warns of a per-request key of a service that every endpoint sets for
+/// itself: the service's value is never used.
+fn warn_shadowed(f: &Fields, endpoints: &[Node], p: &mut Problems) {
+    let sets = |node: &Node, key: &str| match &node.value {
+        Value::Table(t) => t.get(key).is_some(),
+        _ => false,
+    };
+    for key in format::REQUEST.iter().filter(|k| k.supported) {
+        let Some(node) = f.get(key.name) else {
+            continue;
+        };
+        if endpoints.iter().all(|e| sets(e, key.name)) {
+            p.warn(
+                node.at,
+                format!(
+                    "`{}` of {} is never used: every endpoint sets its own",
+                    key.name, f.context
+                ),
+                Some(
+                    "remove it from the service, or from an endpoint that should inherit it"
+                        .to_string(),
+                ),
+            );
+        }
+    }
 }
 
 /// An endpoint's keys, falling back to its service's for those it does not set.
@@ -213,7 +280,10 @@ fn request(f: &Fields, names: &Names, p: &mut Problems) -> Request {
         calls,
         parallel: f.read("parallel", p, fields::boolean),
         blocking: f.read("blocking", p, fields::boolean),
-        effect: f.read("effect", p, fields::string).map(str::to_owned),
+        effect: f
+            .read("effect", p, fields::string)
+            .filter(|e| check_name(e, f.get("effect").map_or(f.at, |n| n.at), p))
+            .map(str::to_owned),
         idempotent: f.read("idempotent", p, fields::boolean),
     }
 }
@@ -221,9 +291,9 @@ fn request(f: &Fields, names: &Names, p: &mut Problems) -> Request {
 /// Reads `dedup = { ttl, capacity }`.
 fn dedup(node: &Node, context: &str, p: &mut Problems) -> Option<Dedup> {
     let context = format!("`dedup` of {context}");
-    let f = Fields::open(node, "`dedup`", &raw::DEDUP, context, p)?;
+    let f = Fields::open(node, "`dedup`", &format::DEDUP, context, p)?;
     let ttl = f.read("ttl", p, fields::duration);
-    let capacity = f.read("capacity", p, |n, k, p| fields::count(n, k, 1, p));
+    let capacity = f.count("capacity", p);
     Some(Dedup {
         ttl: ttl.unwrap_or(SimDuration::from_secs(3600)),
         capacity: capacity.unwrap_or(100_000),
@@ -243,7 +313,7 @@ fn calls(nodes: &[Node], context: &str, names: &Names, p: &mut Problems) -> Vec<
                 return Some((to, Policy::default(), node.at));
             }
             let what = format!("`calls[{i}]`");
-            let f = Fields::open(node, &what, &raw::CALL, role.clone(), p)?;
+            let f = Fields::open(node, &what, &format::CALL, role.clone(), p)?;
             let to = f.require("to", p, fields::string);
             // A bad policy is reported; the call still counts for cycle detection.
             let policy = policies::policy(&f, p).unwrap_or_default();
@@ -269,7 +339,11 @@ pub(crate) fn unique_name<'a>(
     }
     if let Some(first) = seen.get(name) {
         let hint = format!("the first is at {}", p.describe(*first));
-        p.hinted(at, format!("a second {kind} named `{name}`"), Some(hint));
+        p.hinted(
+            at,
+            format!("a second {kind} named `{}`", quote(name)),
+            Some(hint),
+        );
         return None;
     }
     seen.insert(name.to_string(), at);
@@ -280,7 +354,7 @@ pub(crate) fn unique_name<'a>(
 pub(crate) fn label(node: &Node, index: u32) -> String {
     match &node.value {
         Value::Table(t) => match t.get("name").map(|e| &e.node.value) {
-            Some(Value::String(s)) => format!("`{s}`"),
+            Some(Value::String(s)) => format!("`{}`", quote(s)),
             _ => format!("[{index}]"),
         },
         _ => format!("[{index}]"),

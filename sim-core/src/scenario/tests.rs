@@ -8,7 +8,7 @@ use crate::expect::Metric;
 use crate::time::{SimDuration, SimTime};
 
 /// A small valid scenario that tests append to or edit.
-const BASE: &str = r#"[scenario]
+pub(super) const BASE: &str = r#"[scenario]
 name = "Base"
 duration = "60s"
 
@@ -27,7 +27,7 @@ name = "db"
 service_time = "2ms"
 "#;
 
-fn ok(text: &str) -> Scenario {
+pub(super) fn ok(text: &str) -> Scenario {
     match load(text, "t.toml", &[]) {
         Ok(s) => s,
         Err(e) => panic!("expected a valid scenario, got:\n{e}"),
@@ -35,7 +35,7 @@ fn ok(text: &str) -> Scenario {
 }
 
 /// The diagnostics of a text that must be rejected.
-fn errors_with(text: &str, overrides: &[Override]) -> Vec<Diagnostic> {
+pub(super) fn errors_with(text: &str, overrides: &[Override]) -> Vec<Diagnostic> {
     match load(text, "t.toml", overrides) {
         Ok(_) => panic!("expected errors, the scenario loaded"),
         Err(e) => {
@@ -45,23 +45,23 @@ fn errors_with(text: &str, overrides: &[Override]) -> Vec<Diagnostic> {
     }
 }
 
-fn errors(text: &str) -> Vec<Diagnostic> {
+pub(super) fn errors(text: &str) -> Vec<Diagnostic> {
     errors_with(text, &[])
 }
 
 /// The one diagnostic of a text, as (line, column, message, hint).
-fn only(text: &str) -> (u32, u32, String, Option<String>) {
+pub(super) fn only(text: &str) -> (u32, u32, String, Option<String>) {
     let items = errors(text);
     assert_eq!(items.len(), 1, "expected one diagnostic, got {items:#?}");
     let d = items.into_iter().next().unwrap();
     (d.line, d.column, d.message, d.hint)
 }
 
-fn hint(s: &str) -> Option<String> {
+pub(super) fn hint(s: &str) -> Option<String> {
     Some(s.to_string())
 }
 
-fn set(arg: &str) -> Override {
+pub(super) fn set(arg: &str) -> Override {
     parse_override(arg).unwrap()
 }
 
@@ -412,7 +412,7 @@ fn unknown_key_without_a_near_miss_lists_the_keys() {
     assert_eq!(message, "unknown key `zzz` in [[service]] `db`");
     assert_eq!(
         h,
-        hint("expected one of: name, instances, balancer, workers, queue, discipline, service_time, error_rate, calls, parallel, blocking, endpoint, dedup, effect, idempotent, shed, limit, outlier")
+        hint("expected one of: name, instances, balancer, workers, queue, discipline, endpoint, shed, limit, outlier, dedup, service_time, error_rate, calls, parallel, blocking, effect, idempotent")
     );
 }
 

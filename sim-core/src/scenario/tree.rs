@@ -4,6 +4,7 @@
 //! loader reads it; so every later check reports a place whatever the input.
 
 use super::problems::{At, Problems};
+use crate::text::{escape, quote};
 use toml::de::{DeTable, DeValue};
 use toml::Spanned;
 
@@ -74,7 +75,10 @@ pub(crate) fn parse_toml(text: &str, problems: &mut Problems) -> Option<Node> {
     if !errors.is_empty() {
         for e in errors {
             let offset = e.span().map_or(0, |s| s.start);
-            problems.error(At::File(offset), format!("TOML syntax: {}", e.message()));
+            problems.error(
+                At::File(offset),
+                format!("TOML syntax: {}", escape(e.message())),
+            );
         }
         return None;
     }
@@ -136,14 +140,17 @@ fn convert(v: Spanned<DeValue<'_>>, problems: &mut Problems) -> Option<Node> {
         DeValue::Integer(i) => match i64::from_str_radix(i.as_str(), i.radix()) {
             Ok(n) => Value::Integer(n),
             Err(_) => {
-                problems.error(at, format!("`{i}` is too large an integer"));
+                problems.error(
+                    at,
+                    format!("`{}` is too large an integer", quote(i.as_str())),
+                );
                 return None;
             }
         },
         DeValue::Float(f) => match f.as_str().parse::<f64>() {
             Ok(x) => Value::Float(x),
             Err(_) => {
-                problems.error(at, format!("`{f}` is not a number"));
+                problems.error(at, format!("`{}` is not a number", quote(f.as_str())));
                 return None;
             }
         },
