@@ -516,3 +516,39 @@ fn warnings_print_like_errors_and_escape_what_they_quote() {
     let errors = errors_with(&BASE.replace("rate = 100", "rate = -1"), &[]);
     assert_eq!(errors[0].severity, Severity::Error);
 }
+
+#[test]
+fn every_kind_of_section_is_counted() {
+    let cases = [
+        (
+            "client",
+            limits::MAX_CLIENTS,
+            "[[client]]\nname = \"c{i}\"\ntarget = \"api\"\nrate = 1\n",
+        ),
+        (
+            "link",
+            limits::MAX_LINKS,
+            "[[link]]\nfrom = \"api\"\nto = \"db\"\n",
+        ),
+        (
+            "fault",
+            limits::MAX_FAULTS,
+            "[[fault]]\nkind = \"crash\"\ntarget = \"db\"\nat = \"1s\"\n",
+        ),
+    ];
+    for (name, max, section) in cases {
+        let sections: String = (0..=max)
+            .map(|i| section.replace("{i}", &i.to_string()))
+            .collect();
+        let text = format!("{BASE}{sections}");
+        let found = refusals(&text);
+        let message = format!(
+            "{} [[{name}]] sections are above the limit of {max} per file",
+            max + 1 + usize::from(name == "client")
+        );
+        assert!(
+            found.iter().any(|d| d.message == message),
+            "{name}: {found:#?}"
+        );
+    }
+}

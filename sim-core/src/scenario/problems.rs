@@ -18,6 +18,9 @@ pub(crate) enum At {
 /// The problems found so far in one file.
 pub(crate) struct Problems<'a> {
     text: &'a str,
+    /// The byte offset where each line starts, so that placing a problem
+    /// does not rescan the text (a file can have thousands of problems).
+    lines: Vec<usize>,
     overrides: &'a [Override],
     /// Each problem with its sort key: line, column, then override index.
     items: Vec<((u32, u32, usize), Diagnostic)>,
@@ -28,8 +31,10 @@ pub(crate) struct Problems<'a> {
 impl<'a> Problems<'a> {
     /// An empty list for `text`, which `overrides` are applied to.
     pub fn new(text: &'a str, overrides: &'a [Override]) -> Self {
+        let starts = text.match_indices('\n').map(|(i, _)| i + 1);
         Problems {
             text,
+            lines: std::iter::once(0).chain(starts).collect(),
             overrides,
             items: Vec::new(),
             errors: false,
@@ -55,7 +60,7 @@ impl<'a> Problems<'a> {
     fn push(&mut self, severity: Severity, at: At, message: String, hint: Option<String>) {
         let (line, column, set, message) = match at {
             At::File(offset) => {
-                let (line, column) = line_column(self.text, offset);
+                let (line, column) = line_column(self.text, &self.lines, offset);
                 (line, column, 0, message)
             }
             At::Set(i) => {
@@ -81,7 +86,7 @@ impl<'a> Problems<'a> {
     /// Says where `at` is, for hints that point at another place ("line 4").
     pub fn describe(&self, at: At) -> String {
         match at {
-            At::File(offset) => format!("line {}", line_column(self.text, offset).0),
+            At::File(offset) => format!("line {}", line_column(self.text, &self.lines, offset).0),
             At::Set(i) => {
                 let path = self.overrides.get(i).map_or("", |o| o.path.as_str());
                 format!("--set {path}")
@@ -100,17 +105,17 @@ impl<'a> Problems<'a> {
     }
 }
 
-/// The 1-based line and column (in characters) of a byte offset. Offsets past
-/// the end or inside a character count up to the last whole character.
-pub(crate) fn line_column(text: &str, offset: usize) -> (u32, u32) {
+/// The 1-based line and column (in characters) of a byte offset, given the
+/// offsets where `text`'s lines start. Offsets past the end or inside a
+/// character count up to the last whole character.
+fn line_column(text: &str, lines: &[usize], offset: usize) -> (u32, u32) {
     let mut end = offset.min(text.len());
     while !text.is_char_boundary(end) {
         end -= 1;
     }
-    let before = &text[..end];
-    let line_start = before.rfind('\n').map_or(0, |i| i + 1);
-    let line = before.matches('\n').count() + 1;
-    let column = before[line_start..].chars().count() + 1;
+    let line = lines.partition_point(|&start| start <= end).max(1);
+    let line_start = lines.get(line - 1).copied().unwrap_or(0);
+    let column = text.get(line_start..end).map_or(0, |s| s.chars().count()) + 1;
     (saturate(line), saturate(column))
 }
 
@@ -125,12 +130,14 @@ mod tests {
     #[test]
     fn columns_count_characters() {
         let text = "a = 1\nné = \"x\"\n";
-        assert_eq!(line_column(text, 0), (1, 1));
-        assert_eq!(line_column(text, 6), (2, 1));
+        let p = Problems::new(text, &[]);
+        let at = |offset| line_column(text, &p.lines, offset);
+        assert_eq!(at(0), (1, 1));
+        assert_eq!(at(6), (2, 1));
         // "né = " is 6 bytes but 5 characters: the string starts at column 6.
-        assert_eq!(line_column(text, 12), (2, 6));
+        assert_eq!(at(12), (2, 6));
         // Inside the two bytes of `é`, and past the end: no panic.
-        assert_eq!(line_column(text, 8), (2, 2));
-        assert_eq!(line_column(text, 999), (3, 1));
+        assert_eq!(at(8), (2, 2));
+        assert_eq!(at(999), (3, 1));
     }
 }
