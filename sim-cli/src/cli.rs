@@ -213,8 +213,9 @@ pub struct TraceArgs {
     pub out: PathBuf,
     /// Spans to keep at most (requests, attempts and service work, in the
     /// order they end); a long run is cut, never unbounded.
-    #[arg(long, value_name = "N", default_value_t = 200_000)]
-    pub limit: usize,
+    #[arg(long, value_name = "N", default_value_t = 200_000,
+          value_parser = clap::value_parser!(u64).range(1..=sim_core::limits::MAX_TRACE_SPANS))]
+    pub limit: u64,
     #[command(flatten)]
     pub budget: BudgetArgs,
 }

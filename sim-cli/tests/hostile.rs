@@ -264,3 +264,57 @@ fn a_full_stderr_or_stdout_never_panics() {
     );
     assert_eq!(to_full_device(&["run", &stuck], true), 3);
 }
+
+/// The one service of a tiny open-loop scenario, with `service` lines, and
+/// `client` lines on its client.
+fn open_loop(client: &str, service: &str) -> String {
+    format!(
+        "[scenario]\nname = \"t\"\nduration = \"120s\"\n\n[[client]]\nname = \"users\"\ntarget = \"api\"\nrate = 10\n{client}\n\n[[service]]\nname = \"api\"\nservice_time = \"1ms\"\n{service}\n"
+    )
+}
+
+/// Asserts exit code 2 and every one of `words` on stderr.
+fn assert_refused(o: &std::process::Output, words: &[&str]) {
+    let err = stderr(o);
+    assert_eq!(code(o), 2, "stderr: {err}");
+    for w in words {
+        assert!(err.contains(w), "`{w}` missing from: {err}");
+    }
+}
+
+#[test]
+fn sizes_that_cannot_fit_are_refused_at_their_place_with_the_limit() {
+    let o = run(&open_loop("", "instances = 100000000"), &[]);
+    assert_refused(&o, &["hostile.toml:14:13:", "above the limit of 10000"]);
+    let hedge = "hedge = { after = \"1ns\", max_extra = 4294967295 }";
+    let o = run(&open_loop(hedge, ""), &[]);
+    assert_refused(&o, &["hostile.toml:9:", "above the limit of 10"]);
+    let deep = format!("\"{}1ms{}\"", "mix(1: ".repeat(20_000), ")".repeat(20_000));
+    let o = run(&open_loop("", "").replace("\"1ms\"", &deep), &[]);
+    assert_refused(&o, &["hostile.toml:13:", "nest"]);
+    let o = run(
+        &format!("a = {}{}\n", "[".repeat(100_000), "]".repeat(100_000)),
+        &[],
+    );
+    assert_refused(&o, &["hostile.toml:1:", "nest"]);
+    let json = format!("{{\"a\": {}{}}}", "[".repeat(100_000), "]".repeat(100_000));
+    let o = run(&json, &[]);
+    assert_refused(&o, &["hostile.toml:1:", "nest"]);
+}
+
+#[test]
+fn a_timeseries_with_too_many_windows_is_refused_before_the_run() {
+    let o = run(&open_loop("", ""), &["--timeseries", "1ns"]);
+    assert_refused(
+        &o,
+        &[
+            "--timeseries",
+            "above the limit of 1000000",
+            "at least 120us",
+        ],
+    );
+    let dir = TempDir::new().unwrap();
+    let f = file(&dir, "t.toml", &open_loop("", ""));
+    let o = dsim(&["trace", &f, "--out", "x.json", "--limit", "99999999999"]);
+    assert_refused(&o, &["--limit"]);
+}

@@ -89,6 +89,9 @@ impl Sim {
     ) -> Result<Sim, JsError> {
         let options = options(seed, timeseries.as_deref()).map_err(js_error)?;
         let scenario = load(scenario_text, &sets)?;
+        options
+            .check(&scenario)
+            .map_err(|e| js_error(format!("error: timeseries: {e}\n")))?;
         Ok(Sim {
             inner: Simulation::new(&scenario, &options),
         })
@@ -205,21 +208,24 @@ fn policy_label(p: &Policy) -> String {
 }
 
 /// The problems of a scenario as a JSON array of `{line, column, message,
-/// hint}` (empty when it is valid), for an editor to mark.
+/// hint, severity}` (`"error"` or `"warning"`; empty when there are none),
+/// for an editor to mark. Errors stop a run; warnings do not.
 #[wasm_bindgen]
 pub fn validate(scenario_text: &str) -> String {
-    let items: Vec<serde_json::Value> = match scenario::load(scenario_text, FILE_NAME, &[]) {
-        Ok(_) => Vec::new(),
-        Err(d) => d
-            .items
-            .iter()
-            .map(|i| {
-                serde_json::json!({
-                    "line": i.line, "column": i.column, "message": i.message, "hint": i.hint
-                })
-            })
-            .collect(),
+    let problems = match scenario::load_with_warnings(scenario_text, FILE_NAME, &[]) {
+        Ok(loaded) => loaded.warnings,
+        Err(d) => d,
     };
+    let items: Vec<serde_json::Value> = problems
+        .items
+        .iter()
+        .map(|i| {
+            serde_json::json!({
+                "line": i.line, "column": i.column, "message": i.message, "hint": i.hint,
+                "severity": i.severity.name(),
+            })
+        })
+        .collect();
     serde_json::Value::Array(items).to_string()
 }
 
@@ -241,6 +247,9 @@ pub fn version() -> String {
 /// or what the CLI prints on stderr when the file is bad or the run stops.
 fn run_json(text: &str, options: &RunOptions) -> Result<String, String> {
     let scenario = scenario::load(text, FILE_NAME, &[]).map_err(|d| d.to_string())?;
+    options
+        .check(&scenario)
+        .map_err(|e| format!("error: timeseries: {e}\n"))?;
     sim_core::run(&scenario, options)
         .map(|r| r.to_json())
         .map_err(|stop| stop.to_string())
@@ -408,7 +417,12 @@ mod tests {
         let list: serde_json::Value =
             serde_json::from_str(&validate("[scenario]\nduration = 5\n")).unwrap();
         assert_eq!(list[0]["line"], 2);
+        assert_eq!(list[0]["severity"], "error");
         assert_eq!(validate(sim_core::library::BUILTIN[0].text), "[]");
+        let late = "[scenario]\nduration = \"1s\"\n[[service]]\nname = \"a\"\nservice_time = \"1ms\"\n[[fault]]\nkind = \"crash\"\ntarget = \"a\"\nat = \"5s\"\n";
+        let list: serde_json::Value = serde_json::from_str(&validate(late)).unwrap();
+        assert_eq!(list[0]["severity"], "warning", "{list}");
+        assert_eq!(list[0]["line"], 9, "{list}");
     }
 
     #[test]

@@ -106,13 +106,16 @@ async function showErrors() {
   for (const p of problems) {
     const li = document.createElement("li");
     const where = p.line > 0 ? `line ${p.line}, column ${p.column}: ` : "";
-    li.textContent = where + p.message + (p.hint ? ` (${p.hint})` : "");
+    const warning = p.severity === "warning";
+    li.textContent = (warning ? "warning: " : "") + where + p.message + (p.hint ? ` (${p.hint})` : "");
+    li.classList.toggle("warning", warning);
     li.dataset.line = p.line;
     li.title = "select this line in the editor";
     li.addEventListener("click", () => selectLine(p.line));
     list.append(li);
   }
-  return problems.length === 0;
+  // Warnings are shown; only errors stop the run.
+  return !problems.some((p) => p.severity !== "warning");
 }
 
 // ---- knobs: the settings that matter in this scenario, as --set paths ---

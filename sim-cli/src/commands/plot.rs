@@ -32,6 +32,9 @@ pub fn plot(args: &PlotArgs) -> anyhow::Result<Outcome> {
         timeseries: Some(window),
         budget: args.budget.budget(),
     };
+    options
+        .check(&scenario)
+        .map_err(|e| anyhow::anyhow!("--window: {e}"))?;
     let report = simulate::run(&scenario, &options)?;
     let series = report
         .timeseries

@@ -40,6 +40,9 @@ pub fn run(args: &RunArgs) -> anyhow::Result<Outcome> {
         timeseries: args.timeseries,
         budget: args.budget.budget(),
     };
+    options
+        .check(&scenario)
+        .map_err(|e| anyhow::anyhow!("--timeseries: {e}"))?;
     let report = simulate::run(&scenario, &options)?;
     let json = report.to_json();
     if let Some(dir) = &args.out {

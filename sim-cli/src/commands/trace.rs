@@ -17,7 +17,8 @@ pub fn trace(args: &TraceArgs) -> anyhow::Result<Outcome> {
         ..RunOptions::default()
     };
     let mut sim = Simulation::new(&scenario, &options);
-    sim.enable_trace(args.limit);
+    // The limit is at most MAX_TRACE_SPANS, which fits any usize.
+    sim.enable_trace(usize::try_from(args.limit).unwrap_or(usize::MAX));
     sim.run_until(sim.end())?;
     let trace = sim.take_trace().context("tracing was enabled")?;
     std::fs::write(&args.out, trace.to_json())

@@ -31,6 +31,7 @@ mod throttle;
 pub mod trace;
 
 use crate::expect::Metric;
+use crate::limits::MAX_TIMESERIES_WINDOWS;
 use crate::report::Report;
 use crate::rng::Stream;
 use crate::scenario::model::{ClientId, Load, Scenario};
@@ -63,6 +64,26 @@ pub struct RunOptions {
     pub timeseries: Option<SimDuration>,
     /// When to stop a run that would not end or would not fit.
     pub budget: Budget,
+}
+
+impl RunOptions {
+    /// Checks the options against `sc` before a run: a timeseries may not
+    /// have more than [`MAX_TIMESERIES_WINDOWS`] windows (each costs memory).
+    pub fn check(&self, sc: &Scenario) -> Result<(), String> {
+        let Some(window) = self.timeseries.filter(|w| w.0 > 0) else {
+            return Ok(());
+        };
+        let measured = sc.duration.0.saturating_sub(sc.warmup.0);
+        let windows = measured.div_ceil(window.0);
+        if windows <= MAX_TIMESERIES_WINDOWS {
+            return Ok(());
+        }
+        let least = SimDuration(measured.div_ceil(MAX_TIMESERIES_WINDOWS));
+        Err(format!(
+            "a timeseries window of {window} makes {windows} windows of this run, above the \
+             limit of {MAX_TIMESERIES_WINDOWS}: use a window of at least {least}"
+        ))
+    }
 }
 
 /// A simulation built from a scenario, advanced event by event.

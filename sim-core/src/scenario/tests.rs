@@ -1333,7 +1333,12 @@ fn garbage_never_panics() {
             set("service.x.y.z=[1, {a = 2}]"),
         ];
         if let Err(e) = load(text, "g.toml", &overrides) {
-            assert!(!e.items.is_empty());
+            // Each problem says something, at a place inside the text.
+            let lines = text.lines().count() as u32 + 1;
+            for d in &e.items {
+                assert!(!d.message.is_empty(), "{text}");
+                assert!(d.line <= lines, "line {} of {lines}: {}", d.line, d.message);
+            }
         }
     }
 }
