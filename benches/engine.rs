@@ -1,6 +1,8 @@
 //! Engine throughput: events per second on an M/M/c topology, on a
 //! three-tier chain with timeouts, and on the retry storm (retries, a
-//! slowdown fault, a full queue). `cargo bench --bench engine`.
+//! slowdown fault, a full queue); and how long hostile scenarios take to be
+//! stopped by their budgets (a zero-time loop, a flood into an unbounded
+//! queue). `cargo bench --bench engine`.
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use sim_core::{run, RunOptions};
@@ -52,11 +54,29 @@ fn bench(c: &mut Criterion, name: &str, text: &str) {
     group.finish();
 }
 
+/// A zero-time loop, and a flood into an unbounded queue (the hostile
+/// tests run the same files).
+const ZERO_TIME_LOOP: &str = include_str!("hostile/zero-time-loop.toml");
+const FLOOD: &str = include_str!("hostile/flood.toml");
+
+/// How long `text` takes to be stopped by a budget (it must be stopped).
+fn bench_stop(c: &mut Criterion, name: &str, text: &str) {
+    let sc = sim_core::scenario::load(text, name, &[]).expect("benchmark scenarios are valid");
+    let mut group = c.benchmark_group(name);
+    group.sample_size(10);
+    group.bench_function("until_stopped", |b| {
+        b.iter(|| run(&sc, &RunOptions::default()).expect_err("a budget stops it"))
+    });
+    group.finish();
+}
+
 fn engine(c: &mut Criterion) {
     bench(c, "mmc_1m_requests", MMC);
     bench(c, "chain_120k_requests", CHAIN);
     let storm = sim_core::library::find("retry-storm").expect("a built-in");
     bench(c, "retry_storm", storm.text);
+    bench_stop(c, "zero_time_loop", ZERO_TIME_LOOP);
+    bench_stop(c, "flood_into_unbounded_queue", FLOOD);
 }
 
 criterion_group!(benches, engine);

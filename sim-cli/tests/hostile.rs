@@ -53,7 +53,7 @@ fn assert_stopped(o: &std::process::Output, words: &[&str]) {
 
 #[test]
 fn a_zero_time_closed_loop_stops_and_asks_for_think() {
-    let o = run(&closed_loop(1, "service_time = \"0ns\"", ""), &[]);
+    let o = run(ZERO_TIME_LOOP, &[]);
     assert_stopped(
         &o,
         &[
@@ -79,22 +79,13 @@ fn users_rejected_at_once_by_a_full_queue_stop() {
     assert_stopped(&o, &["no progress", "at 0.000000s", "think"]);
 }
 
+/// The scenarios that the engine's benchmark times until they are stopped.
+const ZERO_TIME_LOOP: &str = include_str!("../../benches/hostile/zero-time-loop.toml");
+const FLOOD: &str = include_str!("../../benches/hostile/flood.toml");
+
 #[test]
 fn an_unbounded_queue_stops_at_the_in_flight_budget() {
-    let text = r#"
-[scenario]
-name = "flood"
-duration = "60s"
-
-[[client]]
-name = "users"
-target = "api"
-rate = 1000000
-
-[[service]]
-name = "api"
-service_time = "exp(1ms)"
-"#;
+    let text = FLOOD;
     let o = run(text, &[]);
     assert_stopped(
         &o,
@@ -130,11 +121,7 @@ fn the_event_budget_stops_a_long_run() {
 #[test]
 fn check_reports_a_stopped_run_among_good_ones_and_exits_3() {
     let dir = TempDir::new().unwrap();
-    let stuck = file(
-        &dir,
-        "stuck.toml",
-        &closed_loop(1, "service_time = \"0ns\"", ""),
-    );
+    let stuck = file(&dir, "stuck.toml", ZERO_TIME_LOOP);
     let o = dsim(&["check", &stuck, "queueing-basics"]);
     assert_eq!(code(&o), 3, "stderr: {}", stderr(&o));
     let out = stdout(&o);
@@ -185,21 +172,9 @@ fn sweep_marks_stopped_runs_and_exits_3() {
 
 #[test]
 fn a_rate_threshold_that_can_never_hold_is_refused_at_its_place() {
-    let text = r#"[scenario]
-name = "t"
-duration = "1s"
-expect = ["success_rate(users) >= 1.5"]
-
-[[client]]
-name = "users"
-target = "api"
-rate = 10
-
-[[service]]
-name = "api"
-service_time = "1ms"
-"#;
-    let o = run(text, &[]);
+    let expect = "duration = \"120s\"\nexpect = [\"success_rate(users) >= 1.5\"]";
+    let text = open_loop("", "").replace("duration = \"120s\"", expect);
+    let o = run(&text, &[]);
     assert_eq!(code(&o), 2);
     let err = stderr(&o);
     assert!(err.contains("hostile.toml:4:"), "{err}");
@@ -211,26 +186,14 @@ service_time = "1ms"
 
 #[test]
 fn control_characters_in_a_title_are_escaped_in_every_output() {
-    let text = r#"[scenario]
-name = "evil\u001b[2J\rtitle"
-duration = "1s"
-
-[[client]]
-name = "users"
-target = "api"
-rate = 10
-
-[[service]]
-name = "api"
-service_time = "1ms"
-"#;
-    let o = run(text, &[]);
+    let text = open_loop("", "").replace("name = \"t\"", r#"name = "evil\u001b[2J\rtitle""#);
+    let o = run(&text, &[]);
     assert_eq!(code(&o), 0, "{}", stderr(&o));
     let out = stdout(&o);
     assert!(!out.contains('\u{1b}') && !out.contains('\r'), "{out:?}");
     assert!(out.starts_with("evil\\u{1b}[2J\\rtitle: seed"), "{out}");
     // JSON escapes them by its own rules.
-    let o = run(text, &["--format", "json"]);
+    let o = run(&text, &["--format", "json"]);
     assert!(stdout(&o).contains(r#""scenario": "evil\u001b[2J\rtitle""#));
 }
 
@@ -257,11 +220,7 @@ fn a_full_stderr_or_stdout_never_panics() {
     assert_eq!(to_full_device(&["run", "--no-such-flag"], false), 2);
     assert_eq!(to_full_device(&["list"], true), 2);
     assert_eq!(to_full_device(&["run", "queueing-basics"], true), 2);
-    let stuck = file(
-        &dir,
-        "stuck.toml",
-        &closed_loop(1, "service_time = \"0ns\"", ""),
-    );
+    let stuck = file(&dir, "stuck.toml", ZERO_TIME_LOOP);
     assert_eq!(to_full_device(&["run", &stuck], true), 3);
 }
 
