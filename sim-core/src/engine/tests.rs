@@ -25,6 +25,7 @@ pub(crate) fn single_queue(rate: f64, workers: u32, service_time: Dist, seconds:
                 arrivals: Arrivals::Poisson,
                 schedule: vec![(SimTime::ZERO, rate)],
             },
+            keys: Keys::default(),
             policy: Policy::default(),
         }],
         services: vec![Service {
@@ -45,8 +46,11 @@ pub(crate) fn single_queue(rate: f64, workers: u32, service_time: Dist, seconds:
                 blocking: true,
                 effect: None,
                 idempotent: false,
+                publish: Vec::new(),
+                consumes: None,
             }],
         }],
+        queues: Vec::new(),
         faults: Vec::new(),
     }
 }

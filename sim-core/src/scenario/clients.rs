@@ -2,7 +2,7 @@
 
 use super::fields::{self, Fields, LIMIT_HINT};
 use super::format;
-use super::model::{Arrivals, Client, Load};
+use super::model::{Arrivals, Client, Keys, Load};
 use super::names::Names;
 use super::policies::policy;
 use super::problems::{At, Problems};
@@ -74,6 +74,7 @@ fn client(
         name: name?.to_string(),
         target: target?,
         load: load?,
+        keys: Keys::default(),
         policy: policy?,
     })
 }

@@ -1,6 +1,6 @@
 //! Faults: what goes wrong, where, and when.
 
-use super::model::{NodeId, ServiceId};
+use super::model::{NodeId, QueueId, ServiceId};
 use crate::time::{SimDuration, SimTime};
 
 /// One scheduled fault.
@@ -86,4 +86,7 @@ pub enum FaultTarget {
     Instance(ServiceId, u32),
     /// One direction of one edge: `api->db` (a partition cuts both).
     Link(NodeId, NodeId),
+    /// A broker queue: `pause` (it answers nothing and delivers nothing) or
+    /// `crash` (it refuses publishes; its durable messages survive).
+    Queue(QueueId),
 }

@@ -118,6 +118,7 @@ fn build(root: &Node, file: &str, p: &mut Problems) -> Option<Scenario> {
         links: links.into_iter().collect::<Option<_>>()?,
         clients: clients.into_iter().collect::<Option<_>>()?,
         services: services.into_iter().collect::<Option<_>>()?,
+        queues: Vec::new(),
         faults: faults.into_iter().collect::<Option<_>>()?,
     };
     let expect_nodes = doc.get("scenario").and_then(|s| match &s.value {
@@ -462,5 +463,6 @@ fn node_name(names: &Names, node: NodeId) -> String {
     match node {
         NodeId::Service(s) => names.service_name(s),
         NodeId::Client(c) => names.client_name(c),
+        NodeId::Queue(q) => format!("queue [{}]", q.0),
     }
 }

@@ -23,11 +23,17 @@ pub struct ServiceId(pub u32);
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct EndpointId(pub u32);
 
+/// Index of a queue in [`Scenario::queues`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct QueueId(pub u32);
+
 /// A node of the network: messages travel between nodes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum NodeId {
     Client(ClientId),
     Service(ServiceId),
+    /// A broker queue: publishers send to it, it delivers to consumers.
+    Queue(QueueId),
 }
 
 /// A whole scenario, ready to run.
@@ -47,6 +53,8 @@ pub struct Scenario {
     pub links: Vec<Link>,
     pub clients: Vec<Client>,
     pub services: Vec<Service>,
+    /// Broker queues, in file order.
+    pub queues: Vec<Queue>,
     /// Scheduled faults, in file order.
     pub faults: Vec<Fault>,
 }
@@ -95,8 +103,84 @@ pub struct Client {
     pub name: String,
     pub target: Target,
     pub load: Load,
+    /// The key each request carries (one key, 0, when the file sets none).
+    pub keys: Keys,
     /// The caller-side policies applied to each request.
     pub policy: Policy,
+}
+
+/// The keys a client's requests carry: `keys = { count, popularity }`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Keys {
+    /// Keys are `0..count`.
+    pub count: u64,
+    pub popularity: Popularity,
+}
+
+impl Default for Keys {
+    fn default() -> Self {
+        Keys {
+            count: 1,
+            popularity: Popularity::Uniform,
+        }
+    }
+}
+
+/// How often each key is drawn.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Popularity {
+    Uniform,
+    /// Key `k` (from 0) with probability proportional to `1 / (k + 1)^s`.
+    Zipf(f64),
+}
+
+/// A broker queue (or topic): `[[queue]]`.
+#[derive(Clone, Debug)]
+pub struct Queue {
+    pub name: String,
+    pub delivery: Delivery,
+    /// An unacked delivery is redelivered after this (at least once).
+    pub ack_timeout: SimDuration,
+    /// Receives after which an unacked message is dead-lettered; `None`:
+    /// redelivered until acked.
+    pub max_receives: Option<u32>,
+    /// Where dead letters go; `None` counts them only.
+    pub dead_letter: Option<DeadLetter>,
+    /// Ordered partitions by the message's key, one consumer instance each;
+    /// `None` is one unordered queue with competing consumers.
+    pub partitions: Option<u32>,
+    /// Messages held at most; publishing to a full queue is `rejected`.
+    pub capacity: Option<u32>,
+}
+
+/// A queue's delivery guarantee.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Delivery {
+    /// Acked after the work succeeds; redelivered on failure, crash or
+    /// `ack_timeout`.
+    AtLeastOnce,
+    /// Acked on receipt: a failed or crashed receive is lost.
+    AtMostOnce,
+}
+
+/// Where a queue's dead letters go.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum DeadLetter {
+    /// Another declared queue: they are published there.
+    Queue(QueueId),
+    /// A name only: a sink that counts them.
+    Sink(String),
+}
+
+/// One `publish` entry of an endpoint: a message to a queue when a request
+/// succeeds.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Publish {
+    pub to: QueueId,
+    /// Stored with the local commit and published by a relay that retries:
+    /// never lost. `false` is a dual write: published after the commit,
+    /// once, and lost if the queue cannot take it then.
+    pub outbox: bool,
 }
 
 /// How a client generates requests.
@@ -171,6 +255,10 @@ pub struct Endpoint {
     pub effect: Option<String>,
     /// Copies of one logical request apply the effect only once.
     pub idempotent: bool,
+    /// Messages sent when a request succeeds.
+    pub publish: Vec<Publish>,
+    /// The queue whose messages this endpoint serves, if any.
+    pub consumes: Option<QueueId>,
 }
 
 /// A service's table of processed idempotency keys.
@@ -195,6 +283,7 @@ impl Scenario {
         match node {
             NodeId::Client(c) => &self.clients[c.0 as usize].name,
             NodeId::Service(s) => &self.services[s.0 as usize].name,
+            NodeId::Queue(q) => &self.queues[q.0 as usize].name,
         }
     }
 
@@ -204,6 +293,7 @@ impl Scenario {
             FaultTarget::Service(s) => self.service(s).name.clone(),
             FaultTarget::Instance(s, i) => format!("{}#{i}", self.service(s).name),
             FaultTarget::Link(a, b) => format!("{}->{}", self.node_name(a), self.node_name(b)),
+            FaultTarget::Queue(q) => self.queues[q.0 as usize].name.clone(),
         }
     }
 

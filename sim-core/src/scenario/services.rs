@@ -265,6 +265,8 @@ fn finish(
         blocking: r.blocking.unwrap_or(true),
         effect: r.effect,
         idempotent: r.idempotent.unwrap_or(false),
+        publish: Vec::new(),
+        consumes: None,
     };
     (endpoint, sites)
 }
