@@ -65,12 +65,14 @@ pub fn render(report: &Report) -> String {
             ));
         }
     }
-    for (title, section) in [("queues", &report.queues), ("sagas", &report.sagas)] {
-        if !section.is_empty() {
-            out.push_str(&format!("\n{title}\n"));
-            for (name, value) in section {
-                out.push_str(&format!("  {name}  {}\n", entries(value)));
-            }
+    if !report.queues.is_empty() {
+        out.push('\n');
+        out.push_str(&queues(report).render(0));
+    }
+    if !report.sagas.is_empty() {
+        out.push_str("\nsagas\n");
+        for (name, value) in &report.sagas {
+            out.push_str(&format!("  {name}  {}\n", entries(value)));
         }
     }
     if let Some(ts) = &report.timeseries {
@@ -220,6 +222,39 @@ fn services(report: &Report) -> Table {
             s.max_queue.to_string(),
             millis(s.latency_ms.p50),
             millis(s.latency_ms.p99),
+        ]);
+    }
+    t
+}
+
+/// One row per queue: what happened to its messages.
+fn queues(report: &Report) -> Table {
+    let mut t = Table::new(&[
+        "queue",
+        "published",
+        "delivered",
+        "redelivered",
+        "acked",
+        "dead letters",
+        "lost",
+        "remaining",
+        "max depth",
+        "max age s",
+        "out of order",
+    ]);
+    for (name, q) in &report.queues {
+        t.row(vec![
+            name.clone(),
+            q.published.to_string(),
+            q.delivered.to_string(),
+            q.redelivered.to_string(),
+            q.acked.to_string(),
+            q.dead_lettered.to_string(),
+            q.lost.to_string(),
+            q.remaining.to_string(),
+            q.max_depth.to_string(),
+            trimmed(q.max_age_s, 3),
+            q.out_of_order.to_string(),
         ]);
     }
     t

@@ -17,7 +17,7 @@ pub struct Report {
     pub services: IndexMap<String, ServiceReport>,
     pub breakers: IndexMap<String, BreakerReport>,
     pub effects: IndexMap<String, EffectReport>,
-    pub queues: IndexMap<String, serde_json::Value>,
+    pub queues: IndexMap<String, QueueReport>,
     pub sagas: IndexMap<String, serde_json::Value>,
     /// Every fault of the run, the scenario's and `--chaos`'s.
     pub faults: Vec<FaultReport>,
@@ -97,6 +97,31 @@ pub struct ServiceReport {
     pub max_queue: u64,
     pub latency_ms: Latency,
     pub queue_wait_ms: Latency,
+}
+
+/// What one queue's messages did.
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct QueueReport {
+    /// Stored by the queue, or lost on the way by a dual write.
+    pub published: u64,
+    pub delivered: u64,
+    pub redelivered: u64,
+    pub acked: u64,
+    pub dead_lettered: u64,
+    /// Never processed and never dead-lettered.
+    pub lost: u64,
+    /// Publish attempts turned away (full or crashed queue).
+    pub rejected: u64,
+    /// Held (or at work, at most once) when the run stopped.
+    pub remaining: u64,
+    /// The most messages held at once.
+    pub max_depth: u64,
+    /// The longest a message was held (the oldest unacked message's age at
+    /// its worst), in seconds.
+    pub max_age_s: f64,
+    /// With partitions 0 by construction; without, messages processed while
+    /// an earlier message of the same key was not.
+    pub out_of_order: u64,
 }
 
 /// Latency statistics in milliseconds, from a histogram with 0.1% relative error.
@@ -190,11 +215,30 @@ impl std::fmt::Display for Observed {
 #[derive(Clone, Debug, Default, Serialize)]
 pub struct Timeseries {
     pub window_s: f64,
+    /// Where the first window starts: the warmup.
+    pub start_s: f64,
+    /// Where the last window ends: the end of the run (it may be shorter).
+    pub end_s: f64,
     pub clients: IndexMap<String, ClientSeries>,
     pub services: IndexMap<String, ServiceSeries>,
     pub breakers: IndexMap<String, BreakerSeries>,
+    #[serde(skip_serializing_if = "IndexMap::is_empty")]
+    pub queues: IndexMap<String, QueueSeries>,
     /// The fault windows, to shade behind the series.
     pub faults: Vec<FaultReport>,
+}
+
+/// A queue's counts per window, and its depth and oldest message's age at
+/// each window's end.
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct QueueSeries {
+    pub published: Vec<u64>,
+    pub delivered: Vec<u64>,
+    pub acked: Vec<u64>,
+    pub dead_lettered: Vec<u64>,
+    pub lost: Vec<u64>,
+    pub depth: Vec<u64>,
+    pub age_s: Vec<f64>,
 }
 
 /// A breaker's state at the end of each window.

@@ -79,8 +79,31 @@ pub fn plot(args: &PlotArgs) -> anyhow::Result<Outcome> {
         Some(1.0),
         breakers,
     ));
+    let queued = !series.queues.is_empty();
+    let queue_charts = queued.then(|| {
+        [
+            (
+                "queue_depth.svg",
+                "Broker queue depth",
+                "messages held",
+                None,
+                queue_depth(series),
+            ),
+            (
+                "queue_age.svg",
+                "Oldest message's age",
+                "seconds",
+                None,
+                queue_age(series),
+            ),
+        ]
+    });
     let mut written = String::new();
-    for (file, title, unit, y_max, lines) in charts.into_iter().chain(breaker_chart) {
+    let all = charts
+        .into_iter()
+        .chain(breaker_chart)
+        .chain(queue_charts.into_iter().flatten());
+    for (file, title, unit, y_max, lines) in all {
         let path = args.out.join(file);
         let frame = Frame {
             title,
@@ -113,9 +136,10 @@ fn nice_window(duration: SimDuration) -> SimDuration {
     }
 }
 
-/// The end of window `i`, in seconds: counts are plotted where their window closes.
+/// The end of window `i`, in seconds: counts are plotted where their
+/// window closes (windows start at the warmup; the last ends with the run).
 fn at(series: &Timeseries, i: usize) -> f64 {
-    (i + 1) as f64 * series.window_s
+    (series.start_s + (i + 1) as f64 * series.window_s).min(series.end_s)
 }
 
 /// Per second, per client: requests issued, tries sent (the signal of a
@@ -193,38 +217,47 @@ fn latency(series: &Timeseries) -> Vec<Line> {
     )
 }
 
-/// Waiting requests at each window's end, per service.
-fn queue(series: &Timeseries) -> Vec<Line> {
-    series
-        .services
-        .iter()
-        .map(|(name, s)| Line {
+/// One line per entry of `map`, its label the entry's name and its points
+/// `value` of each window.
+fn per_name<'a, T: 'a>(
+    series: &Timeseries,
+    map: impl IntoIterator<Item = (&'a String, &'a T)>,
+    value: impl Fn(&T) -> Vec<f64>,
+) -> Vec<Line> {
+    map.into_iter()
+        .map(|(name, x)| Line {
             label: name.clone(),
-            points: s
-                .queue
-                .iter()
+            points: value(x)
+                .into_iter()
                 .enumerate()
-                .map(|(i, &q)| (at(series, i), q as f64))
+                .map(|(i, v)| (at(series, i), v))
                 .collect(),
         })
         .collect()
 }
 
+/// Waiting requests at each window's end, per service.
+fn queue(series: &Timeseries) -> Vec<Line> {
+    per_name(series, &series.services, |s| {
+        s.queue.iter().map(|&q| q as f64).collect()
+    })
+}
+
 /// Average busy fraction per window, per service.
 fn utilization(series: &Timeseries) -> Vec<Line> {
-    series
-        .services
-        .iter()
-        .map(|(name, s)| Line {
-            label: name.clone(),
-            points: s
-                .utilization
-                .iter()
-                .enumerate()
-                .map(|(i, &u)| (at(series, i), u))
-                .collect(),
-        })
-        .collect()
+    per_name(series, &series.services, |s| s.utilization.clone())
+}
+
+/// Messages held at each window's end, per broker queue.
+fn queue_depth(series: &Timeseries) -> Vec<Line> {
+    per_name(series, &series.queues, |q| {
+        q.depth.iter().map(|&d| d as f64).collect()
+    })
+}
+
+/// The oldest held message's age at each window's end, per broker queue.
+fn queue_age(series: &Timeseries) -> Vec<Line> {
+    per_name(series, &series.queues, |q| q.age_s.clone())
 }
 
 /// Each breaker's state per window: 0 closed, 0.5 half-open, 1 open.

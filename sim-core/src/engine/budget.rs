@@ -88,7 +88,7 @@ pub(super) struct Guard {
 }
 
 /// Kinds of model events told apart in a stop message.
-const KINDS: usize = 12;
+const KINDS: usize = 18;
 
 /// The index of `event`'s kind among [`KINDS`].
 fn kind(event: Event) -> usize {
@@ -105,6 +105,12 @@ fn kind(event: Event) -> usize {
         Event::SlotWait(_) => 9,
         Event::FaultStart(_) | Event::FaultEnd(_) => 10,
         Event::Tick | Event::Mark(_) => 11,
+        Event::Publish(_) => 12,
+        Event::Stored(..) => 13,
+        Event::RelayRetry(_) => 14,
+        Event::Receive(_) => 15,
+        Event::Acked(..) => 16,
+        Event::AckTimeout(..) => 17,
     }
 }
 

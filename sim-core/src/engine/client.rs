@@ -3,6 +3,7 @@
 
 use super::call::Origin;
 use super::event::{Event, Handle, Outcome};
+use super::keys::KeyDraw;
 use super::record::ClientFact;
 use super::trace::Kind;
 use super::Simulation;
@@ -11,16 +12,17 @@ use crate::rng::Stream;
 use crate::scenario::model::{Arrivals, ClientId, Load};
 use crate::time::{SimDuration, SimTime, NS_PER_S};
 
-/// The run-time state of one client: its arrivals' random stream (its
-/// policies' state is in its site).
+/// The run-time state of one client: its arrivals' random stream and its
+/// keys' (its policies' state is in its site).
 #[derive(Clone, Debug)]
 pub struct ClientState {
     rng: Stream,
+    keys: KeyDraw,
 }
 
 impl ClientState {
-    pub fn new(rng: Stream) -> ClientState {
-        ClientState { rng }
+    pub fn new(rng: Stream, keys: KeyDraw) -> ClientState {
+        ClientState { rng, keys }
     }
 }
 
@@ -104,7 +106,9 @@ impl Simulation {
             self.client_fact(c.0 as usize, self.now, ClientFact::Issued);
         }
         // Site `c` holds client `c`'s policies.
-        self.start_exchange(Origin::Request(Handle { key, uid }), c.0, 0, None, counted);
+        let request_key = self.clients[c.0 as usize].keys.next();
+        let origin = Origin::Request(Handle { key, uid });
+        self.start_exchange(origin, c.0, 0, None, counted, request_key);
     }
 
     /// The exchange of request `r` ended with `outcome`: the request ends too.

@@ -8,7 +8,7 @@
 //! An application for a logical request that already had one is counted as
 //! a duplicate.
 
-use super::event::Handle;
+use super::service::Asker;
 use super::Simulation;
 use crate::scenario::model::{Dedup, Scenario};
 use crate::time::SimTime;
@@ -110,36 +110,50 @@ impl DedupTable {
 }
 
 impl Simulation {
-    /// A request to endpoint `e` of service `s`, an attempt `call` of the
-    /// exchange `exchange`, succeeded at `now`: apply its effect, if any.
-    pub(super) fn commit_effect(
-        &mut self,
-        s: usize,
-        e: usize,
-        call: Handle,
-        exchange: Handle,
-        counted: bool,
-    ) {
+    /// Work for endpoint `e` of service `s`, asked by `asker`, succeeded
+    /// at `now`: apply its effect, if any. The logical unit whose repeats
+    /// are duplicates is the exchange of a call (its idempotency key, or
+    /// the attempt's own id without one), or the message of a delivery (its
+    /// message id, shared by every copy).
+    pub(super) fn commit_effect(&mut self, s: usize, e: usize, asker: Asker, counted: bool) {
         let Some(effect) = self.effects.of(s, e) else {
             return;
         };
         // Every exchange to an endpoint with an effect is kept until its
-        // last copy is done, so it is still here.
-        let x = &self.exchanges[exchange.key as usize];
-        debug_assert_eq!(x.uid, exchange.uid);
-        let keyed = self.sites[x.site as usize].policy.idempotency_key;
-        let key = if keyed { exchange.uid } else { call.uid };
+        // last copy is done, and a message until its last delivery is, so
+        // the record is still here.
+        let key = match asker {
+            Asker::Call { call, exchange } => {
+                let x = &self.exchanges[exchange.key as usize];
+                debug_assert_eq!(x.uid, exchange.uid);
+                let keyed = self.sites[x.site as usize].policy.idempotency_key;
+                if keyed {
+                    exchange.uid
+                } else {
+                    call.uid
+                }
+            }
+            Asker::Delivery(d) => {
+                self.envelopes[self.deliveries[d.key as usize].envelope.key as usize].uid
+            }
+        };
         if let Some(table) = &mut self.dedups[s] {
             if table.repeat(self.now, key) {
                 return;
             }
         }
-        let x = &mut self.exchanges[exchange.key as usize];
-        if x.applied > 0 && self.sc.services[s].endpoints[e].idempotent {
+        let applied = match asker {
+            Asker::Call { exchange, .. } => &mut self.exchanges[exchange.key as usize].applied,
+            Asker::Delivery(d) => {
+                let env = self.deliveries[d.key as usize].envelope;
+                &mut self.envelopes[env.key as usize].applied
+            }
+        };
+        if *applied > 0 && self.sc.services[s].endpoints[e].idempotent {
             return;
         }
-        x.applied += 1;
-        let duplicate = x.applied > 1;
+        *applied += 1;
+        let duplicate = *applied > 1;
         if !counted {
             return;
         }

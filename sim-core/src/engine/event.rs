@@ -35,6 +35,19 @@ pub enum Event {
     Fallback(Handle),
     /// An exchange has waited `max_wait` for a bulkhead slot.
     SlotWait(Handle),
+    /// A publish reaches its queue.
+    Publish(Handle),
+    /// A queue's answer to an outbox relay: stored or refused.
+    Stored(Handle, bool),
+    /// An outbox relay's wait for an answer is over.
+    RelayRetry(Handle),
+    /// A delivery of a queue's message reaches its consumer instance.
+    Receive(Handle),
+    /// An ack (`true`) or a nack of delivery `u64` of held copy `Handle` of
+    /// queue `u32` reaches the queue.
+    Acked(u32, Handle, u64, bool),
+    /// The ack timeout of delivery `u64` of held copy `Handle` of queue `u32`.
+    AckTimeout(u32, Handle, u64),
     /// Fault `i` of the scenario starts.
     FaultStart(u32),
     /// Fault `i` ends.
@@ -65,6 +78,12 @@ impl Event {
             Event::Hedge(_) => "hedges",
             Event::Fallback(_) => "fallbacks answering",
             Event::SlotWait(_) => "bulkhead waits ending",
+            Event::Publish(_) => "publishes reaching a queue",
+            Event::Stored(..) => "queue answers reaching an outbox relay",
+            Event::RelayRetry(_) => "outbox relays sending again",
+            Event::Receive(_) => "deliveries reaching a consumer",
+            Event::Acked(..) => "acks reaching a queue",
+            Event::AckTimeout(..) => "ack timeouts",
             Event::FaultStart(_) | Event::FaultEnd(_) => "faults starting or ending",
             Event::Tick | Event::Mark(_) => "observation",
         }

@@ -51,6 +51,8 @@ pub struct Exchange {
     pub done: bool,
     /// Times the target's effect was applied for it.
     pub applied: u32,
+    /// The key of the request it serves, which its attempts carry.
+    pub key: u64,
 }
 
 impl Simulation {
@@ -62,6 +64,7 @@ impl Simulation {
         caller: u32,
         deadline: Option<SimTime>,
         counted: bool,
+        key: u64,
     ) {
         let uid = self.uid();
         let target = self.sites[site as usize].target;
@@ -97,6 +100,7 @@ impl Simulation {
             copies: 0,
             done: false,
             applied: 0,
+            key,
         }) as u32;
         let h = Handle { key, uid };
         let now = self.now;

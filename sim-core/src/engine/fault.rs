@@ -84,6 +84,17 @@ impl Simulation {
         self.fault_active[i as usize] = on;
         let target = self.sc.faults[i as usize].target;
         self.refresh_links();
+        if let FaultTarget::Queue(q) = target {
+            let on_queue = |f: &&Fault| f.target == target;
+            let active: Vec<FaultKind> = self
+                .active_faults()
+                .filter(on_queue)
+                .map(|f| f.kind)
+                .collect();
+            let down = active.contains(&FaultKind::Crash);
+            let paused = active.contains(&FaultKind::Pause);
+            return self.refresh_queue(q.0 as usize, down, paused);
+        }
         for s in 0..self.sc.services.len() {
             let id = ServiceId(s as u32);
             for inst in 0..self.services[s].instances.len() as u32 {
@@ -132,6 +143,10 @@ impl Simulation {
         }
         if new.down && !old.down {
             self.crash(s, i);
+        }
+        if new.down != old.down {
+            // Partitions move to the instances that are up.
+            self.rebalance(s);
         }
         self.start_next(s, i);
     }
@@ -220,6 +235,7 @@ impl Simulation {
             Event::Retry(h) | Event::Hedge(h) | Event::Fallback(h) | Event::SlotWait(h) => {
                 exchange(h)
             }
+            Event::Receive(d) => self.delivery_owner(d),
             _ => None,
         }
     }

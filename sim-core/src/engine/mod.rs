@@ -9,6 +9,7 @@
 mod backoff;
 mod balancer;
 mod breaker;
+mod broker;
 pub mod budget;
 mod call;
 mod client;
@@ -18,8 +19,10 @@ mod exchange;
 mod fault;
 mod histogram;
 mod integrator;
+mod keys;
 mod network;
 mod probe;
+mod publish;
 mod queue;
 pub mod record;
 mod series;
@@ -34,8 +37,9 @@ use crate::expect::Metric;
 use crate::limits::MAX_TIMESERIES_WINDOWS;
 use crate::report::Report;
 use crate::rng::Stream;
-use crate::scenario::model::{ClientId, Load, Scenario};
+use crate::scenario::model::{ClientId, EndpointId, Load, Scenario, ServiceId, Target};
 use crate::time::{SimDuration, SimTime};
+use broker::{Delivering, Envelope, QueueState};
 use budget::{Budget, Guard, Stop};
 use call::CallRec;
 use client::{ClientState, Request};
@@ -45,8 +49,9 @@ use exchange::Exchange;
 use integrator::Integrator;
 use network::Network;
 use probe::{Probe, Subject};
+use publish::Publishing;
 use queue::EventQueue;
-use record::{ClientFact, ClientRecord, ServiceFact, ServiceRecord};
+use record::{ClientFact, ClientRecord, QueueRecord, ServiceFact, ServiceRecord};
 use series::Series;
 use service::{Job, ServiceState};
 use site::{BreakerRec, Site, Sites};
@@ -118,9 +123,18 @@ pub struct Simulation {
     /// Processed-keys table of each service that deduplicates.
     dedups: Vec<Option<DedupTable>>,
     next_uid: u64,
-    /// What each client's and service's requests did after warmup.
+    /// Broker queues, and the messages, deliveries and publishes in flight.
+    queues: Vec<QueueState>,
+    envelopes: Slab<Envelope>,
+    deliveries: Slab<Delivering>,
+    publishing: Slab<Publishing>,
+    /// The queues each service consumes.
+    consumed_by: Vec<Vec<u32>>,
+    /// What each client's and service's requests, and each queue's
+    /// messages, did after warmup.
     client_totals: Vec<ClientRecord>,
     service_totals: Vec<ServiceRecord>,
+    queue_totals: Vec<QueueRecord>,
     /// Busy workers of each service over `[warmup, end)`.
     busy: Vec<Integrator>,
     /// The longest waiting room of each service after warmup.
@@ -129,6 +143,7 @@ pub struct Simulation {
     /// Probe indices per client and per service.
     client_probes: Vec<Vec<u32>>,
     service_probes: Vec<Vec<u32>>,
+    queue_probes: Vec<Vec<u32>>,
     /// Probes that count every client's logical requests (amplification).
     request_probes: Vec<u32>,
     /// Probe indices per effect.
@@ -149,7 +164,13 @@ impl Simulation {
         let clients = sc
             .clients
             .iter()
-            .map(|c| ClientState::new(Stream::fork(seed, &format!("client:{}/arrivals", c.name))))
+            .map(|c| {
+                let keys = Stream::fork(seed, &format!("client:{}/keys", c.name));
+                ClientState::new(
+                    Stream::fork(seed, &format!("client:{}/arrivals", c.name)),
+                    keys::KeyDraw::new(&c.keys, keys),
+                )
+            })
             .collect();
         let sites = Sites::build(&sc, seed, &mut network);
         let effects = Effects::build(&sc);
@@ -165,11 +186,45 @@ impl Simulation {
             .enumerate()
             .map(|(i, _)| ServiceState::new(&sc, i, seed))
             .collect();
-        let series = options
-            .timeseries
-            .filter(|w| w.0 > 0)
-            .map(|window| Series::new(window, warmup, sc.clients.len(), sc.services.len()));
+        let series = options.timeseries.filter(|w| w.0 > 0).map(|window| {
+            Series::new(
+                window,
+                warmup,
+                sc.clients.len(),
+                sc.services.len(),
+                sc.queues.len(),
+            )
+        });
+        let mut consumed_by = vec![Vec::new(); sc.services.len()];
+        let queues = sc
+            .queues
+            .iter()
+            .enumerate()
+            .map(|(q, queue)| {
+                let consumer = sc.services.iter().enumerate().find_map(|(s, svc)| {
+                    let e = svc
+                        .endpoints
+                        .iter()
+                        .position(|e| e.consumes.is_some_and(|c| c.0 as usize == q))?;
+                    Some(Target {
+                        service: ServiceId(s as u32),
+                        endpoint: EndpointId(e as u32),
+                    })
+                });
+                if let Some(t) = consumer {
+                    consumed_by[t.service.0 as usize].push(q as u32);
+                }
+                QueueState::new(queue.partitions, consumer)
+            })
+            .collect();
         let mut sim = Simulation {
+            queues,
+            envelopes: Slab::new(),
+            deliveries: Slab::new(),
+            publishing: Slab::new(),
+            consumed_by,
+            queue_totals: vec![QueueRecord::default(); sc.queues.len()],
+            queue_probes: vec![Vec::new(); sc.queues.len()],
             client_totals: vec![ClientRecord::default(); sc.clients.len()],
             service_totals: vec![ServiceRecord::default(); sc.services.len()],
             busy: vec![Integrator::new(warmup, end); sc.services.len()],
@@ -207,6 +262,9 @@ impl Simulation {
         };
         sim.build_probes();
         sim.schedule_faults();
+        for s in 0..sim.sc.services.len() {
+            sim.rebalance(s);
+        }
         sim.start_load();
         if let Some(s) = &sim.series {
             let first = sim.warmup + s.window;
@@ -261,6 +319,7 @@ impl Simulation {
                     }
                 }
                 Subject::Service(s) => self.service_probes[s as usize].push(index),
+                Subject::Queue(q) => self.queue_probes[q as usize].push(index),
                 Subject::Effect(x) => {
                     if let Some(list) = self.effect_probes.get_mut(x as usize) {
                         list.push(index);
@@ -350,8 +409,9 @@ impl Simulation {
     /// Requests, calls, jobs and pending events (messages and timers) now:
     /// what the in-flight budget bounds.
     fn in_flight(&self) -> u64 {
-        (self.requests.len() + self.exchanges.len() + self.calls.len() + self.jobs.len()) as u64
-            + self.queue.len() as u64
+        let work = self.requests.len() + self.exchanges.len() + self.calls.len() + self.jobs.len();
+        let messages = self.envelopes.len() + self.deliveries.len() + self.publishing.len();
+        (work + messages + self.queue.len()) as u64
     }
 
     /// Sends one event to its handler.
@@ -369,6 +429,12 @@ impl Simulation {
             Event::Hedge(h) => self.on_hedge(h),
             Event::Fallback(h) => self.on_fallback(h),
             Event::SlotWait(h) => self.on_slot_wait(h),
+            Event::Publish(h) => self.on_publish(h),
+            Event::Stored(h, stored) => self.on_stored(h, stored),
+            Event::RelayRetry(h) => self.on_relay_retry(h),
+            Event::Receive(d) => self.on_receive(d),
+            Event::Acked(q, h, d, ok) => self.on_acked(q, h, d, ok),
+            Event::AckTimeout(q, h, d) => self.on_ack_timeout(q, h, d),
             Event::FaultStart(i) => self.on_fault(i, true),
             Event::FaultEnd(i) => self.on_fault(i, false),
             Event::Tick => self.on_tick(),
@@ -396,6 +462,9 @@ impl Simulation {
         }
         for (w, s) in series.services.iter_mut().zip(&self.services) {
             w.close(now, next.min(self.end), s.queued(), s.capacity());
+        }
+        for (q, w) in series.queues.iter_mut().enumerate() {
+            w.close(self.queues[q].depth(), self.queues[q].oldest_age(now));
         }
         for b in &mut self.breakers {
             b.series.push(b.cb.state());
@@ -443,6 +512,7 @@ impl Simulation {
             Subject::Breaker(b) => {
                 probe.on_breaker(self.breakers[b as usize].cb.state().code());
             }
+            Subject::Queue(q) => probe.on_queue(self.now, self.queues[q as usize].depth()),
             Subject::Client(_) | Subject::Effect(_) => {}
         }
     }

@@ -11,7 +11,9 @@
 
 use super::histogram::Hist;
 use super::integrator::Integrator;
-use super::record::{ClientFact, ClientRecord, Outcomes, ServiceFact, ServiceRecord};
+use super::record::{
+    ClientFact, ClientRecord, Outcomes, QueueFact, QueueRecord, ServiceFact, ServiceRecord,
+};
 use crate::expect::{Expectation, Metric, Stat};
 use crate::time::SimTime;
 
@@ -24,6 +26,8 @@ pub enum Subject {
     Breaker(u32),
     /// An effect, by index.
     Effect(u32),
+    /// A queue, by index.
+    Queue(u32),
 }
 
 /// The accumulator of one expectation.
@@ -51,6 +55,8 @@ enum Acc {
     Breaker(Option<f64>),
     /// Duplicate applications of an effect.
     Duplicates(u64),
+    /// A queue's facts in the window.
+    Queue(QueueRecord),
 }
 
 impl Probe {
@@ -122,6 +128,13 @@ impl Probe {
         }
     }
 
+    /// A fact about the subject queue's messages at `now`.
+    pub fn on_queue_fact(&mut self, now: SimTime, fact: QueueFact) {
+        if let (true, Acc::Queue(r)) = (self.inside(now), &mut self.acc) {
+            r.apply(fact);
+        }
+    }
+
     /// The subject effect was applied again at `now`.
     pub fn on_duplicate(&mut self, now: SimTime) {
         if let (true, Acc::Duplicates(n)) = (self.inside(now), &mut self.acc) {
@@ -175,6 +188,7 @@ impl Probe {
             }
             Acc::Breaker(v) => *v,
             Acc::Duplicates(n) => Some(*n as f64),
+            Acc::Queue(_) => None,
         }
     }
 }

@@ -74,6 +74,97 @@ pub enum ServiceFact {
     Answered(Outcome, SimDuration),
 }
 
+/// What happened to the messages of one queue. Every message published
+/// (stored by the broker, or lost on its way by a dual write) ends exactly
+/// once: acked, dead-lettered, lost, or still held when the run stops.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct QueueCounts {
+    pub published: u64,
+    /// Deliveries to consumers, redeliveries included.
+    pub delivered: u64,
+    /// Deliveries after the first of a message.
+    pub redelivered: u64,
+    /// Processed successfully and removed.
+    pub acked: u64,
+    pub dead_lettered: u64,
+    /// Never processed and never dead-lettered: a dual write that found the
+    /// queue unreachable, or an at-most-once delivery that failed.
+    pub lost: u64,
+    /// Publish attempts the queue turned away (full or crashed); an outbox
+    /// relay tries again.
+    pub rejected: u64,
+    /// Messages processed while an earlier message of the same key was not.
+    pub out_of_order: u64,
+}
+
+/// One fact about a queue's messages.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum QueueFact {
+    Published,
+    Delivered {
+        again: bool,
+    },
+    /// Acked after being held this long; `overtook` when an earlier message
+    /// of its key was still unprocessed.
+    Acked {
+        held: SimDuration,
+        overtook: bool,
+    },
+    DeadLettered(SimDuration),
+    Lost(SimDuration),
+    Rejected,
+}
+
+impl QueueCounts {
+    /// Counts one fact.
+    pub fn apply(&mut self, fact: QueueFact) {
+        match fact {
+            QueueFact::Published => self.published += 1,
+            QueueFact::Delivered { again } => {
+                self.delivered += 1;
+                self.redelivered += u64::from(again);
+            }
+            QueueFact::Acked { overtook, .. } => {
+                self.acked += 1;
+                self.out_of_order += u64::from(overtook);
+            }
+            QueueFact::DeadLettered(_) => self.dead_lettered += 1,
+            QueueFact::Lost(_) => self.lost += 1,
+            QueueFact::Rejected => self.rejected += 1,
+        }
+    }
+
+    /// Published and not yet ended.
+    pub fn remaining(&self) -> u64 {
+        self.published
+            .saturating_sub(self.acked + self.dead_lettered + self.lost)
+    }
+}
+
+/// A queue's counts and the longest any message was held, over some span.
+#[derive(Clone, Debug, Default)]
+pub struct QueueRecord {
+    pub counts: QueueCounts,
+    /// The longest a message that left the queue had been held.
+    pub max_held: SimDuration,
+}
+
+impl QueueRecord {
+    pub fn apply(&mut self, fact: QueueFact) {
+        self.counts.apply(fact);
+        if let QueueFact::Acked { held: d, .. } | QueueFact::DeadLettered(d) | QueueFact::Lost(d) =
+            fact
+        {
+            self.max_held = self.max_held.max(d);
+        }
+    }
+
+    /// Forgets everything, for the next window.
+    pub fn clear(&mut self) {
+        *self = QueueRecord::default();
+    }
+}
+
 /// How a set of requests (or attempts) ended: the basis of every rate.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Outcomes {

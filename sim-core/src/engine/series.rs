@@ -7,16 +7,28 @@
 
 use super::histogram::round3;
 use super::integrator::Integrator;
-use super::record::{ClientCounts, ClientRecord, ServiceCounts, ServiceRecord};
-use crate::report::{ClientSeries, ServiceSeries};
+use super::record::{
+    ClientCounts, ClientRecord, QueueCounts, QueueRecord, ServiceCounts, ServiceRecord,
+};
+use crate::report::{ClientSeries, QueueSeries, ServiceSeries};
 use crate::time::{SimDuration, SimTime};
 
-/// The series of every client and service.
+/// The series of every client, service and queue.
 #[derive(Clone, Debug)]
 pub struct Series {
     pub window: SimDuration,
     pub clients: Vec<ClientWindows>,
     pub services: Vec<ServiceWindows>,
+    pub queues: Vec<QueueWindows>,
+}
+
+/// A queue's open window and its closed ones.
+#[derive(Clone, Debug, Default)]
+pub struct QueueWindows {
+    pub open: QueueRecord,
+    rows: Vec<QueueCounts>,
+    depth: Vec<u64>,
+    age_s: Vec<f64>,
 }
 
 /// A client's open window and its closed ones.
@@ -42,10 +54,17 @@ pub struct ServiceWindows {
 impl Series {
     /// Empty series of `window` for `clients` and `services`, whose first
     /// window starts at `from`.
-    pub fn new(window: SimDuration, from: SimTime, clients: usize, services: usize) -> Series {
+    pub fn new(
+        window: SimDuration,
+        from: SimTime,
+        clients: usize,
+        services: usize,
+        queues: usize,
+    ) -> Series {
         Series {
             window,
             clients: vec![ClientWindows::default(); clients],
+            queues: vec![QueueWindows::default(); queues],
             services: (0..services)
                 .map(|_| ServiceWindows {
                     open: ServiceRecord::default(),
@@ -115,6 +134,32 @@ impl ServiceWindows {
             refused: column(|c| c.refused),
             queue: all.queue,
             utilization: all.utilization,
+        }
+    }
+}
+
+impl QueueWindows {
+    /// Closes the open window with `depth` held and the oldest `age` old.
+    pub fn close(&mut self, depth: u64, age: SimDuration) {
+        self.rows.push(self.open.counts);
+        self.depth.push(depth);
+        self.age_s.push(round3(age.as_secs_f64()));
+        self.open.clear();
+    }
+
+    /// The closed windows and the open one, as the report shows them.
+    pub fn report(&self, depth: u64, age: SimDuration) -> QueueSeries {
+        let mut all = self.clone();
+        all.close(depth, age);
+        let column = |f: fn(&QueueCounts) -> u64| all.rows.iter().map(f).collect();
+        QueueSeries {
+            published: column(|c| c.published),
+            delivered: column(|c| c.delivered),
+            acked: column(|c| c.acked),
+            dead_lettered: column(|c| c.dead_lettered),
+            lost: column(|c| c.lost),
+            depth: all.depth,
+            age_s: all.age_s,
         }
     }
 }

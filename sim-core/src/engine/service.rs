@@ -7,7 +7,7 @@ use super::event::{Event, Handle, Outcome};
 use super::network::either;
 use super::record::ServiceFact;
 use super::throttle::Bucket;
-use super::trace::Kind;
+use super::trace::{outcome_name, Kind, Tag};
 use super::Simulation;
 use crate::rng::Stream;
 use crate::scenario::model::Cause;
@@ -20,6 +20,8 @@ use std::collections::VecDeque;
 #[derive(Clone, Debug)]
 pub(super) struct Instance {
     pub busy: u32,
+    /// Workers reserved for deliveries on their way from a queue.
+    pub claimed: u32,
     pub waiting: VecDeque<u32>,
     /// Service times, and error draws: one stream each, so an error rate
     /// moves no service time.
@@ -100,6 +102,7 @@ impl ServiceState {
             instances: (0..s.instances)
                 .map(|i| Instance {
                     busy: 0,
+                    claimed: 0,
                     waiting: VecDeque::new(),
                     work_rng: Stream::fork(seed, &format!("instance:{}#{i}/work", s.name)),
                     error_rng: Stream::fork(seed, &format!("instance:{}#{i}/errors", s.name)),
@@ -145,7 +148,7 @@ impl ServiceState {
     }
 
     /// Workers instance `i` has now (a capacity fault scales them).
-    fn workers_of(&self, i: u32) -> u32 {
+    pub(super) fn workers_of(&self, i: u32) -> u32 {
         let factor = self.instances[i as usize].health.capacity;
         if factor == 1.0 {
             self.workers
@@ -211,13 +214,24 @@ impl ServiceState {
     }
 }
 
-/// A request being served by an instance.
+/// Who waits for a job's answer: one service machinery serves both.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Asker {
+    /// An attempt of an exchange: the answer goes back to its caller.
+    Call { call: Handle, exchange: Handle },
+    /// A delivery of a queue's message: an ack or a nack goes back to the
+    /// broker.
+    Delivery(Handle),
+}
+
+/// A request (or a message) being served by an instance.
 #[derive(Clone, Debug)]
 pub struct Job {
     uid: u64,
-    /// The attempt to answer when done, and its exchange.
-    call: Handle,
-    exchange: Handle,
+    pub(super) asker: Asker,
+    /// The key of the request (or message) it serves, passed on to its
+    /// calls and the messages it publishes.
+    pub(super) key: u64,
     target: Target,
     instance: u32,
     arrived: SimTime,
@@ -243,7 +257,31 @@ impl Simulation {
         instance: u32,
         deadline: SimTime,
     ) {
+        let key = self
+            .exchanges
+            .get(exchange.key as usize)
+            .map_or(0, |x| x.key);
+        let asker = Asker::Call { call, exchange };
+        self.arrive(asker, target, instance, deadline, key);
+    }
+
+    /// Work for `target` reaches instance `instance`: it is refused by a
+    /// crashed instance, rejected by a full waiting room or the admission
+    /// limit, or becomes a job that starts or waits. A delivery of a message
+    /// was pulled by a free worker, which waits for it.
+    pub(super) fn arrive(
+        &mut self,
+        asker: Asker,
+        target: Target,
+        instance: u32,
+        deadline: SimTime,
+        key: u64,
+    ) {
         let s = target.service.0 as usize;
+        let pulled = matches!(asker, Asker::Delivery(_));
+        if pulled {
+            self.services[s].instances[instance as usize].claimed -= 1;
+        }
         let (now, counted) = (self.now, self.now >= self.warmup);
         if counted {
             self.service_fact(s, now, ServiceFact::Arrived);
@@ -252,13 +290,13 @@ impl Simulation {
             if counted {
                 self.service_fact(s, now, ServiceFact::Refused);
             }
-            return self.turn_away(call, exchange, Cause::Refused);
+            return self.turn_away(asker, Cause::Refused);
         }
         let workers = self.services[s].workers_of(instance);
         let state = &mut self.services[s];
-        let admitted = state.admission.as_mut().is_none_or(|b| b.take(now));
+        let admitted = pulled || state.admission.as_mut().is_none_or(|b| b.take(now));
         let inst = &state.instances[instance as usize];
-        let idle = inst.busy < workers;
+        let idle = inst.busy + inst.claimed < workers || (pulled && inst.busy < workers);
         let full = !idle
             && state
                 .queue_limit
@@ -267,13 +305,13 @@ impl Simulation {
             if counted {
                 self.service_fact(s, now, ServiceFact::Rejected);
             }
-            return self.turn_away(call, exchange, Cause::Rejected);
+            return self.turn_away(asker, Cause::Rejected);
         }
         let uid = self.uid();
-        let key = self.jobs.insert(Job {
+        let job = self.jobs.insert(Job {
             uid,
-            call,
-            exchange,
+            asker,
+            key,
             target,
             instance,
             arrived: self.now,
@@ -285,23 +323,33 @@ impl Simulation {
             degraded: false,
         }) as u32;
         if idle {
-            if !self.drop_if_late(key) {
-                self.start(key);
+            if !self.drop_if_late(job) {
+                self.start(job);
             }
         } else {
             self.services[s].instances[instance as usize]
                 .waiting
-                .push_back(key);
+                .push_back(job);
             self.services[s].queued += 1;
             self.queue_changed(s, instance);
         }
     }
 
-    /// Answers a request that never becomes a job with a failure: this
-    /// copy of its exchange is done.
-    fn turn_away(&mut self, call: Handle, exchange: Handle, cause: Cause) {
-        self.answer(call, Outcome::Failed(cause));
-        self.copy_done(exchange);
+    /// Answers work that never becomes a job with a failure.
+    fn turn_away(&mut self, asker: Asker, cause: Cause) {
+        self.reply(asker, Outcome::Failed(cause));
+    }
+
+    /// Sends `outcome` to whoever waits for it: the caller of an attempt
+    /// (this copy of its exchange is then done), or the broker of a delivery.
+    fn reply(&mut self, asker: Asker, outcome: Outcome) {
+        match asker {
+            Asker::Call { call, exchange } => {
+                self.answer(call, outcome);
+                self.copy_done(exchange);
+            }
+            Asker::Delivery(d) => self.settle_delivery(d, outcome),
+        }
     }
 
     /// Records a change of an instance's waiting room.
@@ -377,15 +425,16 @@ impl Simulation {
             let workers = self.services[s].workers_of(instance);
             let state = &mut self.services[s];
             let inst = &mut state.instances[instance as usize];
-            if inst.busy >= workers || inst.health.down || inst.health.paused {
+            if inst.busy + inst.claimed >= workers || inst.health.down || inst.health.paused {
                 return;
             }
             let next = match state.discipline {
                 Discipline::Fifo => inst.waiting.pop_front(),
                 Discipline::Lifo => inst.waiting.pop_back(),
             };
+            // A free worker with nothing waiting pulls from its queues.
             let Some(key) = next else {
-                return;
+                return self.pull(s, instance);
             };
             state.queued -= 1;
             self.queue_changed(s, instance);
@@ -466,7 +515,8 @@ impl Simulation {
         let deadline = Some(job.deadline).filter(|d| *d != SimTime::MAX);
         let instance = job.instance;
         let site = self.call_sites[from.service.0 as usize][from.endpoint.0 as usize][i as usize];
-        self.start_exchange(Origin::Job(h), site, instance, deadline, false);
+        let key = job.key;
+        self.start_exchange(Origin::Job(h), site, instance, deadline, false, key);
     }
 
     /// A downstream call of job `h` ended with `outcome`.
@@ -513,17 +563,22 @@ impl Simulation {
         let latency = self.now - job.arrived;
         if self.trace.is_some() {
             let name = self.sc.services[s].name.clone();
-            self.record_span(Kind::Work, &name, Some(job.instance), job.arrived, outcome);
+            let tag = Some(Tag {
+                key: job.key,
+                message: None,
+            });
+            let o = outcome_name(outcome);
+            self.record_tagged(Kind::Work, &name, Some(job.instance), job.arrived, o, tag);
         }
         if job.counted {
             self.service_fact(s, job.arrived, ServiceFact::Answered(outcome, latency));
         }
         if outcome.is_success() {
             let (e, counted) = (job.target.endpoint.0 as usize, job.counted);
-            self.commit_effect(s, e, job.call, job.exchange, counted);
+            self.commit_effect(s, e, job.asker, counted);
+            self.publish_all(s, e, job.key);
         }
-        self.answer(job.call, outcome);
-        self.copy_done(job.exchange);
+        self.reply(job.asker, outcome);
     }
 }
 

@@ -4,7 +4,7 @@
 //! engine's own (after warmup, like the summary); the page only takes
 //! differences between snapshots to animate them.
 
-use super::record::{ClientCounts, ServiceCounts};
+use super::record::{ClientCounts, QueueCounts, ServiceCounts};
 use super::Simulation;
 use crate::scenario::model::NodeId;
 use indexmap::IndexMap;
@@ -22,6 +22,7 @@ pub struct Snapshot {
     pub services: IndexMap<String, ServiceState>,
     /// Breaker name → closed | open | half_open.
     pub breakers: IndexMap<String, &'static str>,
+    pub queues: IndexMap<String, QueueNow>,
     /// One entry per policy site: a client's or a call's edge.
     pub edges: Vec<EdgeCounts>,
 }
@@ -32,6 +33,21 @@ pub struct ServiceState {
     #[serde(flatten)]
     pub counts: ServiceCounts,
     pub instances: Vec<InstanceState>,
+}
+
+/// A queue now: its counts so far, what it holds and what is out.
+#[derive(Clone, Debug, Serialize)]
+pub struct QueueNow {
+    #[serde(flatten)]
+    pub counts: QueueCounts,
+    /// Messages held.
+    pub depth: u64,
+    /// Deliveries on their way to, or at work in, consumers.
+    pub out: u64,
+    /// The oldest held message's age, in seconds.
+    pub age_s: f64,
+    /// up | down | paused
+    pub health: &'static str,
 }
 
 /// One instance now.
@@ -108,7 +124,15 @@ impl Simulation {
                 }
             })
             .collect();
+        let queues = self
+            .sc
+            .queues
+            .iter()
+            .enumerate()
+            .map(|(q, queue)| (queue.name.clone(), self.queue_now(q)))
+            .collect();
         Snapshot {
+            queues,
             t: self.now.as_secs_f64(),
             events: self.events,
             done: self.now >= self.end,
@@ -116,6 +140,29 @@ impl Simulation {
             services,
             breakers,
             edges,
+        }
+    }
+
+    /// Queue `q` now.
+    fn queue_now(&self, q: usize) -> QueueNow {
+        let state = &self.queues[q];
+        let health = if state.down {
+            "down"
+        } else if state.paused {
+            "paused"
+        } else {
+            "up"
+        };
+        QueueNow {
+            counts: self.queue_totals[q].counts,
+            depth: state.depth(),
+            out: self
+                .deliveries
+                .iter()
+                .filter(|(_, d)| d.queue as usize == q)
+                .count() as u64,
+            age_s: state.oldest_age(self.now).as_secs_f64(),
+            health,
         }
     }
 

@@ -6,7 +6,7 @@ use super::Simulation;
 use crate::expect::{Metric, BREAKER_STATES};
 use crate::report::{
     BreakerReport, BreakerSeries, ClientReport, EffectReport, ExpectationResult, FaultReport,
-    Observed, Report, ServiceReport, Timeseries,
+    Observed, QueueReport, Report, ServiceReport, Timeseries,
 };
 use indexmap::IndexMap;
 
@@ -132,6 +132,8 @@ impl Simulation {
         let timeseries = self.series.as_ref().map(|s| Timeseries {
             faults: faults.clone(),
             window_s: s.window.as_secs_f64(),
+            start_s: self.warmup.as_secs_f64(),
+            end_s: now.as_secs_f64(),
             clients: self
                 .sc
                 .clients
@@ -148,6 +150,17 @@ impl Simulation {
                 .map(|((c, w), state)| {
                     let series = w.report(now, state.queued(), state.capacity());
                     (c.name.clone(), series)
+                })
+                .collect(),
+            queues: self
+                .sc
+                .queues
+                .iter()
+                .zip(&s.queues)
+                .enumerate()
+                .map(|(q, (queue, w))| {
+                    let (depth, age) = self.queue_levels(q);
+                    (queue.name.clone(), w.report(depth, age))
                 })
                 .collect(),
             breakers: self
@@ -193,10 +206,57 @@ impl Simulation {
                     (e.name.clone(), report)
                 })
                 .collect(),
-            queues: IndexMap::new(),
+            queues: self.queue_reports(),
             sagas: IndexMap::new(),
             expectations,
             timeseries,
         }
+    }
+}
+
+impl Simulation {
+    /// Each queue's report: its counts, what is still held, its depth and
+    /// the longest any message was held (the ones still held included).
+    fn queue_reports(&self) -> IndexMap<String, QueueReport> {
+        self.sc
+            .queues
+            .iter()
+            .enumerate()
+            .map(|(q, queue)| {
+                let rec = &self.queue_totals[q];
+                let c = &rec.counts;
+                let oldest = self.queues[q].oldest_age(self.now);
+                let report = QueueReport {
+                    published: c.published,
+                    delivered: c.delivered,
+                    redelivered: c.redelivered,
+                    acked: c.acked,
+                    dead_lettered: c.dead_lettered,
+                    lost: c.lost,
+                    rejected: c.rejected,
+                    remaining: self.remaining(q),
+                    max_depth: self.queues[q].max_depth,
+                    max_age_s: round3(rec.max_held.max(oldest).as_secs_f64()),
+                    out_of_order: c.out_of_order,
+                };
+                (queue.name.clone(), report)
+            })
+            .collect()
+    }
+
+    /// Measured messages of queue `q` still held, or at work at most once.
+    fn remaining(&self, q: usize) -> u64 {
+        let counted = |env: &super::event::Handle| self.envelopes[env.key as usize].counted;
+        let held = self.queues[q]
+            .held_envelopes()
+            .filter(|e| counted(e))
+            .count();
+        let at_work = self
+            .deliveries
+            .iter()
+            .filter(|(_, d)| d.queue as usize == q && counted(&d.envelope))
+            .filter(|_| self.sc.queues[q].delivery == crate::scenario::model::Delivery::AtMostOnce)
+            .count();
+        (held + at_work) as u64
     }
 }

@@ -18,6 +18,10 @@ pub enum Kind {
     Attempt,
     /// A service instance's handling of one attempt, arrival to answer.
     Work,
+    /// A message held by a queue, stored to acked, dead-lettered or lost.
+    Message,
+    /// One delivery of a message, sent to its consumer's answer.
+    Delivery,
 }
 
 /// One recorded span.
@@ -29,7 +33,28 @@ struct Span {
     instance: Option<u32>,
     start: SimTime,
     end: SimTime,
-    outcome: Outcome,
+    /// How it ended: `ok`, `degraded`, a failure's cause, or for a message
+    /// `acked`, `dead_lettered` or `lost`.
+    outcome: &'static str,
+    /// The request key of the work, and the message id of a message's spans.
+    tag: Option<Tag>,
+}
+
+/// What links the spans of one request and of the messages it publishes:
+/// its key, and a message's id.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Tag {
+    pub key: u64,
+    pub message: Option<u64>,
+}
+
+/// The name of an outcome in a trace.
+pub fn outcome_name(o: Outcome) -> &'static str {
+    match o {
+        Outcome::Ok => "ok",
+        Outcome::Degraded => "degraded",
+        Outcome::Failed(c) => c.name(),
+    }
 }
 
 /// The spans of a run, up to a limit.
@@ -72,17 +97,22 @@ impl Trace {
                 (Kind::Attempt, _) => "attempt".to_string(),
                 (Kind::Work, Some(i)) => format!("work #{i}"),
                 (Kind::Work, None) => "work".to_string(),
+                (Kind::Message, _) => "message".to_string(),
+                (Kind::Delivery, _) => "delivery".to_string(),
             };
-            let outcome = match s.outcome {
-                Outcome::Ok => "ok",
-                Outcome::Degraded => "degraded",
-                Outcome::Failed(c) => c.name(),
-            };
+            let outcome = s.outcome;
             let common = json!({ "name": name, "cat": outcome, "id": id, "pid": pid, "tid": s.instance.unwrap_or(0) });
             let mut begin = common.clone();
             begin["ph"] = json!("b");
             begin["ts"] = json!(s.start.0 as f64 / 1000.0);
-            begin["args"] = json!({ "outcome": outcome });
+            begin["args"] = match s.tag {
+                Some(Tag {
+                    key,
+                    message: Some(m),
+                }) => json!({ "outcome": outcome, "key": key, "message": m }),
+                Some(Tag { key, message: None }) => json!({ "outcome": outcome, "key": key }),
+                None => json!({ "outcome": outcome }),
+            };
             let mut end = common;
             end["ph"] = json!("e");
             end["ts"] = json!(s.end.0 as f64 / 1000.0);
@@ -121,6 +151,19 @@ impl Simulation {
         start: SimTime,
         outcome: Outcome,
     ) {
+        self.record_tagged(kind, node, instance, start, outcome_name(outcome), None);
+    }
+
+    /// [`Self::record_span`] with the message it belongs to.
+    pub(super) fn record_tagged(
+        &mut self,
+        kind: Kind,
+        node: &str,
+        instance: Option<u32>,
+        start: SimTime,
+        outcome: &'static str,
+        tag: Option<Tag>,
+    ) {
         let now = self.now;
         let Some(t) = &mut self.trace else {
             return;
@@ -136,6 +179,7 @@ impl Simulation {
             start,
             end: now,
             outcome,
+            tag,
         });
     }
 }
