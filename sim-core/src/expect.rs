@@ -18,7 +18,8 @@ pub struct Expectation {
     /// Where to measure; `None` is the whole run after warmup.
     pub window: Option<Window>,
     pub op: Op,
-    /// The threshold, in the metric's unit (latencies in milliseconds).
+    /// The threshold, in the metric's unit (latencies in milliseconds,
+    /// `max_age` in seconds).
     pub value: f64,
 }
 
@@ -50,6 +51,20 @@ pub enum Metric {
     /// Applications of an effect for a logical request that had already
     /// applied it.
     DuplicateEffects,
+    /// Messages of a queue that went to its dead letter (a count).
+    DeadLetters,
+    /// Messages of a queue never delivered and never dead-lettered: dropped
+    /// by at-most-once delivery or by a dual write (a count).
+    Lost,
+    /// The most messages a queue held at once.
+    MaxDepth,
+    /// The age of a queue's oldest unacked message, at its highest. The
+    /// threshold is a duration (`max_age(orders) < 5s`), parsed like a
+    /// latency's but compared in seconds, as the summary's `max_age_s`.
+    MaxAge,
+    /// Deliveries of a queue that overtook an earlier message of the same
+    /// key (0 by construction with partitions).
+    OutOfOrder,
 }
 
 impl Metric {
@@ -165,19 +180,15 @@ pub const FUNCTIONS: &[&str] = &[
     "amplification",
     "breaker",
     "duplicate_effects",
-];
-
-/// Functions of the contract that later features implement.
-const NOT_YET: &[&str] = &[
-    "sagas",
     "dead_letters",
     "lost",
     "max_depth",
-    "hit_ratio",
-    "instances",
-    "max_instances",
-    "deploy",
+    "max_age",
+    "out_of_order",
 ];
+
+/// Functions of the contract that later features implement.
+const NOT_YET: &[&str] = &["sagas", "hit_ratio", "instances", "max_instances", "deploy"];
 
 /// Parses a window: `60s..120s`, `60s..`, `..30s`.
 pub fn parse_window(text: &str) -> Result<Window, String> {
@@ -229,6 +240,11 @@ pub fn parse_expectation(text: &str) -> Result<Expectation, String> {
         "amplification" => Metric::Amplification,
         "breaker" => Metric::Breaker(SimTime::ZERO),
         "duplicate_effects" => Metric::DuplicateEffects,
+        "dead_letters" => Metric::DeadLetters,
+        "lost" => Metric::Lost,
+        "max_depth" => Metric::MaxDepth,
+        "max_age" => Metric::MaxAge,
+        "out_of_order" => Metric::OutOfOrder,
         f if NOT_YET.contains(&f) => {
             return Err(format!("`{f}(...)` expectations are not supported yet"))
         }
@@ -263,6 +279,9 @@ pub fn parse_expectation(text: &str) -> Result<Expectation, String> {
         Metric::Latency(_) => parse_duration(value_text)
             .map_err(|e| format!("{e} (latency thresholds are durations)"))?
             .as_millis_f64(),
+        Metric::MaxAge => parse_duration(value_text)
+            .map_err(|e| format!("{e} (age thresholds are durations)"))?
+            .as_secs_f64(),
         Metric::Breaker(_) => breaker_state(text, op, value_text)?,
         _ => value_text
             .parse::<f64>()

@@ -65,6 +65,24 @@ pub const MAX_BULKHEAD: u32 = 100_000;
 /// arrive, so over all services the run's event budget bounds them.
 pub const MAX_DEDUP_KEYS: u32 = 1_000_000;
 
+/// Receives of one message before it is dead-lettered (`max_receives`):
+/// each receive is a delivery the consumer serves again.
+pub const MAX_RECEIVES: u32 = 1_000;
+
+/// Partitions of one queue (`partitions`): each keeps its own order and
+/// its own consumer assignment.
+pub const MAX_PARTITIONS: u32 = 1_024;
+
+/// Messages one queue holds (`capacity`). Held messages are in flight, so
+/// the run's in-flight budget bounds them anyway; a larger capacity could
+/// never fill.
+pub const MAX_QUEUE_CAPACITY: u32 = 10_000_000;
+
+/// Keys a client draws from (`keys.count`). Nothing is allocated per key
+/// (Zipf keys are drawn by a method whose memory does not depend on the
+/// count), so the limit only keeps key arithmetic far from `u64` overflow.
+pub const MAX_KEYS: u64 = 1_000_000_000_000;
+
 /// `[[service]]` sections of a file.
 pub const MAX_SERVICES: usize = 1_000;
 
@@ -73,6 +91,12 @@ pub const MAX_CLIENTS: usize = 1_000;
 
 /// `[[link]]` sections of a file.
 pub const MAX_LINKS: usize = 10_000;
+
+/// `[[queue]]` sections of a file.
+pub const MAX_QUEUES: usize = 1_000;
+
+/// Entries of one `publish` array: each is a message per successful request.
+pub const MAX_PUBLISH: usize = 100;
 
 /// `[[fault]]` sections of a file (chaos adds its own on top).
 pub const MAX_FAULTS: usize = 10_000;
@@ -185,6 +209,26 @@ pub const ALL: &[Limit] = &[
         what: "`dedup.capacity`",
     },
     Limit {
+        name: "MAX_RECEIVES",
+        value: MAX_RECEIVES as u64,
+        what: "`max_receives` of a queue",
+    },
+    Limit {
+        name: "MAX_PARTITIONS",
+        value: MAX_PARTITIONS as u64,
+        what: "`partitions` of a queue",
+    },
+    Limit {
+        name: "MAX_QUEUE_CAPACITY",
+        value: MAX_QUEUE_CAPACITY as u64,
+        what: "`capacity` of a queue",
+    },
+    Limit {
+        name: "MAX_KEYS",
+        value: MAX_KEYS,
+        what: "`keys.count` of a client",
+    },
+    Limit {
         name: "MAX_SERVICES",
         value: MAX_SERVICES as u64,
         what: "`[[service]]` sections of a file",
@@ -198,6 +242,16 @@ pub const ALL: &[Limit] = &[
         name: "MAX_LINKS",
         value: MAX_LINKS as u64,
         what: "`[[link]]` sections of a file",
+    },
+    Limit {
+        name: "MAX_QUEUES",
+        value: MAX_QUEUES as u64,
+        what: "`[[queue]]` sections of a file",
+    },
+    Limit {
+        name: "MAX_PUBLISH",
+        value: MAX_PUBLISH as u64,
+        what: "entries of one `publish` array",
     },
     Limit {
         name: "MAX_FAULTS",

@@ -2,6 +2,7 @@
 
 use super::fields::{self, Fields, LIMIT_HINT};
 use super::format;
+use super::keys::keys;
 use super::model::{Arrivals, Client, Keys, Load};
 use super::names::Names;
 use super::policies::policy;
@@ -38,10 +39,7 @@ fn count_users(c: &Client, node: &Node, total: &mut u32, p: &mut Problems) -> bo
     if *total <= limits::MAX_TOTAL_USERS || before > limits::MAX_TOTAL_USERS {
         return true;
     }
-    let at = match &node.value {
-        Value::Table(t) => t.get("users").map_or(node.at, |e| e.node.at),
-        _ => node.at,
-    };
+    let at = node.place("users");
     p.hinted(
         at,
         format!(
@@ -65,16 +63,20 @@ fn client(
     let f = Fields::open(node, "each `client`", &format::CLIENT, context, p)?;
     let name = unique_name(&f, "client", seen, p);
     let target = f.require("target", p, fields::string).and_then(|t| {
-        let at = f.get("target").map_or(f.at, |n| n.at);
+        let at = f.place("target");
         names.target(t, at, &format!("`target` of {}", f.context), p)
     });
     let load = load(&f, p);
+    let keys = match f.get("keys") {
+        Some(node) => keys(node, &f.context, p),
+        None => Some(Keys::default()),
+    };
     let policy = policy(&f, p);
     Some(Client {
         name: name?.to_string(),
         target: target?,
         load: load?,
-        keys: Keys::default(),
+        keys: keys?,
         policy: policy?,
     })
 }
@@ -182,7 +184,7 @@ fn schedule(node: &Node, context: &str, p: &mut Problems) -> Option<Vec<(SimTime
         };
         if let Some(&(previous, _)) = schedule.last() {
             if at <= previous {
-                let place = f.get("at").map_or(f.at, |n| n.at);
+                let place = f.place("at");
                 p.hinted(
                     place,
                     format!("rate[{i}] of {context} starts at {at}, not after the step before it at {previous}"),

@@ -6,7 +6,7 @@ use super::format;
 use super::model::{NodeId, Service};
 use super::names::Names;
 use super::problems::{At, Problems};
-use super::tree::{Node, Value};
+use super::tree::Node;
 use crate::text::quote;
 use crate::time::{SimDuration, SimTime};
 
@@ -93,7 +93,7 @@ fn fault(
         "capacity" => {
             let factor = factor(p)?;
             if factor == 0.0 {
-                let at = f.get("factor").map_or(f.at, |n| n.at);
+                let at = f.place("factor");
                 p.hinted(
                     at,
                     "a capacity fault with `factor` = 0 leaves no workers at all",
@@ -120,20 +120,11 @@ fn fault(
         },
     };
     let target = target?;
-    let on_link = matches!(target, FaultTarget::Link(..));
-    let network_kind = matches!(
-        kind,
-        FaultKind::Latency { .. }
-            | FaultKind::Loss { .. }
-            | FaultKind::Duplicate { .. }
-            | FaultKind::Partition
-    );
-    if on_link && !network_kind {
-        let at = f.get("target").map_or(f.at, |n| n.at);
+    if let Some((what, hint)) = misfit(kind, target) {
         p.hinted(
-            at,
-            format!("a {kind_name} fault strikes a service or an instance, not a link"),
-            Some("links take latency, loss, duplicate and partition faults".to_string()),
+            f.place("target"),
+            format!("a {kind_name} fault strikes {what}"),
+            Some(hint.to_string()),
         );
         return None;
     }
@@ -144,6 +135,31 @@ fn fault(
         duration,
         chaos: false,
     })
+}
+
+/// Why a fault of `kind` cannot strike `target`: what it strikes and a
+/// hint, or `None` when it can. Links take only network faults; queues
+/// only crash and pause.
+fn misfit(kind: FaultKind, target: FaultTarget) -> Option<(&'static str, &'static str)> {
+    let network = matches!(
+        kind,
+        FaultKind::Latency { .. }
+            | FaultKind::Loss { .. }
+            | FaultKind::Duplicate { .. }
+            | FaultKind::Partition
+    );
+    let whole = matches!(kind, FaultKind::Crash | FaultKind::Pause);
+    match target {
+        FaultTarget::Link(..) if !network => Some((
+            "a service or an instance, not a link",
+            "links take latency, loss, duplicate and partition faults",
+        )),
+        FaultTarget::Queue(_) if !whole => Some((
+            "a service, an instance or a link, not a queue",
+            "queues take crash (it refuses publishes) and pause (it answers nothing) faults; network faults go on a link like `api->orders`",
+        )),
+        _ => None,
+    }
 }
 
 /// Warns of every fault that starts at or after the end of the run: it never
@@ -160,10 +176,7 @@ pub(crate) fn check_timing(
         if fault.at.0 < duration.0 {
             continue;
         }
-        let at = match &node.value {
-            Value::Table(t) => t.get("at").map_or(node.at, |e| e.node.at),
-            _ => node.at,
-        };
+        let at = node.place("at");
         p.warn(
             at,
             format!(
@@ -175,7 +188,7 @@ pub(crate) fn check_timing(
     }
 }
 
-/// `db`, `db#2` or `api->db`.
+/// `db`, `db#2`, `api->db` or a queue.
 fn target(
     text: &str,
     at: At,
@@ -194,12 +207,24 @@ fn target(
         Some((name, i)) => (name.trim(), Some(i.trim())),
         None => (text.trim(), None),
     };
-    let NodeId::Service(s) = names.node(name, at, &role, p)? else {
-        p.error(
-            at,
-            format!("{role} is a client; faults strike services and links"),
-        );
-        return None;
+    let s = match (names.node(name, at, &role, p)?, instance) {
+        (NodeId::Service(s), _) => s,
+        (NodeId::Queue(q), None) => return Some(FaultTarget::Queue(q)),
+        (NodeId::Queue(_), Some(_)) => {
+            p.hinted(
+                at,
+                format!("`{}` is a queue: it has no instances", quote(name)),
+                Some(format!("target the whole queue: `{}`", quote(name))),
+            );
+            return None;
+        }
+        (NodeId::Client(_), _) => {
+            p.error(
+                at,
+                format!("{role} is a client; faults strike services, queues and links"),
+            );
+            return None;
+        }
     };
     let Some(i) = instance else {
         return Some(FaultTarget::Service(s));

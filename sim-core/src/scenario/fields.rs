@@ -66,6 +66,11 @@ impl<'a> Fields<'a> {
         self.table.get(key).map(|e| &e.node)
     }
 
+    /// Where the value of `key` is, or the table's place if it is absent.
+    pub fn place(&self, key: &str) -> At {
+        self.get(key).map_or(self.at, |n| n.at)
+    }
+
     /// Whether `key` is present (whatever its value).
     pub fn has(&self, key: &str) -> bool {
         self.table.get(key).is_some()
@@ -355,6 +360,16 @@ pub(crate) fn duration(node: &Node, key: &str, p: &mut Problems) -> Option<SimDu
     parse_duration(&text)
         .map_err(|e| p.error(node.at, format!("invalid duration for `{key}`: {e}")))
         .ok()
+}
+
+/// A duration longer than 0.
+pub(crate) fn positive_duration(node: &Node, key: &str, p: &mut Problems) -> Option<SimDuration> {
+    let d = duration(node, key, p)?;
+    if d.0 == 0 {
+        p.error(node.at, format!("`{key}` must be longer than 0"));
+        return None;
+    }
+    Some(d)
 }
 
 /// A distribution of durations: `"exp(5ms)"`.

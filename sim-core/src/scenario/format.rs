@@ -20,10 +20,14 @@ pub(crate) enum Kind {
     Name,
     /// `"service"` or `"service.endpoint"`.
     Target,
-    /// A client or a service.
+    /// A client, a service or a queue.
     Node,
-    /// `"db"`, `"db#2"` or `"api->db"`.
+    /// The name of a declared `[[queue]]`.
+    Queue,
+    /// `"db"`, `"db#2"`, `"api->db"` or a queue.
     FaultTarget,
+    /// `"uniform"` or `"zipf(S)"`: how often each key is drawn.
+    Popularity,
     Bool,
     /// `"250ms"`.
     Duration,
@@ -234,6 +238,15 @@ pub(crate) static TOP: Table = Table {
             "",
         ),
         key(
+            "queue",
+            Kind::Tables {
+                table: &QUEUE,
+                max: limits::MAX_QUEUES,
+            },
+            "Broker queues and topics: endpoints publish to them and consume from them.",
+            "",
+        ),
+        key(
             "fault",
             Kind::Tables {
                 table: &FAULT,
@@ -242,7 +255,6 @@ pub(crate) static TOP: Table = Table {
             "Faults injected during the run.",
             "",
         ),
-        Key::not_yet("queue", "Broker queues and topics."),
         Key::not_yet("saga", "Sagas: steps with compensations."),
     ]],
     sections: true,
@@ -336,14 +348,14 @@ pub(crate) static LINK: Table = Table {
         key(
             "from",
             Kind::Node,
-            "The sending client or service.",
+            "The sending client, service or queue.",
             "\"api\"",
         )
         .required(),
         key(
             "to",
             Kind::Node,
-            "The receiving client or service.",
+            "The receiving client, service or queue.",
             "\"db\"",
         )
         .required(),
@@ -453,6 +465,7 @@ pub(crate) static CLIENT: Table = Table {
             key("arrivals", Kind::Choice(&["poisson", "constant"]), "How open-loop requests arrive.", "\"constant\"").or("poisson"),
             key("users", limited(1, limits::MAX_USERS, "per client"), "Closed loop: users, each sending a request, waiting for its end, then thinking.", "10"),
             key("think", Kind::Distribution, "Closed loop: how long each user waits between requests.", "\"exp(1s)\"").or("0ms"),
+            key("keys", Kind::Table(&KEYS), "The keys its requests carry, one each; a key travels with every call and message the request causes.", "").or("one key, 0"),
         ],
         POLICY,
     ],
@@ -527,9 +540,87 @@ pub(crate) const REQUEST: &[Key] = &[
         "true",
     )
     .or("false"),
-    Key::not_yet("publish", "Messages published to queues."),
-    Key::not_yet("consumes", "The queue this consumes."),
+    key(
+        "publish",
+        Kind::Tables {
+            table: &PUBLISH,
+            max: limits::MAX_PUBLISH,
+        },
+        "Messages published to queues when a request succeeds, one per entry.",
+        "",
+    )
+    .or("none"),
+    key(
+        "consumes",
+        Kind::Queue,
+        "The queue whose messages this serves. Set on a service, it goes to the first endpoint that does not set its own; a queue has one consumer in the whole file.",
+        "\"orders\"",
+    )
+    .or("none"),
 ];
+
+/// One entry of `publish`.
+pub(crate) static PUBLISH: Table = Table {
+    id: "publish",
+    title: "publish = [{ to, outbox }]",
+    doc: "A message to a queue, published when a request succeeds; it carries the request's key.",
+    groups: &[&[
+        key("to", Kind::Queue, "The queue, declared with `[[queue]]`.", "\"orders\"").required(),
+        key(
+            "outbox",
+            Kind::Bool,
+            "Store the message with the local commit and let a relay publish it, retrying: never lost. `false` publishes after the commit (a dual write), lost if the instance crashes or the queue is unreachable then.",
+            "true",
+        )
+        .or("false"),
+    ]],
+    sections: false,
+};
+
+/// `keys = { … }` of a client.
+pub(crate) static KEYS: Table = Table {
+    id: "keys",
+    title: "keys = { … }",
+    doc: "The keys a client's requests carry: keys decide cache hits, partitions and per-key limits.",
+    groups: &[&[
+        key(
+            "count",
+            Kind::Integer(Int {
+                min: 1,
+                max: limits::MAX_KEYS as i64,
+                per: Some("per client"),
+            }),
+            "Keys are 0 to count - 1.",
+            "10000",
+        )
+        .or("1"),
+        key(
+            "popularity",
+            Kind::Popularity,
+            "How often each key is drawn: `\"uniform\"`, or `\"zipf(S)\"` where key k (from 0) has weight 1 / (k + 1)^S, S more than 0.",
+            "\"zipf(1.1)\"",
+        )
+        .or("uniform"),
+    ]],
+    sections: false,
+};
+
+/// `[[queue]]`.
+pub(crate) static QUEUE: Table = Table {
+    id: "queue",
+    title: "[[queue]]",
+    doc: "A broker queue or topic. Queues share the namespace of services, and are named unlike any client.",
+    groups: &[&[
+        key("name", Kind::Name, "The queue's name, unique among queues and services.", "\"orders\"").required(),
+        key("delivery", Kind::Choice(&["at_least_once", "at_most_once"]), "`at_least_once` acks after the work succeeds and redelivers on failure, crash or `ack_timeout`; `at_most_once` acks on receipt.", "\"at_most_once\"").or("at_least_once"),
+        key("ack_timeout", Kind::Duration, "A delivery not acked within this is redelivered (at least once); more than 0.", "\"5s\"").or("30s"),
+        key("max_receives", limited(1, limits::MAX_RECEIVES, "per message"), "Receives after which an unacked message goes to `dead_letter`.", "5").or("unlimited"),
+        key("dead_letter", Kind::Name, "Where dead letters go: another declared queue, or any other name (a sink that counts them).", "\"orders-dlq\"").or("counted only"),
+        key("partitions", limited(1, limits::MAX_PARTITIONS, "per queue"), "Ordered partitions by the message's key, one consumer instance each at a time.", "4").or("one unordered queue, competing consumers"),
+        key("capacity", limited(1, limits::MAX_QUEUE_CAPACITY, "per queue"), "Messages held at most; publishing to a full queue is `rejected`.", "100000").or("unbounded"),
+    ]],
+    sections: false,
+};
 
 /// `[[service]]`.
 pub(crate) static SERVICE: Table = Table {
@@ -801,7 +892,7 @@ pub(crate) static FAULT: Table = Table {
     doc: "What goes wrong, where and when.",
     groups: &[&[
         key("kind", Kind::Choice(&["crash", "pause", "slowdown", "capacity", "error_rate", "latency", "loss", "duplicate", "partition"]), "What goes wrong.", "\"crash\"").required(),
-        key("target", Kind::FaultTarget, "A service (every instance; for network kinds every link into it), `\"db#2\"` for one instance, or a link `\"api->db\"`.", "\"db\"").required(),
+        key("target", Kind::FaultTarget, "A service (every instance; for network kinds every link into it), `\"db#2\"` for one instance, a link `\"api->db\"`, or a queue (crash and pause only).", "\"db\"").required(),
         key("at", Kind::Duration, "When it starts.", "\"30s\"").required(),
         key("for", Kind::Duration, "How long it lasts.", "\"10s\"").or("until the end"),
         key("factor", Kind::Number { min: 0.0, max: f64::INFINITY }, "slowdown: service times × factor; capacity: workers × factor (more than 0).", "5.0"),
@@ -813,12 +904,13 @@ pub(crate) static FAULT: Table = Table {
 
 /// Every table, in the order the reference page presents them.
 pub(crate) static TABLES: &[&Table] = &[
-    &TOP, &SCENARIO, &NETWORK, &LINK, &CLIENT, &STEP, &SERVICE, &ENDPOINT, &CALL, &RETRY, &BUDGET,
-    &BREAKER, &BULKHEAD, &LIMIT, &HEDGE, &FALLBACK, &SHED, &OUTLIER, &DEDUP, &FAULT,
+    &TOP, &SCENARIO, &NETWORK, &LINK, &CLIENT, &STEP, &KEYS, &SERVICE, &ENDPOINT, &CALL, &PUBLISH,
+    &RETRY, &BUDGET, &BREAKER, &BULKHEAD, &LIMIT, &HEDGE, &FALLBACK, &SHED, &OUTLIER, &DEDUP,
+    &QUEUE, &FAULT,
 ];
 
 /// Keys whose value is an array of tables whose elements a `--set` path
 /// selects by index or name.
 pub(crate) const ARRAYS: &[&str] = &[
-    "link", "client", "service", "queue", "saga", "fault", "endpoint", "calls",
+    "link", "client", "service", "queue", "saga", "fault", "endpoint", "calls", "publish",
 ];

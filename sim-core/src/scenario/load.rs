@@ -12,6 +12,7 @@ use super::model::{Link, Network, NodeId, Scenario};
 use super::names::{ambiguous, Names};
 use super::overrides::{self, Override};
 use super::problems::{At, Problems};
+use super::queues::{self, queues};
 use super::services::services;
 use super::tree::{parse_toml, Node, Value};
 use super::Diagnostics;
@@ -88,6 +89,9 @@ fn build(root: &Node, file: &str, p: &mut Problems) -> Option<Scenario> {
     let names = Names::collect(root);
     let arrays = |key: &str, p: &mut Problems| doc.read(key, p, fields::tables).unwrap_or(&[]);
     let (services, sites) = services(arrays("service", p), &names, p);
+    let queue_nodes = arrays("queue", p);
+    let queues = queues(queue_nodes, &names, p);
+    queues::check_use(queue_nodes, &queues, &sites, &names, p);
     let clients = clients(arrays("client", p), &names, p);
     let links = links(arrays("link", p), &names, p);
     let fault_nodes = arrays("fault", p);
@@ -104,7 +108,7 @@ fn build(root: &Node, file: &str, p: &mut Problems) -> Option<Scenario> {
             None
         }
     };
-    cycles::check(&sites, &names, p);
+    cycles::check(&sites.calls, &names, p);
     let meta = meta?;
     faults::check_timing(fault_nodes, &faults, meta.duration, p);
     let scenario = Scenario {
@@ -118,7 +122,7 @@ fn build(root: &Node, file: &str, p: &mut Problems) -> Option<Scenario> {
         links: links.into_iter().collect::<Option<_>>()?,
         clients: clients.into_iter().collect::<Option<_>>()?,
         services: services.into_iter().collect::<Option<_>>()?,
-        queues: Vec::new(),
+        queues: queues.into_iter().collect::<Option<_>>()?,
         faults: faults.into_iter().collect::<Option<_>>()?,
     };
     let expect_nodes = doc.get("scenario").and_then(|s| match &s.value {
@@ -225,7 +229,7 @@ fn meta(node: &Node, file: &str, names: &Names, p: &mut Problems) -> Option<Meta
     let duration = duration.filter(|d| {
         let positive = d.0 > 0;
         if !positive {
-            let at = f.get("duration").map_or(f.at, |n| n.at);
+            let at = f.place("duration");
             p.error(at, "`duration` must be longer than 0");
         }
         positive
@@ -285,11 +289,15 @@ fn expectations(
 }
 
 /// The subject must be a client or a service; queue, utilization and
-/// amplification need a service, attempts a client, a breaker an edge.
+/// amplification need a service, attempts a client, a breaker an edge, and
+/// the messaging metrics a queue.
 fn check_subject(e: &Expectation, at: At, names: &Names, p: &mut Problems) -> Option<()> {
     let name = e.subject.as_str();
     if let Metric::DuplicateEffects = e.metric {
         return Some(()); // effects are checked once the endpoints are read
+    }
+    if is_about_a_queue(e.metric) {
+        return check_queue_subject(e, at, names, p);
     }
     if let Metric::Breaker(_) = e.metric {
         let Some((from, to)) = name.split_once("->") else {
@@ -324,6 +332,52 @@ fn check_subject(e: &Expectation, at: At, names: &Names, p: &mut Problems) -> Op
     check_subject_name(e, name, needs_service, at, names, p)
 }
 
+/// Whether a metric measures a queue.
+fn is_about_a_queue(metric: Metric) -> bool {
+    matches!(
+        metric,
+        Metric::DeadLetters | Metric::Lost | Metric::MaxDepth | Metric::MaxAge | Metric::OutOfOrder
+    )
+}
+
+/// The subject of a messaging metric must be a declared queue.
+fn check_queue_subject(e: &Expectation, at: At, names: &Names, p: &mut Problems) -> Option<()> {
+    let name = e.subject.as_str();
+    if names.queue(name).is_some() {
+        return Some(());
+    }
+    let function = function_name(e);
+    let other = match (names.client(name), names.service(name)) {
+        (_, Some(_)) => Some("a service"),
+        (Some(_), None) => Some("a client"),
+        (None, None) => None,
+    };
+    if let Some(other) = other {
+        p.error(
+            at,
+            format!(
+                "`{}` measures a queue, and `{}` is {other}",
+                quote(function),
+                quote(name)
+            ),
+        );
+        return None;
+    }
+    let queues = names.queue_names();
+    let hint = crate::suggest::closest(name, &queues).map(|c| format!("did you mean `{c}`?"));
+    p.hinted(
+        at,
+        format!("no queue `{}` in `{}`", quote(name), quote(&e.text)),
+        hint,
+    );
+    None
+}
+
+/// The function of an expectation as written: `p99`, `dead_letters`.
+fn function_name(e: &Expectation) -> &str {
+    e.text.split('(').next().unwrap_or_default().trim()
+}
+
 /// `name` must be a client or a service (only a service if `needs_service`).
 fn check_subject_name(
     e: &Expectation,
@@ -338,7 +392,7 @@ fn check_subject_name(
         (Some(_), Some(_)) => ambiguous(name, at, p),
         (_, Some(_)) => return Some(()),
         (Some(_), None) if needs_service => {
-            let function = e.text.split('(').next().unwrap_or_default();
+            let function = function_name(e);
             p.error(
                 at,
                 format!(
@@ -349,6 +403,21 @@ fn check_subject_name(
             );
         }
         (Some(_), None) => return Some(()),
+        (None, None) if names.queue(name).is_some() => {
+            let what = if needs_service {
+                "a service"
+            } else {
+                "a client or a service"
+            };
+            p.error(
+                at,
+                format!(
+                    "`{}` measures {what}, and `{}` is a queue",
+                    quote(function_name(e)),
+                    quote(name)
+                ),
+            );
+        }
         (None, None) => {
             let candidates: Vec<&str> = names.all_names().collect();
             let hint =
@@ -427,8 +496,8 @@ fn links(nodes: &[Node], names: &Names, p: &mut Problems) -> Vec<Option<Link>> {
                     node.at,
                     format!(
                         "a second [[link]] from `{}` to `{}`",
-                        node_name(names, link.from),
-                        node_name(names, link.to)
+                        names.node_name(link.from),
+                        names.node_name(link.to)
                     ),
                 );
                 return None;
@@ -443,7 +512,7 @@ fn link(node: &Node, index: usize, names: &Names, p: &mut Problems) -> Option<Li
     let f = Fields::open(node, "each `link`", &format::LINK, context, p)?;
     let end = |key: &str, p: &mut Problems| -> Option<NodeId> {
         let name = f.require(key, p, fields::string)?;
-        let at = f.get(key).map_or(f.at, |n| n.at);
+        let at = f.place(key);
         names.node(name, at, &format!("`{key}` of {}", f.context), p)
     };
     let (from, to) = (end("from", p), end("to", p));
@@ -457,12 +526,4 @@ fn link(node: &Node, index: usize, names: &Names, p: &mut Problems) -> Option<Li
         loss,
         duplicate,
     })
-}
-
-fn node_name(names: &Names, node: NodeId) -> String {
-    match node {
-        NodeId::Service(s) => names.service_name(s),
-        NodeId::Client(c) => names.client_name(c),
-        NodeId::Queue(q) => format!("queue [{}]", q.0),
-    }
 }

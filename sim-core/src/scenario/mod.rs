@@ -20,6 +20,7 @@ mod format;
 #[cfg(test)]
 mod format_tests;
 mod json;
+mod keys;
 #[cfg(test)]
 mod limits_tests;
 mod load;
@@ -31,6 +32,7 @@ pub mod policy;
 #[cfg(test)]
 mod policy_tests;
 mod problems;
+mod queues;
 mod reference;
 mod schema;
 mod services;

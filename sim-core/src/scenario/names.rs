@@ -1,10 +1,11 @@
-//! The names of services, endpoints and clients, and resolving references to them.
+//! The names of services, endpoints, clients and queues, and resolving
+//! references to them.
 //!
 //! Names are gathered from the tree before anything is checked, so that a
 //! reference can be resolved (or a near miss suggested) wherever it appears,
 //! whatever the order of the sections.
 
-use super::model::{ClientId, EndpointId, NodeId, ServiceId, Target};
+use super::model::{ClientId, EndpointId, NodeId, QueueId, ServiceId, Target};
 use super::problems::{At, Problems};
 use super::tree::{Node, Value};
 use crate::limits;
@@ -18,6 +19,7 @@ pub(crate) const DEFAULT_ENDPOINT: &str = "default";
 pub(crate) struct Names<'a> {
     services: Vec<ServiceNames<'a>>,
     clients: Vec<Option<&'a str>>,
+    queues: Vec<Option<&'a str>>,
 }
 
 /// A service's name and its declared endpoints' names (empty: only `default`).
@@ -38,7 +40,12 @@ impl<'a> Names<'a> {
             })
             .collect();
         let clients = elements(root, "client").iter().map(name_of).collect();
-        Names { services, clients }
+        let queues = elements(root, "queue").iter().map(name_of).collect();
+        Names {
+            services,
+            clients,
+            queues,
+        }
     }
 
     /// The first service called `name`.
@@ -49,6 +56,16 @@ impl<'a> Names<'a> {
     /// The first client called `name`.
     pub fn client(&self, name: &str) -> Option<ClientId> {
         position(self.clients.iter().copied(), name).map(ClientId)
+    }
+
+    /// The first queue called `name`.
+    pub fn queue(&self, name: &str) -> Option<QueueId> {
+        position(self.queues.iter().copied(), name).map(QueueId)
+    }
+
+    /// Every queue name, for suggestions.
+    pub fn queue_names(&self) -> Vec<&'a str> {
+        self.queues.iter().copied().flatten().collect()
     }
 
     /// The name of service `id`, or its index if it has none.
@@ -66,6 +83,24 @@ impl<'a> Names<'a> {
             .copied()
             .flatten()
             .map_or_else(|| format!("[{}]", id.0), quote)
+    }
+
+    /// The name of queue `id`, or its index if it has none.
+    pub fn queue_name(&self, id: QueueId) -> String {
+        self.queues
+            .get(id.0 as usize)
+            .copied()
+            .flatten()
+            .map_or_else(|| format!("[{}]", id.0), quote)
+    }
+
+    /// The name of a node, quoted.
+    pub fn node_name(&self, node: NodeId) -> String {
+        match node {
+            NodeId::Service(s) => self.service_name(s),
+            NodeId::Client(c) => self.client_name(c),
+            NodeId::Queue(q) => self.queue_name(q),
+        }
     }
 
     /// How a target is written: `api` for a service without declared
@@ -151,7 +186,9 @@ impl<'a> Names<'a> {
         })
     }
 
-    /// Resolves the name of a client or a service (a node of the network).
+    /// Resolves the name of a client, a service or a queue (a node of the
+    /// network). A queue named like a client or a service is refused where
+    /// it is declared, so a name that is both resolves to the other.
     pub fn node(&self, name: &str, at: At, role: &str, p: &mut Problems) -> Option<NodeId> {
         match (self.client(name), self.service(name)) {
             (Some(c), None) => Some(NodeId::Client(c)),
@@ -161,10 +198,13 @@ impl<'a> Names<'a> {
                 None
             }
             (None, None) => {
+                if let Some(q) = self.queue(name) {
+                    return Some(NodeId::Queue(q));
+                }
                 let all: Vec<&str> = self.all_names().collect();
                 p.hinted(
                     at,
-                    format!("no client or service `{}` for {role}", quote(name)),
+                    format!("no client, service or queue `{}` for {role}", quote(name)),
                     closest(name, &all).map(|c| format!("did you mean `{c}`?")),
                 );
                 None
@@ -172,12 +212,42 @@ impl<'a> Names<'a> {
         }
     }
 
-    /// Every client and service name, for suggestions.
+    /// Resolves the name of a declared queue. `role` says where the
+    /// reference is, like "`consumes` of [[service]] `worker`".
+    pub fn queue_ref(&self, name: &str, at: At, role: &str, p: &mut Problems) -> Option<QueueId> {
+        if let Some(q) = self.queue(name) {
+            return Some(q);
+        }
+        let hint = if self.service(name).is_some() {
+            Some(format!(
+                "`{}` is a service: messages are published to queues and consumed from them, calls go to services",
+                quote(name)
+            ))
+        } else {
+            let queues = self.queue_names();
+            match closest(name, &queues) {
+                Some(c) => Some(format!("did you mean `{c}`?")),
+                None if queues.is_empty() => Some(format!(
+                    "declare it: [[queue]] with name = \"{}\"",
+                    quote(name)
+                )),
+                None => {
+                    let quoted: Vec<String> = queues.iter().map(|q| quote(q)).collect();
+                    Some(format!("the queues: {}", quoted.join(", ")))
+                }
+            }
+        };
+        p.hinted(at, format!("no queue `{}` for {role}", quote(name)), hint);
+        None
+    }
+
+    /// Every client, service and queue name, for suggestions.
     pub fn all_names(&self) -> impl Iterator<Item = &'a str> + '_ {
         self.clients
             .iter()
             .copied()
             .chain(self.services.iter().map(|s| s.name))
+            .chain(self.queues.iter().copied())
             .flatten()
     }
 

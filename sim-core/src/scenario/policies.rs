@@ -84,7 +84,7 @@ pub(crate) fn policy(f: &Fields, p: &mut Problems) -> Option<Policy> {
         .read("idempotency_key", p, fields::boolean)
         .unwrap_or(false);
     if let (Some(_), None, None) = (&budget, &retry, &hedge) {
-        let at = f.get("budget").map_or(f.at, |n| n.at);
+        let at = f.place("budget");
         p.hinted(
             at,
             format!(

@@ -10,6 +10,10 @@ use serde_json::{json, Map, Value};
 /// The text a duration must match: a number and a unit.
 pub(crate) const DURATION_PATTERN: &str = r"^\s*[0-9]*\.?[0-9]*\s*(ns|us|µs|ms|s|m|min|h)\s*$";
 
+/// A key popularity: `uniform`, or `zipf(S)` with a plain decimal exponent.
+const POPULARITY_PATTERN: &str =
+    r"^\s*(uniform|zipf\(\s*[0-9]*\.?[0-9]+([eE][+-]?[0-9]+)?\s*\))\s*$";
+
 /// Names in the schema: ASCII letters, digits, `_` and `-`. The loader also
 /// takes other letters and digits; the schema is the stricter of the two, so
 /// that it never offers what the loader refuses.
@@ -105,7 +109,10 @@ fn integer(int: Int) -> Value {
 /// The schema of a value of `kind`.
 fn value(kind: Kind) -> Value {
     match kind {
-        Kind::String | Kind::Target | Kind::Node | Kind::FaultTarget => json!({ "type": "string" }),
+        Kind::String | Kind::Target | Kind::Node | Kind::Queue | Kind::FaultTarget => {
+            json!({ "type": "string" })
+        }
+        Kind::Popularity => json!({ "type": "string", "pattern": POPULARITY_PATTERN }),
         Kind::Name => json!({
             "type": "string",
             "minLength": 1,

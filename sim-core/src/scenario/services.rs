@@ -1,9 +1,11 @@
-//! `[[service]]` and `[[service.endpoint]]`: services, their endpoints and calls.
+//! `[[service]]` and `[[service.endpoint]]`: services, their endpoints, their
+//! calls and the queues they publish to and consume.
 
 use super::fields::{self, Fields, LIMIT_HINT};
 use super::format;
 use super::model::{
-    Balancer, Call, Dedup, Discipline, Endpoint, EndpointId, Policy, Service, ServiceId, Target,
+    Balancer, Call, Dedup, Discipline, Endpoint, EndpointId, Policy, Publish, QueueId, Service,
+    ServiceId, Target,
 };
 use super::names::{check_name, Names, DEFAULT_ENDPOINT};
 use super::policies;
@@ -22,13 +24,29 @@ pub(crate) struct CallSite {
     pub at: At,
 }
 
+/// An endpoint's use of a queue (a `publish` entry or `consumes`), where
+/// it is written: the input of the checks that every queue has one consumer.
+pub(crate) struct QueueUse {
+    pub endpoint: Target,
+    pub queue: QueueId,
+    pub at: At,
+}
+
+/// Every resolved reference of the endpoints, where it is written.
+#[derive(Default)]
+pub(crate) struct Sites {
+    pub calls: Vec<CallSite>,
+    pub publishes: Vec<QueueUse>,
+    pub consumers: Vec<QueueUse>,
+}
+
 /// Reads every `[[service]]`; an entry is `None` where it has problems.
 pub(crate) fn services(
     nodes: &[Node],
     names: &Names,
     p: &mut Problems,
-) -> (Vec<Option<Service>>, Vec<CallSite>) {
-    let mut sites = Vec::new();
+) -> (Vec<Option<Service>>, Sites) {
+    let mut sites = Sites::default();
     let mut seen = BTreeMap::new();
     let mut instances = 0;
     let services = nodes
@@ -40,12 +58,12 @@ pub(crate) fn services(
             count_instances(&s, node, &mut instances, p).then_some(s)
         })
         .collect();
-    if let Some(over) = sites.get(limits::MAX_TOTAL_CALLS) {
+    if let Some(over) = sites.calls.get(limits::MAX_TOTAL_CALLS) {
         p.hinted(
             over.at,
             format!(
                 "the endpoints make {} calls in all, above the limit of {}",
-                sites.len(),
+                sites.calls.len(),
                 limits::MAX_TOTAL_CALLS
             ),
             Some(LIMIT_HINT.to_string()),
@@ -62,10 +80,7 @@ fn count_instances(s: &Service, node: &Node, total: &mut u32, p: &mut Problems) 
     if *total <= limits::MAX_TOTAL_INSTANCES || before > limits::MAX_TOTAL_INSTANCES {
         return true;
     }
-    let at = match &node.value {
-        Value::Table(t) => t.get("instances").map_or(node.at, |e| e.node.at),
-        _ => node.at,
-    };
+    let at = node.place("instances");
     p.hinted(
         at,
         format!(
@@ -89,6 +104,10 @@ struct Request {
     blocking: Option<bool>,
     effect: Option<String>,
     idempotent: Option<bool>,
+    /// Each entry with the place of its queue.
+    publish: Option<Vec<(Publish, At)>>,
+    /// The queue with the place of its name.
+    consumes: Option<(QueueId, At)>,
 }
 
 fn service(
@@ -96,7 +115,7 @@ fn service(
     id: ServiceId,
     names: &Names,
     seen: &mut BTreeMap<String, At>,
-    sites: &mut Vec<CallSite>,
+    sites: &mut Sites,
     p: &mut Problems,
 ) -> Option<Service> {
     let context = format!("[[service]] {}", label(node, id.0));
@@ -115,17 +134,30 @@ fn service(
     let endpoints = endpoints(&f, &shared, names, p);
     let name = name?;
     let endpoints = endpoints?;
-    for (e, endpoint_calls) in endpoints.iter().enumerate() {
+    for (e, built) in endpoints.iter().enumerate() {
         let from = Target {
             service: id,
             endpoint: EndpointId(u32::try_from(e).ok()?),
         };
-        sites.extend(
-            endpoint_calls
-                .1
-                .iter()
-                .map(|&(to, at)| CallSite { from, to, at }),
-        );
+        let places = &built.places;
+        let calls = places
+            .calls
+            .iter()
+            .map(|&(to, at)| CallSite { from, to, at });
+        sites.calls.extend(calls);
+        let publishes = built.endpoint.publish.iter().zip(&places.publish);
+        sites.publishes.extend(publishes.map(|(m, &at)| QueueUse {
+            endpoint: from,
+            queue: m.to,
+            at,
+        }));
+        if let (Some(queue), Some(at)) = (built.endpoint.consumes, places.consumes) {
+            sites.consumers.push(QueueUse {
+                endpoint: from,
+                queue,
+                at,
+            });
+        }
     }
     Some(Service {
         name: name.to_string(),
@@ -136,7 +168,7 @@ fn service(
         discipline: discipline.unwrap_or(Discipline::Fifo),
         protection,
         dedup,
-        endpoints: endpoints.into_iter().map(|(e, _)| e).collect(),
+        endpoints: endpoints.into_iter().map(|b| b.endpoint).collect(),
     })
 }
 
@@ -150,8 +182,19 @@ const BALANCERS: &[(&str, Balancer)] = &[
 const DISCIPLINES: &[(&str, Discipline)] =
     &[("fifo", Discipline::Fifo), ("lifo", Discipline::Lifo)];
 
-/// An endpoint and the targets (with places) of its calls.
-type Built = (Endpoint, Vec<(Target, At)>);
+/// An endpoint and where its references are written.
+struct Built {
+    endpoint: Endpoint,
+    places: Places,
+}
+
+/// Where an endpoint's references are written: each call's target with its
+/// place, each `publish` entry's queue, and its `consumes`.
+struct Places {
+    calls: Vec<(Target, At)>,
+    publish: Vec<At>,
+    consumes: Option<At>,
+}
 
 /// The declared endpoints, or the one `default` endpoint.
 fn endpoints(f: &Fields, shared: &Request, names: &Names, p: &mut Problems) -> Option<Vec<Built>> {
@@ -175,6 +218,8 @@ fn endpoints(f: &Fields, shared: &Request, names: &Names, p: &mut Problems) -> O
     }
     let service = f.context.trim_start_matches("[[service]] ");
     let mut seen = BTreeMap::new();
+    // The service's `consumes` goes to the first endpoint without its own.
+    let mut consumes = shared.consumes;
     let built: Vec<Option<Built>> = declared
         .iter()
         .enumerate()
@@ -185,23 +230,55 @@ fn endpoints(f: &Fields, shared: &Request, names: &Names, p: &mut Problems) -> O
             );
             let e = Fields::open(node, "each `endpoint`", &format::ENDPOINT, context, p)?;
             let name = unique_name(&e, "endpoint", &mut seen, p);
-            let own = request(&e, names, p);
+            let mut own = request(&e, names, p);
+            if !e.has("consumes") {
+                own.consumes = consumes.take();
+            }
             let hint = "set it on the endpoint or on its service";
             let set = service_sets_time || e.has("service_time");
             Some(finish(name?, inherit(own, shared), &e, set, hint, p))
         })
         .collect();
     warn_shadowed(f, declared, p);
+    warn_consumer_choice(f, declared, p);
     built.into_iter().collect()
+}
+
+/// Warns that a service's `consumes` goes to one endpoint only when several
+/// could inherit it: a queue has one consumer.
+fn warn_consumer_choice(f: &Fields, endpoints: &[Node], p: &mut Problems) {
+    let Some(node) = f.get("consumes") else {
+        return;
+    };
+    let mut inheriting = endpoints
+        .iter()
+        .enumerate()
+        .filter(|(_, e)| !sets(e, "consumes"));
+    let (Some((i, first)), Some(_)) = (inheriting.next(), inheriting.next()) else {
+        return;
+    };
+    p.warn(
+        node.at,
+        format!(
+            "`consumes` of {} goes to its first endpoint that does not set its own, {}; its other endpoints consume nothing",
+            f.context,
+            label(first, i as u32)
+        ),
+        Some("a queue has one consumer: set `consumes` on the endpoint that serves it".to_string()),
+    );
+}
+
+/// Whether the table `node` sets `key`.
+fn sets(node: &Node, key: &str) -> bool {
+    match &node.value {
+        Value::Table(t) => t.get(key).is_some(),
+        _ => false,
+    }
 }
 
 /// Warns of a per-request key of a service that every endpoint sets for
 /// itself: the service's value is never used.
 fn warn_shadowed(f: &Fields, endpoints: &[Node], p: &mut Problems) {
-    let sets = |node: &Node, key: &str| match &node.value {
-        Value::Table(t) => t.get(key).is_some(),
-        _ => false,
-    };
     for key in format::REQUEST.iter().filter(|k| k.supported) {
         let Some(node) = f.get(key.name) else {
             continue;
@@ -222,7 +299,9 @@ fn warn_shadowed(f: &Fields, endpoints: &[Node], p: &mut Problems) {
     }
 }
 
-/// An endpoint's keys, falling back to its service's for those it does not set.
+/// An endpoint's keys, falling back to its service's for those it does not
+/// set; except `consumes`, which only one endpoint may inherit (the caller
+/// hands it out).
 fn inherit(own: Request, shared: &Request) -> Request {
     Request {
         service_time: own.service_time.or_else(|| shared.service_time.clone()),
@@ -232,6 +311,8 @@ fn inherit(own: Request, shared: &Request) -> Request {
         blocking: own.blocking.or(shared.blocking),
         effect: own.effect.or_else(|| shared.effect.clone()),
         idempotent: own.idempotent.or(shared.idempotent),
+        publish: own.publish.or_else(|| shared.publish.clone()),
+        consumes: own.consumes,
     }
 }
 
@@ -255,7 +336,13 @@ fn finish(
         .service_time
         .unwrap_or(Dist::Constant(crate::time::SimDuration::ZERO));
     let calls = r.calls.unwrap_or_default();
-    let sites = calls.iter().map(|(c, at)| (c.to, *at)).collect();
+    let (publish, publish_places): (Vec<Publish>, Vec<At>) =
+        r.publish.unwrap_or_default().into_iter().unzip();
+    let places = Places {
+        calls: calls.iter().map(|(c, at)| (c.to, *at)).collect(),
+        publish: publish_places,
+        consumes: r.consumes.map(|(_, at)| at),
+    };
     let endpoint = Endpoint {
         name: name.to_string(),
         service_time,
@@ -265,10 +352,10 @@ fn finish(
         blocking: r.blocking.unwrap_or(true),
         effect: r.effect,
         idempotent: r.idempotent.unwrap_or(false),
-        publish: Vec::new(),
-        consumes: None,
+        publish,
+        consumes: r.consumes.map(|(q, _)| q),
     };
-    (endpoint, sites)
+    Built { endpoint, places }
 }
 
 /// Reads the per-request keys of a service or an endpoint.
@@ -276,6 +363,14 @@ fn request(f: &Fields, names: &Names, p: &mut Problems) -> Request {
     let calls = f
         .read("calls", p, fields::array)
         .map(|nodes| calls(nodes, &f.context, names, p));
+    let publish = f
+        .read("publish", p, fields::array)
+        .map(|nodes| publishes(nodes, &f.context, names, p));
+    let consumes = f.read("consumes", p, fields::string).and_then(|q| {
+        let at = f.place("consumes");
+        let role = format!("`consumes` of {}", f.context);
+        names.queue_ref(q, at, &role, p).map(|id| (id, at))
+    });
     Request {
         service_time: f.read("service_time", p, fields::dist),
         error_rate: f.read("error_rate", p, fields::probability),
@@ -284,10 +379,32 @@ fn request(f: &Fields, names: &Names, p: &mut Problems) -> Request {
         blocking: f.read("blocking", p, fields::boolean),
         effect: f
             .read("effect", p, fields::string)
-            .filter(|e| check_name(e, f.get("effect").map_or(f.at, |n| n.at), p))
+            .filter(|e| check_name(e, f.place("effect"), p))
             .map(str::to_owned),
         idempotent: f.read("idempotent", p, fields::boolean),
+        publish,
+        consumes,
     }
+}
+
+/// Reads `publish`: each entry a `{ to, outbox }` table. An entry whose
+/// queue does not resolve is reported and left out.
+fn publishes(nodes: &[Node], context: &str, names: &Names, p: &mut Problems) -> Vec<(Publish, At)> {
+    nodes
+        .iter()
+        .enumerate()
+        .filter_map(|(i, node)| {
+            let role = format!("publish[{i}] of {context}");
+            let what = format!("`publish[{i}]`");
+            let f = Fields::open(node, &what, &format::PUBLISH, role.clone(), p)?;
+            let to = f.require("to", p, fields::string);
+            let outbox = f.read("outbox", p, fields::boolean);
+            let at = f.place("to");
+            let to = names.queue_ref(to?, at, &format!("`to` of {role}"), p)?;
+            let outbox = outbox.unwrap_or(false);
+            Some((Publish { to, outbox }, at))
+        })
+        .collect()
 }
 
 /// Reads `dedup = { ttl, capacity }`.
@@ -319,7 +436,7 @@ fn calls(nodes: &[Node], context: &str, names: &Names, p: &mut Problems) -> Vec<
             let to = f.require("to", p, fields::string);
             // A bad policy is reported; the call still counts for cycle detection.
             let policy = policies::policy(&f, p).unwrap_or_default();
-            let at = f.get("to").map_or(f.at, |n| n.at);
+            let at = f.place("to");
             let to = names.target(to?, at, &format!("`to` of {role}"), p)?;
             Some((to, policy, at))
         })
@@ -335,7 +452,7 @@ pub(crate) fn unique_name<'a>(
     p: &mut Problems,
 ) -> Option<&'a str> {
     let name = f.require("name", p, fields::string)?;
-    let at = f.get("name").map_or(f.at, |n| n.at);
+    let at = f.place("name");
     if !check_name(name, at, p) {
         return None;
     }

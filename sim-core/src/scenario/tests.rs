@@ -412,7 +412,7 @@ fn unknown_key_without_a_near_miss_lists_the_keys() {
     assert_eq!(message, "unknown key `zzz` in [[service]] `db`");
     assert_eq!(
         h,
-        hint("expected one of: name, instances, balancer, workers, queue, discipline, endpoint, shed, limit, outlier, dedup, service_time, error_rate, calls, parallel, blocking, effect, idempotent")
+        hint("expected one of: name, instances, balancer, workers, queue, discipline, endpoint, shed, limit, outlier, dedup, service_time, error_rate, calls, parallel, blocking, effect, idempotent, publish, consumes")
     );
 }
 
@@ -433,17 +433,14 @@ fn unsupported_keys_are_rejected_not_ignored() {
     let text = BASE
         .replace("rate = 100", "rate = 100\nretry = { max_attempts = 3 }")
         .replace("calls = [\"db\"]", "calls = [{ to = \"db\", hedge = { after = \"5ms\" } }]\nshed = { queue_wait = \"1s\" }")
-        .replace("service_time = \"2ms\"", "service_time = \"2ms\"\n[[service.endpoint]]\nname = \"x\"\nconsumes = \"orders\"\n[[queue]]\nname = \"orders\"");
+        .replace("service_time = \"2ms\"", "service_time = \"2ms\"\n[[service.endpoint]]\nname = \"x\"\n[[saga]]\nname = \"checkout\"");
     let got: Vec<(u32, u32, String)> = errors(&text)
         .into_iter()
         .map(|d| (d.line, d.column, d.message))
         .collect();
     assert_eq!(
         got,
-        [
-            (22, 1, "`consumes` is not supported yet".to_string()),
-            (23, 3, "`[[queue]]` is not supported yet".to_string()),
-        ]
+        [(22, 3, "`[[saga]]` is not supported yet".to_string()),]
     );
 }
 
@@ -503,7 +500,7 @@ fn unknown_link_end_with_suggestion() {
         (
             20,
             8,
-            "no client or service `user` for `from` of [[link]] [0]".to_string(),
+            "no client, service or queue `user` for `from` of [[link]] [0]".to_string(),
             hint("did you mean `users`?")
         )
     );
@@ -1566,7 +1563,7 @@ at = "1s"
             (
                 27,
                 10,
-                "no client or service `dbb` for `target` of [[fault]] [1]".to_string(),
+                "no client, service or queue `dbb` for `target` of [[fault]] [1]".to_string(),
                 hint("did you mean `db`?")
             ),
             (

@@ -42,6 +42,17 @@ pub(crate) struct Entry {
     pub node: Node,
 }
 
+impl Node {
+    /// Where the value of `key` is, if this is a table holding it; else
+    /// where this node is.
+    pub fn place(&self, key: &str) -> At {
+        match &self.value {
+            Value::Table(t) => t.get(key).map_or(self.at, |e| e.node.at),
+            _ => self.at,
+        }
+    }
+}
+
 impl Value {
     /// The kind of value, with its article, for "found a string".
     pub fn kind(&self) -> &'static str {
