@@ -68,6 +68,18 @@ pub enum Metric {
 }
 
 impl Metric {
+    /// Whether the subject is a broker queue.
+    pub fn is_about_a_queue(self) -> bool {
+        matches!(
+            self,
+            Metric::DeadLetters
+                | Metric::Lost
+                | Metric::MaxDepth
+                | Metric::MaxAge
+                | Metric::OutOfOrder
+        )
+    }
+
     /// Whether the metric is a fraction from 0 to 1.
     pub fn is_rate(self) -> bool {
         matches!(

@@ -350,8 +350,11 @@ impl Simulation {
         }) as u32;
         self.services[s].instances[i as usize].claimed += 1;
         if at_most_once {
-            // Acked on receipt: the broker forgets it as it sends it.
-            self.remove_held(q, held_handle);
+            // Acked on receipt: the broker forgets it as it sends it (the
+            // delivery holds the message now).
+            if let Some((env, _)) = self.remove_held(q, held_handle) {
+                self.envelope_unref(env);
+            }
         } else {
             let at = self.now + ack_timeout;
             self.schedule(at, Event::AckTimeout(q as u32, held_handle, uid));
@@ -503,7 +506,8 @@ impl Simulation {
             .is_some()
     }
 
-    /// Removes held copy `h` of `q` from the queue.
+    /// Removes held copy `h` of `q` from the queue; the caller gives up its
+    /// reference to the message once it has recorded what happened.
     fn remove_held(&mut self, q: usize, h: Handle) -> Option<(Handle, SimTime)> {
         let state = &mut self.queues[q];
         let held = state
@@ -519,7 +523,6 @@ impl Simulation {
         } else {
             state.ready[p].retain(|k| *k != h.key);
         }
-        self.envelope_unref(held.envelope);
         self.depth_changed(q);
         Some((held.envelope, held.stored))
     }
@@ -543,6 +546,7 @@ impl Simulation {
             if let Some((env, stored)) = self.remove_held(q, h) {
                 let held = self.now.since(stored);
                 self.queue_fact(q, env, QueueFact::Acked { held, overtook });
+                self.envelope_unref(env);
             }
             self.dispatch_queue(q);
         } else if held.out == Some(delivery) {
@@ -573,16 +577,14 @@ impl Simulation {
         if max.is_some_and(|m| held.receives >= m) {
             let (env, seq) = (held.envelope, held.seq);
             self.processed(q, env, seq);
-            // The dead letter takes its own reference before this copy's goes.
-            self.envelope_ref(env);
             if let Some((env, stored)) = self.remove_held(q, h) {
                 let held = self.now.since(stored);
                 self.queue_fact(q, env, QueueFact::DeadLettered(held));
                 if let Some(DeadLetter::Queue(dlq)) = self.queue_config(q).dead_letter.clone() {
                     self.store(dlq.0 as usize, env);
                 }
+                self.envelope_unref(env);
             }
-            self.envelope_unref(env);
         } else {
             held.out = None;
             state.out[p] -= 1;

@@ -126,7 +126,7 @@ mod tests {
             popularity: Popularity::Zipf(s),
         };
         let mut d = KeyDraw::new(&keys, Stream::fork(3, "keys"));
-        let mut seen = vec![0u32; 4];
+        let mut seen = [0u32; 4];
         for _ in 0..n {
             let k = d.next();
             assert!(k < count);

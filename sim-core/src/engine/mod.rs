@@ -293,6 +293,9 @@ impl Simulation {
             } else if let Metric::DuplicateEffects = e.metric {
                 let x = self.effects.stats.iter().position(|x| named(&x.name));
                 Subject::Effect(x.map_or(u32::MAX, |x| x as u32))
+            } else if e.metric.is_about_a_queue() {
+                let q = self.sc.queues.iter().position(|q| named(&q.name));
+                Subject::Queue(q.map_or(u32::MAX, |q| q as u32))
             } else if let Some(c) = self.sc.clients.iter().position(|c| named(&c.name)) {
                 Subject::Client(c as u32)
             } else {
@@ -319,7 +322,11 @@ impl Simulation {
                     }
                 }
                 Subject::Service(s) => self.service_probes[s as usize].push(index),
-                Subject::Queue(q) => self.queue_probes[q as usize].push(index),
+                Subject::Queue(q) => {
+                    if let Some(list) = self.queue_probes.get_mut(q as usize) {
+                        list.push(index);
+                    }
+                }
                 Subject::Effect(x) => {
                     if let Some(list) = self.effect_probes.get_mut(x as usize) {
                         list.push(index);
@@ -512,7 +519,11 @@ impl Simulation {
             Subject::Breaker(b) => {
                 probe.on_breaker(self.breakers[b as usize].cb.state().code());
             }
-            Subject::Queue(q) => probe.on_queue(self.now, self.queues[q as usize].depth()),
+            Subject::Queue(q) => {
+                if let Some(queue) = self.queues.get(q as usize) {
+                    probe.on_queue(self.now, queue.depth());
+                }
+            }
             Subject::Client(_) | Subject::Effect(_) => {}
         }
     }

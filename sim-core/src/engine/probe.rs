@@ -15,7 +15,7 @@ use super::record::{
     ClientFact, ClientRecord, Outcomes, QueueFact, QueueRecord, ServiceFact, ServiceRecord,
 };
 use crate::expect::{Expectation, Metric, Stat};
-use crate::time::SimTime;
+use crate::time::{SimDuration, SimTime};
 
 /// What a probe is about.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -38,6 +38,9 @@ pub struct Probe {
     pub start: SimTime,
     pub end: SimTime,
     acc: Acc,
+    /// For `max_age`: how long the oldest message still held at the end had
+    /// waited (set by the engine when the window reaches the end).
+    pub still_held: SimDuration,
 }
 
 #[derive(Clone, Debug)]
@@ -70,7 +73,10 @@ impl Probe {
         capacity: u64,
     ) -> Probe {
         let acc = match (e.metric, subject) {
-            (Metric::MaxQueue, _) => Acc::MaxQueue(0),
+            (Metric::MaxQueue | Metric::MaxDepth, _) => Acc::MaxQueue(0),
+            (Metric::DeadLetters | Metric::Lost | Metric::MaxAge | Metric::OutOfOrder, _) => {
+                Acc::Queue(QueueRecord::default())
+            }
             (Metric::Utilization, _) => Acc::Utilization(Integrator::new(start, end), capacity),
             (Metric::Amplification, _) => Acc::Amplification {
                 arrivals: 0,
@@ -87,6 +93,7 @@ impl Probe {
             start,
             end,
             acc,
+            still_held: SimDuration::ZERO,
         }
     }
 
@@ -188,7 +195,12 @@ impl Probe {
             }
             Acc::Breaker(v) => *v,
             Acc::Duplicates(n) => Some(*n as f64),
-            Acc::Queue(_) => None,
+            Acc::Queue(r) => match self.metric {
+                Metric::DeadLetters => Some(r.counts.dead_lettered as f64),
+                Metric::Lost => Some(r.counts.lost as f64),
+                Metric::OutOfOrder => Some(r.counts.out_of_order as f64),
+                _ => Some(r.max_held.max(self.still_held).as_secs_f64()),
+            },
         }
     }
 }

@@ -104,6 +104,11 @@ impl Simulation {
                     // Read now if the instant is at or after the end.
                     p.on_breaker(self.breakers[b as usize].cb.state().code());
                 }
+                if let (Subject::Queue(q), true) = (p.subject, p.end >= now) {
+                    if let Some(queue) = self.queues.get(q as usize) {
+                        p.still_held = queue.oldest_age(now);
+                    }
+                }
                 let value = p.observed(now);
                 let observed = match (e.metric, value) {
                     (_, None) => Observed::Unmeasured,
