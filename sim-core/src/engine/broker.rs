@@ -74,6 +74,8 @@ pub struct Delivering {
     /// most once, whose held copy goes as the delivery leaves).
     stored: SimTime,
     seq: u64,
+    /// Its partition, busy until an at-most-once delivery is done.
+    partition: u32,
 }
 
 /// The run-time state of one queue.
@@ -86,6 +88,9 @@ pub struct QueueState {
     out: Vec<u32>,
     /// The consumer instance of each partition (partitioned queues only).
     owner: Vec<Option<u32>>,
+    /// Ordered partitions, each with one consumer instance and one
+    /// delivery out at a time; else one unordered queue.
+    partitioned: bool,
     /// The consuming service and endpoint.
     consumer: Option<Target>,
     /// Where the next unpartitioned delivery looks for a free instance first.
@@ -114,6 +119,7 @@ impl QueueState {
             ready: vec![VecDeque::new(); n],
             out: vec![0; n],
             owner: vec![None; n],
+            partitioned: partitions.is_some(),
             consumer,
             next_instance: 0,
             seq: 0,
@@ -297,8 +303,7 @@ impl Simulation {
         if state.down || state.paused {
             return false;
         }
-        let partitioned = state.ready.len() > 1;
-        let p = if partitioned {
+        let p = if state.partitioned {
             let free = |p: &usize| {
                 state.owner[*p] == Some(i) && state.out[*p] == 0 && !state.ready[*p].is_empty()
             };
@@ -328,8 +333,11 @@ impl Simulation {
         let s = target.service.0 as usize;
         let held = &mut self.queues[q].held[h as usize];
         held.receives += 1;
-        held.out = Some(uid);
+        if !at_most_once {
+            held.out = Some(uid);
+        }
         let (env, stored, seq, again) = (held.envelope, held.stored, held.seq, held.receives > 1);
+        let partition = held.partition;
         let held_handle = Handle {
             key: h,
             uid: held.uid,
@@ -347,6 +355,7 @@ impl Simulation {
             sent: self.now,
             stored,
             seq,
+            partition,
         }) as u32;
         self.services[s].instances[i as usize].claimed += 1;
         if at_most_once {
@@ -383,6 +392,7 @@ impl Simulation {
             self.queues[q].unprocessed.remove(&(key, rec.seq));
             let held = self.now.since(rec.stored);
             self.queue_fact(q, rec.envelope, QueueFact::Lost(held));
+            self.partition_done(q, rec.partition);
         }
         self.envelope_unref(rec.envelope);
     }
@@ -480,6 +490,7 @@ impl Simulation {
                 QueueFact::Lost(held)
             };
             self.queue_fact(q, rec.envelope, fact);
+            self.partition_done(q, rec.partition);
         } else if let Some(target) = self.queues[q].consumer {
             let link = self.network.link(
                 &self.sc,
@@ -490,6 +501,13 @@ impl Simulation {
             self.transmit(link, Event::Acked(rec.queue, rec.held, rec.uid, ok));
         }
         self.envelope_unref(rec.envelope);
+    }
+
+    /// An at-most-once delivery of partition `p` of `q` is over: the
+    /// partition may deliver its next message.
+    fn partition_done(&mut self, q: usize, p: u32) {
+        self.queues[q].out[p as usize] -= 1;
+        self.dispatch_queue(q);
     }
 
     /// The copy of `env` stored `seq`-th in `q` is done with (processed,
@@ -613,7 +631,7 @@ impl Simulation {
         for k in 0..self.consumed_by[s].len() {
             let q = self.consumed_by[s][k] as usize;
             let state = &mut self.queues[q];
-            if state.ready.len() == 1 {
+            if !state.partitioned {
                 continue;
             }
             for (p, owner) in state.owner.iter_mut().enumerate() {

@@ -99,7 +99,9 @@ impl Simulation {
         if stored {
             self.store(q, env);
         } else {
-            self.queue_fact(q, env, QueueFact::Rejected);
+            if !state.paused {
+                self.queue_fact(q, env, QueueFact::Rejected);
+            }
             if !outbox {
                 self.publish_failed(h);
             }
