@@ -856,3 +856,13 @@ fn malformed_keys_are_located_with_both_forms_in_the_hint() {
         only_at(&with_keys(keys), needle, message, h);
     }
 }
+
+#[test]
+fn a_queue_is_no_call_target() {
+    only_at(
+        &edit("service_time = \"1ms\"\n", "service_time = \"1ms\"\ncalls = [\"orders\"]\n"),
+        "\"orders\"]",
+        "no service `orders` for calls[0] of [[service]] `api`",
+        Some("`orders` is a queue; requests go to services, messages to queues with `publish = [{ to = \"orders\" }]`"),
+    );
+}
