@@ -568,6 +568,7 @@ fn overrides_reach_queues_publish_and_keys() {
     let bad = [
         set("queue.ordrs.ack_timeout=1s"),
         set("queue.orders.partitions=0"),
+        set("service.api.publish.ordrs.outbox=true"),
     ];
     let got: Vec<(u32, String, Option<String>)> = match load(MSG, "t.toml", &bad) {
         Ok(_) => panic!("the overrides should be refused"),
@@ -589,6 +590,12 @@ fn overrides_reach_queues_publish_and_keys() {
                 0,
                 "--set queue.orders.partitions: `partitions` must be at least 1, got 0".to_string(),
                 None
+            ),
+            (
+                0,
+                "--set service.api.publish.ordrs.outbox: no element `ordrs` in `publish`"
+                    .to_string(),
+                hint("did you mean `orders`?")
             ),
         ]
     );

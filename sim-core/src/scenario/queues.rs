@@ -12,6 +12,7 @@ use crate::text::quote;
 use crate::time::SimDuration;
 use std::collections::BTreeMap;
 
+/// The words of `delivery`.
 const DELIVERIES: &[(&str, Delivery)] = &[
     ("at_least_once", Delivery::AtLeastOnce),
     ("at_most_once", Delivery::AtMostOnce),
