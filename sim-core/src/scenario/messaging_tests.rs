@@ -389,6 +389,19 @@ fn dead_letters_are_other_queues_without_cycles() {
             hint("a message would be dead-lettered round these queues for ever: end the chain at a sink (a name that is no queue's) or at a queue without `dead_letter`")
         )
     );
+    let text = edit(
+        "name = \"orders\"\n",
+        "name = \"orders\"\nmax_receives = 2\ndead_letter = \"worker\"\n",
+    );
+    assert_eq!(
+        warned(&text, &[]),
+        [(
+            22,
+            15,
+            "dead letters go to a sink that only counts them, and `worker` is the name of a service or a client".to_string(),
+            hint("to serve dead letters, name a queue here and let an endpoint consume it; else name the sink apart, like `worker-dead`")
+        )]
+    );
     // Without the edge back it is a chain: each a queue's dead letter.
     let s = ok(&ending("sink"));
     let dead: Vec<Option<DeadLetter>> = s.queues.iter().map(|q| q.dead_letter.clone()).collect();

@@ -108,7 +108,19 @@ fn dead_letter(
             None
         }
         Some(q) => Some(DeadLetter::Queue(q)),
-        None => Some(DeadLetter::Sink(name.to_string())),
+        None => {
+            if names.service(name).is_some() || names.client(name).is_some() {
+                p.warn(
+                    node.at,
+                    format!("dead letters go to a sink that only counts them, and `{}` is the name of a service or a client", quote(name)),
+                    Some(format!(
+                        "to serve dead letters, name a queue here and let an endpoint consume it; else name the sink apart, like `{}-dead`",
+                        quote(name)
+                    )),
+                );
+            }
+            Some(DeadLetter::Sink(name.to_string()))
+        }
     }
 }
 
