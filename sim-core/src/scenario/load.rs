@@ -420,7 +420,10 @@ fn check_subject_name(
             );
         }
         (None, None) => {
-            let candidates: Vec<&str> = names.all_names().collect();
+            let candidates: Vec<&str> = names
+                .all_names()
+                .filter(|n| names.queue(n).is_none())
+                .collect();
             let hint =
                 crate::suggest::closest(name, &candidates).map(|c| format!("did you mean `{c}`?"));
             let what = if needs_service {

@@ -764,6 +764,11 @@ fn the_metrics_of_queues_take_a_queue() {
             None,
         ),
         (
+            "p99(ordrs) < 1s",
+            "no client or service `ordrs` in `p99(ordrs) < 1s`",
+            None,
+        ),
+        (
             "max_age(orders) < 5",
             "`5` has no unit: durations need a unit: 250ms, 1.5s (age thresholds are durations)",
             None,
@@ -885,4 +890,59 @@ fn a_queue_is_no_call_target() {
         "no service `orders` for calls[0] of [[service]] `api`",
         Some("`orders` is a queue; requests go to services, messages to queues with `publish = [{ to = \"orders\" }]`"),
     );
+}
+
+#[test]
+fn json_messaging_is_equivalent_to_toml() {
+    let json = r#"{
+  "scenario": { "duration": "60s" },
+  "client": [ { "name": "users", "target": "api", "rate": 100 } ],
+  "service": [
+    { "name": "api", "service_time": "1ms", "publish": [ { "to": "orders", "outbox": true } ] },
+    { "name": "worker", "service_time": "2ms", "consumes": "orders" }
+  ],
+  "queue": [ { "name": "orders" } ]
+}"#;
+    let (a, b) = (ok(MSG), ok(json));
+    assert_eq!(format!("{a:?}"), format!("{b:?}"));
+}
+
+#[test]
+fn the_schema_offers_queues_publish_and_keys_with_their_limits() {
+    let schema: serde_json::Value = match serde_json::from_str(&super::schema()) {
+        Ok(v) => v,
+        Err(e) => panic!("{e}"),
+    };
+    let d = &schema["definitions"];
+    let limits = (
+        &d["queue"]["properties"]["partitions"]["maximum"],
+        &d["queue"]["properties"]["capacity"]["maximum"],
+        &d["queue"]["properties"]["max_receives"]["maximum"],
+        &d["keys"]["properties"]["count"]["maximum"],
+        &d["service"]["properties"]["publish"]["maxItems"],
+        &schema["properties"]["queue"]["maxItems"],
+    );
+    assert_eq!(
+        limits,
+        (
+            &serde_json::json!(crate::limits::MAX_PARTITIONS),
+            &serde_json::json!(crate::limits::MAX_QUEUE_CAPACITY),
+            &serde_json::json!(crate::limits::MAX_RECEIVES),
+            &serde_json::json!(crate::limits::MAX_KEYS),
+            &serde_json::json!(crate::limits::MAX_PUBLISH),
+            &serde_json::json!(crate::limits::MAX_QUEUES),
+        )
+    );
+    assert_eq!(d["publish"]["required"], serde_json::json!(["to"]));
+    assert_eq!(
+        d["queue"]["properties"]["delivery"]["enum"],
+        serde_json::json!(["at_least_once", "at_most_once"])
+    );
+    assert_eq!(
+        d["endpoint"]["properties"]["consumes"]["type"],
+        serde_json::json!("string")
+    );
+    assert!(d["keys"]["properties"]["popularity"]["pattern"]
+        .as_str()
+        .is_some_and(|p| p.contains("zipf")));
 }
