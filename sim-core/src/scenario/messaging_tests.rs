@@ -764,6 +764,11 @@ fn the_metrics_of_queues_take_a_queue() {
             None,
         ),
         (
+            "breaker(api->orders) at 1s == open",
+            "`breaker` measures a service, and `orders` is a queue",
+            None,
+        ),
+        (
             "p99(ordrs) < 1s",
             "no client or service `ordrs` in `p99(ordrs) < 1s`",
             None,
