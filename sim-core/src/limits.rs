@@ -118,8 +118,9 @@ pub const MAX_TOTAL_CALLS: usize = 5_000;
 /// Steps of one client's rate schedule.
 pub const MAX_RATE_STEPS: usize = 10_000;
 
-/// Characters of a name (of a service, endpoint, client or effect): names
-/// are repeated in every report line and random-stream key.
+/// Characters of a name (of a service, endpoint, client, queue, dead-letter
+/// sink or effect): names are repeated in every report line and
+/// random-stream key.
 pub const MAX_NAME_CHARS: usize = 64;
 
 /// Nesting of tables and arrays in a scenario document, dotted keys

@@ -286,6 +286,7 @@ name = "users"
 target = "api"
 rate = [ { at = "0s", rate = 200 }, { at = "30s", rate = 900 } ]
 arrivals = "constant"
+keys = { count = 10000, popularity = "zipf(1.1)" }
 timeout = "1s"
 retry = { max_attempts = 3, backoff = "exponential", base = "20ms", multiplier = 2.0, cap = "2s", jitter = "full", retry_on = ["timeout"] }
 budget = { max_tokens = 10, token_ratio = 0.1 }
@@ -327,9 +328,16 @@ service_time = "1ms"
 [[service]]
 name = "db"
 service_time = "1ms"
+consumes = "orders"
 
 [[queue]]
 name = "orders"
+delivery = "at_least_once"
+ack_timeout = "30s"
+max_receives = 5
+dead_letter = "orders-dlq"
+partitions = 4
+capacity = 100000
 
 [[saga]]
 name = "checkout"

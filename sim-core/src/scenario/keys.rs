@@ -8,7 +8,7 @@ use super::tree::Node;
 use crate::text::quote;
 
 /// The hint of every malformed popularity: both forms.
-const POPULARITY_HINT: &str =
+pub(crate) const POPULARITY_HINT: &str =
     "write `popularity = \"uniform\"` (every key as likely) or `popularity = \"zipf(1.1)\"` (key k with weight 1 / (k + 1)^1.1; the exponent more than 0)";
 
 /// Reads `keys = { … }` of the client `context` names; the default (one

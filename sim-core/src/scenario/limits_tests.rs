@@ -15,7 +15,7 @@ fn with_client(extra: &str) -> String {
 }
 
 /// The line and column of the first `needle` in `text` (ASCII text).
-fn place(text: &str, needle: &str) -> (u32, u32) {
+pub(super) fn place(text: &str, needle: &str) -> (u32, u32) {
     let offset = text.find(needle).expect("the needle is in the text");
     let before = &text[..offset];
     let line = before.matches('\n').count() + 1;
@@ -42,7 +42,7 @@ fn refusals(text: &str) -> Vec<Diagnostic> {
 }
 
 /// The warnings of a text that must load.
-fn warnings(text: &str, overrides: &[Override]) -> Vec<Diagnostic> {
+pub(super) fn warnings(text: &str, overrides: &[Override]) -> Vec<Diagnostic> {
     match load_with_warnings(text, "t.toml", overrides) {
         Ok(l) => l.warnings.items,
         Err(e) => panic!("expected a valid scenario, got:\n{e}"),
@@ -530,6 +530,7 @@ fn every_kind_of_section_is_counted() {
             limits::MAX_LINKS,
             "[[link]]\nfrom = \"api\"\nto = \"db\"\n",
         ),
+        ("queue", limits::MAX_QUEUES, "[[queue]]\nname = \"q{i}\"\n"),
         (
             "fault",
             limits::MAX_FAULTS,

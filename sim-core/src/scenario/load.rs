@@ -91,7 +91,7 @@ fn build(root: &Node, file: &str, p: &mut Problems) -> Option<Scenario> {
     let (services, sites) = services(arrays("service", p), &names, p);
     let queue_nodes = arrays("queue", p);
     let queues = queues(queue_nodes, &names, p);
-    queues::check_use(queue_nodes, &queues, &sites, &names, p);
+    queues::check_consumers(&sites, &names, p);
     let clients = clients(arrays("client", p), &names, p);
     let links = links(arrays("link", p), &names, p);
     let fault_nodes = arrays("fault", p);
@@ -125,6 +125,7 @@ fn build(root: &Node, file: &str, p: &mut Problems) -> Option<Scenario> {
         queues: queues.into_iter().collect::<Option<_>>()?,
         faults: faults.into_iter().collect::<Option<_>>()?,
     };
+    queues::warn_unused(queue_nodes, &scenario.queues, &sites, p);
     let expect_nodes = doc.get("scenario").and_then(|s| match &s.value {
         Value::Table(t) => t.get("expect").map(|e| &e.node),
         _ => None,
@@ -419,7 +420,10 @@ fn check_subject_name(
             );
         }
         (None, None) => {
-            let candidates: Vec<&str> = names.all_names().collect();
+            let candidates: Vec<&str> = names
+                .all_names()
+                .filter(|n| names.queue(n).is_none())
+                .collect();
             let hint =
                 crate::suggest::closest(name, &candidates).map(|c| format!("did you mean `{c}`?"));
             let what = if needs_service {

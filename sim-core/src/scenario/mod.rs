@@ -24,6 +24,8 @@ mod keys;
 #[cfg(test)]
 mod limits_tests;
 mod load;
+#[cfg(test)]
+mod messaging_tests;
 pub mod model;
 mod names;
 mod overrides;

@@ -126,12 +126,16 @@ impl<'a> Names<'a> {
             None => (text, None),
         };
         let Some(service) = self.service(service_name) else {
-            let hint = match self.client(service_name) {
-                Some(_) => Some(format!(
+            let hint = match (self.client(service_name), self.queue(service_name)) {
+                (Some(_), _) => Some(format!(
                     "`{}` is a client; requests go to services",
                     quote(service_name)
                 )),
-                None => self.suggest_service(service_name),
+                (None, Some(_)) => Some(format!(
+                    "`{name}` is a queue; requests go to services, messages to queues with `publish = [{{ to = \"{name}\" }}]`",
+                    name = quote(service_name)
+                )),
+                (None, None) => self.suggest_service(service_name),
             };
             p.hinted(
                 at,

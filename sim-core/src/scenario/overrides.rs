@@ -2,9 +2,10 @@
 //! checked, so that an overridden value is validated like a written one.
 //!
 //! A path walks tables by key and arrays by element: an element is chosen by
-//! its 0-based index or by its `name` (for `calls`, by its `to`):
-//! `client.users.rate`, `service.api.calls.1.timeout`,
-//! `service.api.endpoint.charge.service_time`, `link.0.latency`.
+//! its 0-based index or by its `name` (for `calls` and `publish`, by its
+//! `to`): `client.users.rate`, `service.api.calls.1.timeout`,
+//! `service.api.endpoint.charge.service_time`, `link.0.latency`,
+//! `queue.orders.ack_timeout`, `service.api.publish.orders.outbox`.
 
 use super::depth;
 use super::format;
@@ -157,6 +158,9 @@ fn step<'n>(node: &'n mut Node, key: &str, parent: &str, at: At) -> Result<&'n m
     }
 }
 
+/// The arrays whose elements are named by their `to`.
+const BY_TARGET: &[&str] = &["calls", "publish"];
+
 /// The index of the element `key` names: a number, or a `name` (or `to`).
 fn element(items: &[Node], key: &str, array: &str) -> Result<usize, Miss> {
     if let Ok(i) = key.parse::<usize>() {
@@ -177,7 +181,7 @@ fn element(items: &[Node], key: &str, array: &str) -> Result<usize, Miss> {
     if let Some(i) = items.iter().position(|n| label(n) == Some(key)) {
         return Ok(i);
     }
-    let what = if format::ARRAYS.contains(&array) && array != "calls" {
+    let what = if format::ARRAYS.contains(&array) && !BY_TARGET.contains(&array) {
         format!("no {array} `{}`", quote(key))
     } else {
         format!("no element `{}` in `{}`", quote(key), quote(array))

@@ -12,6 +12,7 @@ use crate::text::quote;
 use crate::time::SimDuration;
 use std::collections::BTreeMap;
 
+/// The words of `delivery`.
 const DELIVERIES: &[(&str, Delivery)] = &[
     ("at_least_once", Delivery::AtLeastOnce),
     ("at_most_once", Delivery::AtMostOnce),
@@ -107,7 +108,19 @@ fn dead_letter(
             None
         }
         Some(q) => Some(DeadLetter::Queue(q)),
-        None => Some(DeadLetter::Sink(name.to_string())),
+        None => {
+            if names.service(name).is_some() || names.client(name).is_some() {
+                p.warn(
+                    node.at,
+                    format!("dead letters go to a sink that only counts them, and `{}` is the name of a service or a client", quote(name)),
+                    Some(format!(
+                        "to serve dead letters, name a queue here and let an endpoint consume it; else name the sink apart, like `{}-dead`",
+                        quote(name)
+                    )),
+                );
+            }
+            Some(DeadLetter::Sink(name.to_string()))
+        }
     }
 }
 
@@ -142,9 +155,9 @@ fn warn_unused_keys(f: &Fields, delivery: Delivery, p: &mut Problems) {
     }
 }
 
-/// The queue each queue's dead letters go to, if any.
-fn dead_letter_queue(q: &Option<Queue>) -> Option<QueueId> {
-    match q.as_ref()?.dead_letter {
+/// The queue a queue's dead letters go to, if any.
+fn dead_letter_queue(q: &Queue) -> Option<QueueId> {
+    match q.dead_letter {
         Some(DeadLetter::Queue(to)) => Some(to),
         _ => None,
     }
@@ -157,7 +170,11 @@ fn dead_letter_queue(q: &Option<Queue>) -> Option<QueueId> {
 fn check_cycles(nodes: &[Node], queues: &[Option<Queue>], p: &mut Problems) {
     let next: Vec<Option<usize>> = queues
         .iter()
-        .map(|q| dead_letter_queue(q).map(|to| to.0 as usize))
+        .map(|q| {
+            q.as_ref()
+                .and_then(dead_letter_queue)
+                .map(|to| to.0 as usize)
+        })
         .collect();
     let mut done = vec![false; queues.len()];
     for start in 0..queues.len() {
@@ -199,16 +216,8 @@ fn report_cycle(nodes: &[Node], queues: &[Option<Queue>], cycle: &[usize], p: &m
     );
 }
 
-/// Checks how the endpoints use the queues: each queue has one consumer
-/// at most (an error at the second), and a queue that is no dead letter
-/// should be both published to and consumed (a warning at its name).
-pub(crate) fn check_use(
-    nodes: &[Node],
-    queues: &[Option<Queue>],
-    sites: &Sites,
-    names: &Names,
-    p: &mut Problems,
-) {
+/// Checks that each queue has one consumer at most: an error at the second.
+pub(crate) fn check_consumers(sites: &Sites, names: &Names, p: &mut Problems) {
     let mut consumers: BTreeMap<QueueId, &QueueUse> = BTreeMap::new();
     for c in &sites.consumers {
         match consumers.get(&c.queue) {
@@ -218,9 +227,18 @@ pub(crate) fn check_use(
             }
         }
     }
+}
+
+/// Warns, at its name, of a queue that is no dead letter and is not both
+/// published to and consumed. Only for a file without errors: a reference
+/// that failed to resolve would make these warnings wrong.
+pub(crate) fn warn_unused(nodes: &[Node], queues: &[Queue], sites: &Sites, p: &mut Problems) {
+    if !p.is_empty() {
+        return;
+    }
     let dead_letters: Vec<QueueId> = queues.iter().filter_map(dead_letter_queue).collect();
     for (i, (node, queue)) in nodes.iter().zip(queues).enumerate() {
-        let (Some(queue), Ok(i)) = (queue, u32::try_from(i)) else {
+        let Ok(i) = u32::try_from(i) else {
             continue;
         };
         let id = QueueId(i);
@@ -228,8 +246,9 @@ pub(crate) fn check_use(
             continue;
         }
         let published = sites.publishes.iter().any(|u| u.queue == id);
+        let consumed = sites.consumers.iter().any(|u| u.queue == id);
         let name = quote(&queue.name);
-        let (message, hint) = match (published, consumers.contains_key(&id)) {
+        let (message, hint) = match (published, consumed) {
             (true, true) => continue,
             (true, false) => (
                 format!("queue `{name}` has no consumer: its messages only pile up"),

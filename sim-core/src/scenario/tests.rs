@@ -1378,6 +1378,18 @@ fn random_documents_of_the_format_never_panic() {
         "expect = [\"p99(api) < 1s\", \"max_queue(users) < 2\", 5]",
         "latency = \"nope\"",
         "balancer = {}",
+        "[[queue]]",
+        "name = \"orders\"",
+        "consumes = \"orders\"",
+        "consumes = \"api\"",
+        "publish = [{ to = \"orders\", outbox = true }, { to = \"db\" }, \"orders\"]",
+        "dead_letter = \"orders\"",
+        "dead_letter = \"api\"",
+        "max_receives = 2",
+        "target = \"orders#1\"",
+        "keys = { count = 3, popularity = \"zipf(1)\" }",
+        "keys = { popularity = \"zipf(\" }",
+        "expect = [\"lost(orders) == 0\", \"max_age(api) < 1s\"]",
     ];
     let mut state: u64 = 0x9E37_79B9_7F4A_7C15;
     let mut next = move || {
