@@ -365,3 +365,41 @@ proptest! {
         prop_assert_eq!(c.requests, c.succeeded + c.degraded + c.failed + c.in_flight);
     }
 }
+
+#[test]
+fn a_crashed_consumers_partitions_move_to_the_instances_that_are_up() {
+    // Two instances own two partitions each; instance 0 is down from 10 s
+    // to 30 s. Its partitions move to instance 1 and keep flowing, in order.
+    let crash =
+        "[[fault]]\nkind = \"crash\"\ntarget = \"inventory#0\"\nat = \"10s\"\nfor = \"20s\"";
+    let consumer = "instances = 2\nworkers = 2\nservice_time = \"exp(20ms)\"";
+    let text = pipeline(
+        "rate = 20\nkeys = { count = 50 }",
+        "",
+        "partitions = 4",
+        consumer,
+        crash,
+    );
+    let r = run_text(&text, 4);
+    let q = orders(&r);
+    assert_eq!((q.lost, q.out_of_order), (0, 0), "{q:?}");
+    // Nothing waited for the crashed instance to come back: without
+    // rebalancing, its partitions' messages would wait 20 s.
+    assert!(q.max_age_s < 1.0, "{q:?}");
+    assert!(q.acked > 1000, "{q:?}");
+}
+
+#[test]
+fn a_full_queue_rejects_publishes() {
+    // Nobody consumes for the first 10 s (the consumer is down): the queue
+    // fills up to its capacity of 5, and a dual write past it is lost.
+    let crash = "[[fault]]\nkind = \"crash\"\ntarget = \"inventory\"\nat = \"0s\"\nfor = \"10s\"";
+    let client = "arrivals = \"constant\"\nrate = [ { at = \"0s\", rate = 1 }, { at = \"8.5s\", rate = 0 } ]";
+    let text = pipeline(client, "", "capacity = 5", "service_time = \"1ms\"", crash);
+    let q = orders(&run_text(&text, 1)).clone();
+    assert_eq!(
+        (q.published, q.rejected, q.lost, q.acked),
+        (8, 3, 3, 5),
+        "{q:?}"
+    );
+}

@@ -53,6 +53,21 @@ fn every_timeseries_count_sums_to_the_summary_warmup_excluded() {
             sums(&at("shed"), &s.shed, v.shed, measured);
             sums(&at("refused"), &s.refused, v.refused, measured);
         }
+        for (name, v) in &r.queues {
+            let s = &ts.queues[name];
+            let at = |k: &str| format!("{}: queue {name} {k}", b.name);
+            sums(&at("published"), &s.published, v.published, measured);
+            sums(&at("delivered"), &s.delivered, v.delivered, measured);
+            sums(&at("acked"), &s.acked, v.acked, measured);
+            sums(
+                &at("dead_lettered"),
+                &s.dead_lettered,
+                v.dead_lettered,
+                measured,
+            );
+            sums(&at("lost"), &s.lost, v.lost, measured);
+            assert_eq!(s.depth.len(), measured);
+        }
         for (name, br) in &ts.breakers {
             assert_eq!(br.state.len(), measured, "{}: breaker {name}", b.name);
         }

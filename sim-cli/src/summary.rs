@@ -265,6 +265,7 @@ fn queues(report: &Report) -> Table {
 pub fn expectation(e: &ExpectationResult) -> String {
     let unit = match parse_expectation(&e.expect).map(|x| x.metric) {
         Ok(Metric::Latency(_)) => "ms",
+        Ok(Metric::MaxAge) => "s",
         _ => "",
     };
     format!(
