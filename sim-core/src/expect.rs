@@ -65,6 +65,22 @@ pub enum Metric {
     /// Deliveries of a queue that overtook an earlier message of the same
     /// key (0 by construction with partitions).
     OutOfOrder,
+    /// A count of a saga's runs: `sagas(checkout).inconsistent == 0`.
+    Saga(SagaStat),
+}
+
+/// What `sagas(NAME).STAT` counts.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SagaStat {
+    Started,
+    Completed,
+    Compensated,
+    /// Neither completed nor fully compensated when the run stopped.
+    InFlight,
+    /// Whose effects no longer balance.
+    Inconsistent,
+    /// Compensations of steps that never applied (no-ops).
+    CompensationsWithoutEffect,
 }
 
 impl Metric {

@@ -17,7 +17,7 @@ fn strikes(f: &Fault, s: ServiceId, i: u32) -> bool {
     match f.target {
         FaultTarget::Service(t) => t == s,
         FaultTarget::Instance(t, j) => t == s && j == i,
-        FaultTarget::Link(..) | FaultTarget::Queue(_) => false,
+        FaultTarget::Link(..) | FaultTarget::Queue(_) | FaultTarget::Saga(_) => false,
     }
 }
 
@@ -29,7 +29,7 @@ fn on_link(f: &Fault, from: NodeId, to: NodeId) -> bool {
         FaultTarget::Service(s) => {
             to == NodeId::Service(s) || (partition && from == NodeId::Service(s))
         }
-        FaultTarget::Instance(..) | FaultTarget::Queue(_) => false,
+        FaultTarget::Instance(..) | FaultTarget::Queue(_) | FaultTarget::Saga(_) => false,
     }
 }
 
@@ -101,7 +101,7 @@ impl Simulation {
                 let touched = match target {
                     FaultTarget::Service(t) => t == id,
                     FaultTarget::Instance(t, j) => t == id && j == inst,
-                    FaultTarget::Link(..) | FaultTarget::Queue(_) => false,
+                    FaultTarget::Link(..) | FaultTarget::Queue(_) | FaultTarget::Saga(_) => false,
                 };
                 if touched {
                     self.refresh_instance(s, inst);

@@ -25,6 +25,7 @@ pub(crate) fn single_queue(rate: f64, workers: u32, service_time: Dist, seconds:
                 arrivals: Arrivals::Poisson,
                 schedule: vec![(SimTime::ZERO, rate)],
             },
+            saga: None,
             keys: Keys::default(),
             policy: Policy::default(),
         }],
@@ -51,6 +52,7 @@ pub(crate) fn single_queue(rate: f64, workers: u32, service_time: Dist, seconds:
             }],
         }],
         queues: Vec::new(),
+        sagas: Vec::new(),
         faults: Vec::new(),
     }
 }

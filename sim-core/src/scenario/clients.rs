@@ -76,6 +76,7 @@ fn client(
         name: name?.to_string(),
         target: target?,
         load: load?,
+        saga: None,
         keys: keys?,
         policy: policy?,
     })

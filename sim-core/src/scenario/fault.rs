@@ -1,6 +1,6 @@
 //! Faults: what goes wrong, where, and when.
 
-use super::model::{NodeId, QueueId, ServiceId};
+use super::model::{NodeId, QueueId, SagaId, ServiceId};
 use crate::time::{SimDuration, SimTime};
 
 /// One scheduled fault.
@@ -89,4 +89,7 @@ pub enum FaultTarget {
     /// A broker queue: `pause` (it answers nothing and delivers nothing) or
     /// `crash` (it refuses publishes; its durable messages survive).
     Queue(QueueId),
+    /// A saga's orchestrator or coordinator: `crash` (it resumes every saga
+    /// from its durable log when it restarts) or `pause`.
+    Saga(SagaId),
 }

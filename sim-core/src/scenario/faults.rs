@@ -210,11 +210,12 @@ fn target(
     let s = match (names.node(name, at, &role, p)?, instance) {
         (NodeId::Service(s), _) => s,
         (NodeId::Queue(q), None) => return Some(FaultTarget::Queue(q)),
-        (NodeId::Queue(_), Some(_)) => {
+        (NodeId::Saga(s), None) => return Some(FaultTarget::Saga(s)),
+        (NodeId::Queue(_) | NodeId::Saga(_), Some(_)) => {
             p.hinted(
                 at,
-                format!("`{}` is a queue: it has no instances", quote(name)),
-                Some(format!("target the whole queue: `{}`", quote(name))),
+                format!("`{}` has no instances", quote(name)),
+                Some(format!("target it whole: `{}`", quote(name))),
             );
             return None;
         }

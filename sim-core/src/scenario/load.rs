@@ -122,6 +122,7 @@ fn build(root: &Node, file: &str, p: &mut Problems) -> Option<Scenario> {
         links: links.into_iter().collect::<Option<_>>()?,
         clients: clients.into_iter().collect::<Option<_>>()?,
         services: services.into_iter().collect::<Option<_>>()?,
+        sagas: Vec::new(),
         queues: queues.into_iter().collect::<Option<_>>()?,
         faults: faults.into_iter().collect::<Option<_>>()?,
     };

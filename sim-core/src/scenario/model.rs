@@ -27,6 +27,10 @@ pub struct EndpointId(pub u32);
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct QueueId(pub u32);
 
+/// Index of a saga in [`Scenario::sagas`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct SagaId(pub u32);
+
 /// A node of the network: messages travel between nodes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum NodeId {
@@ -34,6 +38,8 @@ pub enum NodeId {
     Service(ServiceId),
     /// A broker queue: publishers send to it, it delivers to consumers.
     Queue(QueueId),
+    /// A saga's orchestrator (or two-phase coordinator): it calls the steps.
+    Saga(SagaId),
 }
 
 /// A whole scenario, ready to run.
@@ -55,6 +61,8 @@ pub struct Scenario {
     pub services: Vec<Service>,
     /// Broker queues, in file order.
     pub queues: Vec<Queue>,
+    /// Sagas, in file order.
+    pub sagas: Vec<Saga>,
     /// Scheduled faults, in file order.
     pub faults: Vec<Fault>,
 }
@@ -103,6 +111,9 @@ pub struct Client {
     pub name: String,
     pub target: Target,
     pub load: Load,
+    /// A client whose `target` names a saga starts one saga per request
+    /// (its `target` is then the saga's first step, unused).
+    pub saga: Option<SagaId>,
     /// The key each request carries (one key, 0, when the file sets none).
     pub keys: Keys,
     /// The caller-side policies applied to each request.
@@ -132,6 +143,41 @@ pub enum Popularity {
     Uniform,
     /// Key `k` (from 0) with probability proportional to `1 / (k + 1)^s`.
     Zipf(f64),
+}
+
+/// A saga: steps with compensations, `[[saga]]`.
+#[derive(Clone, Debug)]
+pub struct Saga {
+    pub name: String,
+    pub mode: SagaMode,
+    /// At least one, in order.
+    pub steps: Vec<SagaStep>,
+}
+
+/// How a saga's steps are driven.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SagaMode {
+    /// An orchestrator calls each step and keeps a durable log.
+    Orchestration,
+    /// Each participant publishes the event that triggers the next step.
+    Choreography,
+    /// Two-phase commit, for contrast: prepare all, then commit or abort all.
+    TwoPhase,
+}
+
+/// One step of a saga.
+#[derive(Clone, Debug)]
+pub struct SagaStep {
+    /// The endpoint that does the step.
+    pub call: Target,
+    /// The endpoint that undoes it, if it can be undone.
+    pub compensate: Option<Target>,
+    /// The point of no return: steps after it are retried until they
+    /// succeed and never compensated.
+    pub pivot: bool,
+    /// The step call's policies (timeout, retry, ...); its compensation
+    /// uses them too, and is retried until it succeeds.
+    pub policy: Policy,
 }
 
 /// A broker queue (or topic): `[[queue]]`.
@@ -284,6 +330,7 @@ impl Scenario {
             NodeId::Client(c) => &self.clients[c.0 as usize].name,
             NodeId::Service(s) => &self.services[s.0 as usize].name,
             NodeId::Queue(q) => &self.queues[q.0 as usize].name,
+            NodeId::Saga(s) => &self.sagas[s.0 as usize].name,
         }
     }
 
@@ -294,6 +341,7 @@ impl Scenario {
             FaultTarget::Instance(s, i) => format!("{}#{i}", self.service(s).name),
             FaultTarget::Link(a, b) => format!("{}->{}", self.node_name(a), self.node_name(b)),
             FaultTarget::Queue(q) => self.queues[q.0 as usize].name.clone(),
+            FaultTarget::Saga(s) => self.sagas[s.0 as usize].name.clone(),
         }
     }
 

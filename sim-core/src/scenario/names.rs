@@ -100,6 +100,7 @@ impl<'a> Names<'a> {
             NodeId::Service(s) => self.service_name(s),
             NodeId::Client(c) => self.client_name(c),
             NodeId::Queue(q) => self.queue_name(q),
+            NodeId::Saga(s) => format!("saga [{}]", s.0),
         }
     }
 
