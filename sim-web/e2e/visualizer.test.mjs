@@ -4,8 +4,10 @@
 // recovery; check that the page's summary is the CLI's byte for byte, that
 // a share link reproduces the run in a fresh page, and that a broken
 // scenario shows its error at its line, and that a zero-time loop from a
-// share link shows why it stopped while the page stays usable. Screenshots go to
-// target/e2e-screenshots/.
+// share link shows why it stopped while the page stays usable; that a broker
+// queue is drawn and counted, that its outbox knob stops the losses of a dual
+// write, and that a short ack timeout duplicates effects which dedup stops.
+// Screenshots go to target/e2e-screenshots/.
 //
 // Needs: target/release/dsim, sim-web/build.sh's output, /usr/bin/chromium.
 // Run: (cd sim-web/e2e && npm ci && node --test visualizer.test.mjs)
@@ -73,6 +75,13 @@ async function finished(page) {
   return page.evaluate(() => window.dsim.lastSummary);
 }
 
+/** Opens the Scenario text panel, so the editor can be typed into. */
+function showEditor(page) {
+  return page.evaluate(() => {
+    document.querySelector("#editor").closest("details").open = true;
+  });
+}
+
 /** The success rate over the windows from `from` seconds on. */
 function lateSuccess(summary, from) {
   const ts = JSON.parse(summary).timeseries;
@@ -136,9 +145,7 @@ test("a share link reproduces the same run in a fresh page", async () => {
 test("a broken scenario shows its error at its line", async () => {
   const page = await open();
   await finished(page);
-  await page.evaluate(() => {
-    document.querySelector("#editor").closest("details").open = true;
-  });
+  await showEditor(page);
   await page.fill("#editor", '[scenario]\nname = "broken"\nduration = "10s"\n\n[[client]]\nname = "users"\ntarget = "api"\nrate = 10\nretires = 3\n');
   await page.click("#run");
   await page.waitForFunction(() => document.getElementById("status").dataset.state === "error");
@@ -157,9 +164,7 @@ test("a broken scenario shows its error at its line", async () => {
 test("a share link to a zero-time loop says why it stopped, and the page stays usable", async () => {
   const page = await open();
   await finished(page);
-  await page.evaluate(() => {
-    document.querySelector("#editor").closest("details").open = true;
-  });
+  await showEditor(page);
   await page.fill("#editor", '[scenario]\nname = "loop"\nduration = "10s"\n\n[[client]]\nname = "u"\ntarget = "api"\nusers = 1\n\n[[service]]\nname = "api"\nservice_time = "0ns"\n');
   await page.click("#run");
   await page.waitForFunction(() => document.getElementById("status").dataset.state === "error", null, { timeout: 60_000 });
@@ -179,4 +184,118 @@ test("a share link to a zero-time loop says why it stopped, and the page stays u
   assert.ok(summary.clients.users.requests > 0);
   assert.match(await fresh.textContent("#totals"), /unfinished/);
   assert.deepEqual(fresh.errors, []);
+});
+
+/** A dual write: checkout commits, then publishes to `orders`; a pause of
+ * the broker loses the events published meanwhile. */
+const DUAL_WRITE = `[scenario]
+name = "Dual write vs outbox"
+description = "checkout commits an order, then publishes it to orders: a pause of the broker loses events."
+duration = "60s"
+seed = 1
+
+[[client]]
+name = "shoppers"
+target = "checkout"
+rate = 50
+timeout = "2s"
+
+[[service]]
+name = "checkout"
+workers = 16
+service_time = "exp(5ms)"
+publish = [ { to = "orders" } ]
+
+[[queue]]
+name = "orders"
+ack_timeout = "5s"
+max_receives = 5
+dead_letter = "orders-dlq"
+
+[[service]]
+name = "inventory"
+workers = 8
+service_time = "exp(10ms)"
+consumes = "orders"
+effect = "reserve"
+
+[[fault]]
+kind = "pause"
+target = "orders"
+at = "20s"
+for = "5s"
+`;
+
+/** The cells of the totals table's row for queue `name`, by column. */
+function queueRow(page, name) {
+  return page.evaluate((queue) => {
+    const rows = [...document.querySelectorAll("#totals tr")].map((tr) => [...tr.children].map((c) => c.textContent));
+    const header = rows.find((r) => r[0] === "queue");
+    const row = rows.find((r) => r[0] === queue);
+    return header && row ? Object.fromEntries(header.map((h, i) => [h, row[i]])) : null;
+  }, name);
+}
+
+test("a queue is drawn and counted; its outbox, ack timeout and dedup knobs change what it does", async () => {
+  const page = await open();
+  await finished(page);
+  await showEditor(page);
+  await page.fill("#editor", DUAL_WRITE);
+  await page.click("#run");
+  const dual = JSON.parse(await finished(page));
+  assert.ok(dual.queues.orders.lost > 0, "the pause loses dual writes");
+
+  const queue = page.locator("#topology [data-queue='orders']");
+  assert.equal(await queue.count(), 1);
+  assert.match(await queue.textContent(), /^orders/);
+  assert.match(await queue.textContent(), /DLQ 0 · lost \d+/);
+  assert.ok(await page.locator("#topology .edge.message.publish").count() > 0, "a dashed publish edge");
+  const row = await queueRow(page, "orders");
+  assert.ok(Number(row.lost) > 0, `the totals show the losses: ${JSON.stringify(row)}`);
+  assert.equal(Number(row.lost), dual.queues.orders.lost);
+  assert.equal(await page.locator("#charts [data-title^='Broker queue depth']").count(), 1);
+
+  // Playback sends messages along the publish and consume edges.
+  await page.selectOption("#speed", "16");
+  await page.click("#play");
+  await page.waitForFunction(() => document.getElementById("status").dataset.state === "played to the end", null, { timeout: 60_000 });
+  // During the pause the queue says so.
+  const paused = await page.evaluate(() => {
+    const frame = Math.round((23 / 60) * Number(document.getElementById("scrubber").max));
+    const scrubber = document.getElementById("scrubber");
+    scrubber.value = frame;
+    scrubber.dispatchEvent(new Event("input"));
+    return document.querySelector("#topology [data-queue='orders']").textContent;
+  });
+  assert.match(paused, /paused/);
+  await page.screenshot({ path: path.join(shots, "queues.png"), fullPage: true });
+
+  for (const label of ["orders: ack timeout", "inventory: dedup"]) {
+    assert.equal(await page.locator(`#knobs label:has-text('${label}')`).count(), 1, label);
+  }
+  await page.click("#pin");
+  await page.check("#knobs label:has-text('checkout → orders: outbox') input");
+  const outbox = JSON.parse(await finished(page));
+  assert.equal(outbox.queues.orders.lost, 0, "the outbox relay loses nothing");
+  assert.equal(outbox.queues.orders.published, dual.queues.orders.published);
+  assert.equal((await queueRow(page, "orders")).lost, "0");
+  assert.match(await page.textContent("#compare"), /orders lost/);
+  assert.match(await page.textContent("#topology"), /publish · outbox/);
+  await page.screenshot({ path: path.join(shots, "queues-outbox.png"), fullPage: true });
+
+  // An ack timeout shorter than the work redelivers messages still at work,
+  // and each copy applies the effect; dedup on the consumer applies it once.
+  await page.evaluate(() => {
+    const slider = [...document.querySelectorAll("#knobs label")].find((l) => l.textContent.startsWith("orders: ack timeout")).querySelector("input");
+    slider.value = JSON.parse(slider.dataset.choices).indexOf("10ms");
+    slider.dispatchEvent(new Event("change"));
+  });
+  const short = JSON.parse(await finished(page));
+  assert.ok(short.queues.orders.redelivered > 0, "redelivered after 10ms");
+  assert.ok(short.effects.reserve.duplicates > 0, "the redeliveries apply the effect again");
+  await page.check("#knobs label:has-text('inventory: dedup') input");
+  const deduped = JSON.parse(await finished(page));
+  assert.ok(deduped.queues.orders.redelivered > 0);
+  assert.equal(deduped.effects.reserve.duplicates, 0, "dedup applies each message once");
+  assert.deepEqual(page.errors, []);
 });

@@ -32,8 +32,9 @@
 //! CLI accepts above 2^53 − 1 are not reachable from here.
 
 use sim_core::scenario;
-use sim_core::scenario::model::Load;
+use sim_core::scenario::model::{DeadLetter, Delivery, Endpoint, Load, Queue, Service};
 use sim_core::scenario::policy::Policy;
+use sim_core::scenario::Override;
 use sim_core::time::parse_duration;
 use sim_core::{RunOptions, SimDuration, SimTime, Simulation};
 use wasm_bindgen::prelude::*;
@@ -135,18 +136,42 @@ impl Sim {
 
 /// The topology of a scenario for drawing, as JSON: `{"name", "description",
 /// "duration_s", "clients": [{"name", "rate", "timeout", "retry", "budget",
-/// "breaker", "deadline"}], "services": [{"name", "instances", "workers"}],
-/// "edges": [{"from", "to", "label"}]}`, one edge per client and per call,
-/// labelled with its policies. Throws the CLI's diagnostics on bad input.
+/// "breaker", "deadline"}], "services": [{"name", "instances", "workers",
+/// "dedup"}], "queues": [{"name", "delivery", "partitions", "ack_timeout",
+/// "ack_timeout_s", "max_receives", "dead_letter", "dead_letter_queue",
+/// "capacity", "publishers": [{"service", "endpoint", "outbox",
+/// "outbox_path"}], "consumers": [{"service", "endpoint"}]}], "edges":
+/// [{"from", "to", "label", "kind"}]}`. `dead_letter` names where dead
+/// letters go, a declared queue when `dead_letter_queue`; a publisher's
+/// `endpoint` is the endpoint that writes the entry, null when its service
+/// does (and its endpoints inherit it).
+/// Edges of kind `call` come first, one per client and per call in the order
+/// of a snapshot's `edges`, labelled with their policies; then one `publish`
+/// edge per service and queue it publishes to (`publish` or
+/// `publish · outbox`), one `consume` edge per queue and consuming service,
+/// and one `dead_letter` edge per queue whose dead letters go to a declared
+/// queue. `outbox_path` is the `--set` path of the publish entry's `outbox`
+/// flag. Throws the CLI's diagnostics on bad input.
 #[wasm_bindgen]
 pub fn describe(scenario_text: &str, sets: Vec<String>) -> Result<String, JsError> {
-    Ok(topology_json(&load(scenario_text, &sets)?).to_string())
+    let overrides = parse_sets(&sets)?;
+    let sc = load_with(scenario_text, &overrides)?;
+    let loads = |path: &str| {
+        let mut trial = overrides.clone();
+        trial.push(Override {
+            path: path.to_string(),
+            value: "true".to_string(),
+        });
+        scenario::load(scenario_text, FILE_NAME, &trial).is_ok()
+    };
+    Ok(topology_json(&sc, &loads).to_string())
 }
 
-/// What [`describe`] returns.
-fn topology_json(sc: &sim_core::Scenario) -> serde_json::Value {
+/// What [`describe`] returns; `loads(path)` says whether the scenario loads
+/// with `--set path=true` (see [`publish_site`]).
+fn topology_json(sc: &sim_core::Scenario, loads: &dyn Fn(&str) -> bool) -> serde_json::Value {
     use serde_json::json;
-    let edge = |from: &str, to: sim_core::scenario::model::Target, p: &Policy| json!({ "from": from, "to": sc.service(to.service).name, "label": policy_label(p) });
+    let edge = |from: &str, to: sim_core::scenario::model::Target, p: &Policy| json!({ "from": from, "to": sc.service(to.service).name, "label": policy_label(p), "kind": "call" });
     let mut edges: Vec<serde_json::Value> = sc
         .clients
         .iter()
@@ -157,6 +182,13 @@ fn topology_json(sc: &sim_core::Scenario) -> serde_json::Value {
             edges.extend(e.calls.iter().map(|c| edge(&s.name, c.to, &c.policy)));
         }
     }
+    let queues: Vec<serde_json::Value> = sc
+        .queues
+        .iter()
+        .enumerate()
+        .map(|(q, queue)| queue_json(sc, q, queue, loads))
+        .collect();
+    edges.extend(message_edges(&queues));
     json!({
         "name": sc.name,
         "description": sc.description,
@@ -174,10 +206,132 @@ fn topology_json(sc: &sim_core::Scenario) -> serde_json::Value {
             "deadline": c.policy.deadline,
         })).collect::<Vec<_>>(),
         "services": sc.services.iter().map(|s| json!({
-            "name": s.name, "instances": s.instances, "workers": s.workers,
+            "name": s.name, "instances": s.instances, "workers": s.workers, "dedup": s.dedup.is_some(),
         })).collect::<Vec<_>>(),
+        "queues": queues,
         "edges": edges,
     })
+}
+
+/// Queue `q` of `sc` as [`describe`] lists it, with the endpoints that
+/// publish to it and consume it.
+fn queue_json(
+    sc: &sim_core::Scenario,
+    q: usize,
+    queue: &Queue,
+    loads: &dyn Fn(&str) -> bool,
+) -> serde_json::Value {
+    use serde_json::json;
+    let mut publishers = Vec::new();
+    let mut consumers = Vec::new();
+    for s in &sc.services {
+        for e in &s.endpoints {
+            for (i, p) in e.publish.iter().enumerate() {
+                if p.to.0 as usize == q {
+                    let (endpoint, path) = publish_site(s, e, i, loads);
+                    // Endpoints that inherit their service's `publish` share
+                    // its entries: one entry, one knob.
+                    push_new(
+                        &mut publishers,
+                        json!({
+                            "service": s.name, "endpoint": endpoint, "outbox": p.outbox,
+                            "outbox_path": path,
+                        }),
+                    );
+                }
+            }
+            if e.consumes.is_some_and(|c| c.0 as usize == q) {
+                consumers.push(json!({ "service": s.name, "endpoint": e.name }));
+            }
+        }
+    }
+    json!({
+        "name": queue.name,
+        "delivery": match queue.delivery {
+            Delivery::AtLeastOnce => "at_least_once",
+            Delivery::AtMostOnce => "at_most_once",
+        },
+        "partitions": queue.partitions,
+        "ack_timeout": queue.ack_timeout.to_string(),
+        "ack_timeout_s": queue.ack_timeout.as_secs_f64(),
+        "max_receives": queue.max_receives,
+        "dead_letter": match &queue.dead_letter {
+            Some(DeadLetter::Queue(d)) => Some(sc.queues[d.0 as usize].name.as_str()),
+            Some(DeadLetter::Sink(name)) => Some(name.as_str()),
+            None => None,
+        },
+        "dead_letter_queue": matches!(queue.dead_letter, Some(DeadLetter::Queue(_))),
+        "capacity": queue.capacity,
+        "publishers": publishers,
+        "consumers": consumers,
+    })
+}
+
+/// The `publish`, `consume` and `dead_letter` edges of `queues` (as
+/// [`queue_json`] lists them): one per pair of nodes, however many endpoints
+/// make it. A publish edge whose entries are only some of them outboxes says
+/// how many: `publish · outbox 1 of 2`.
+fn message_edges(queues: &[serde_json::Value]) -> Vec<serde_json::Value> {
+    use serde_json::json;
+    let mut edges = Vec::new();
+    for q in queues {
+        let publishers = q["publishers"].as_array().map_or(&[][..], Vec::as_slice);
+        for p in publishers {
+            let entries = publishers.iter().filter(|o| o["service"] == p["service"]);
+            let (all, outbox) = entries.fold((0, 0), |(all, outbox), o| {
+                (all + 1, outbox + usize::from(o["outbox"] == true))
+            });
+            let label = match outbox {
+                0 => "publish".to_string(),
+                n if n == all => "publish · outbox".to_string(),
+                n => format!("publish · outbox {n} of {all}"),
+            };
+            push_new(
+                &mut edges,
+                json!({ "from": p["service"], "to": q["name"], "label": label, "kind": "publish" }),
+            );
+        }
+        for c in q["consumers"].as_array().into_iter().flatten() {
+            push_new(
+                &mut edges,
+                json!({ "from": q["name"], "to": c["service"], "label": "consume", "kind": "consume" }),
+            );
+        }
+        if q["dead_letter_queue"] == true {
+            push_new(
+                &mut edges,
+                json!({ "from": q["name"], "to": q["dead_letter"], "label": "dead letters", "kind": "dead_letter" }),
+            );
+        }
+    }
+    edges
+}
+
+/// Appends `item` to `list` unless an equal one is there.
+fn push_new(list: &mut Vec<serde_json::Value>, item: serde_json::Value) {
+    if !list.contains(&item) {
+        list.push(item);
+    }
+}
+
+/// Where entry `i` of the `publish` of endpoint `e` of service `s` is
+/// written, and the `--set` path of its `outbox` flag: on the endpoint
+/// (named) when it writes its own `publish`, else on the service (`None`),
+/// which the endpoint inherits it from. The model does not keep which, so the
+/// endpoint's path is tried: it names an entry only where the endpoint writes
+/// one (`loads` tries it).
+fn publish_site<'a>(
+    s: &Service,
+    e: &'a Endpoint,
+    i: usize,
+    loads: &dyn Fn(&str) -> bool,
+) -> (Option<&'a str>, String) {
+    let on_endpoint = format!("service.{}.endpoint.{}.publish.{i}.outbox", s.name, e.name);
+    if loads(&on_endpoint) {
+        (Some(&e.name), on_endpoint)
+    } else {
+        (None, format!("service.{}.publish.{i}.outbox", s.name))
+    }
 }
 
 /// A short label of a caller's policies: `timeout 100ms · retry 3 · budget`.
@@ -266,12 +420,21 @@ fn builtins_json() -> String {
 
 /// Loads `text` with `--set`-style `sets`; errors as the CLI prints them.
 fn load(text: &str, sets: &[String]) -> Result<sim_core::Scenario, JsError> {
-    let overrides = sets
-        .iter()
+    load_with(text, &parse_sets(sets)?)
+}
+
+/// `--set`-style `sets` (`"client.users.rate=900"`) as overrides; errors as
+/// the CLI prints them.
+fn parse_sets(sets: &[String]) -> Result<Vec<Override>, JsError> {
+    sets.iter()
         .map(|s| scenario::parse_override(s).map_err(|e| format!("--set {e}")))
         .collect::<Result<Vec<_>, _>>()
-        .map_err(js_error)?;
-    scenario::load(text, FILE_NAME, &overrides).map_err(|d| js_error(d.to_string()))
+        .map_err(js_error)
+}
+
+/// Loads `text` with `overrides`; errors as the CLI prints them.
+fn load_with(text: &str, overrides: &[Override]) -> Result<sim_core::Scenario, JsError> {
+    scenario::load(text, FILE_NAME, overrides).map_err(|d| js_error(d.to_string()))
 }
 
 /// The run options of a seed and a timeseries window from JavaScript.
@@ -405,11 +568,147 @@ mod tests {
     fn the_topology_labels_edges_with_policies() {
         let text = sim_core::library::find("circuit-breaker").unwrap().text;
         let sc = scenario::load(text, FILE_NAME, &[]).unwrap();
-        let t = topology_json(&sc);
+        let t = topology_json(&sc, &|_| false);
         assert_eq!(t["edges"][1]["from"], "checkout");
         assert_eq!(t["edges"][1]["to"], "payments");
         assert_eq!(t["edges"][1]["label"], "timeout 200ms · breaker · fallback");
+        assert_eq!(t["edges"][1]["kind"], "call");
         assert_eq!(t["services"][0]["workers"], 20);
+        assert_eq!(t["queues"], serde_json::json!([]));
+    }
+
+    /// `checkout.place` writes its own `publish`; `checkout.view` inherits
+    /// the service's; `inventory` consumes `orders`, whose dead letters go
+    /// to the declared queue `orders-dlq`.
+    const MESSAGING: &str = r#"
+[scenario]
+duration = "10s"
+
+[[client]]
+name = "shoppers"
+target = "checkout.place"
+rate = 10
+
+[[service]]
+name = "checkout"
+service_time = "1ms"
+publish = [ { to = "audit" } ]
+
+[[service.endpoint]]
+name = "place"
+publish = [ { to = "orders" }, { to = "audit", outbox = true } ]
+
+[[service.endpoint]]
+name = "view"
+
+[[service]]
+name = "inventory"
+service_time = "1ms"
+consumes = "orders"
+dedup = { ttl = "1h", capacity = 1000 }
+
+[[service]]
+name = "auditor"
+service_time = "1ms"
+consumes = "audit"
+
+[[queue]]
+name = "orders"
+partitions = 4
+ack_timeout = "5s"
+max_receives = 3
+dead_letter = "orders-dlq"
+
+[[queue]]
+name = "orders-dlq"
+
+[[queue]]
+name = "audit"
+delivery = "at_most_once"
+"#;
+
+    #[test]
+    fn the_topology_shows_queues_with_their_publishers_and_consumers() {
+        let t: serde_json::Value =
+            serde_json::from_str(&describe(MESSAGING, Vec::new()).map_err(|_| ()).unwrap())
+                .unwrap();
+        let orders = &t["queues"][0];
+        assert_eq!(orders["name"], "orders");
+        assert_eq!(orders["delivery"], "at_least_once");
+        assert_eq!(orders["partitions"], 4);
+        assert_eq!(orders["ack_timeout"], "5s");
+        assert_eq!(orders["ack_timeout_s"], 5.0);
+        assert_eq!(orders["max_receives"], 3);
+        assert_eq!(orders["dead_letter"], "orders-dlq");
+        assert_eq!(orders["dead_letter_queue"], true);
+        assert_eq!(
+            orders["publishers"],
+            serde_json::json!([{ "service": "checkout", "endpoint": "place", "outbox": false,
+                "outbox_path": "service.checkout.endpoint.place.publish.0.outbox" }])
+        );
+        assert_eq!(
+            orders["consumers"],
+            serde_json::json!([{ "service": "inventory", "endpoint": "default" }])
+        );
+        let audit = &t["queues"][2];
+        assert_eq!(audit["delivery"], "at_most_once");
+        assert_eq!(audit["partitions"], serde_json::Value::Null);
+        assert_eq!(audit["dead_letter"], serde_json::Value::Null);
+        // The entry `place` writes, then the one `view` inherits.
+        assert_eq!(
+            audit["publishers"],
+            serde_json::json!([
+                { "service": "checkout", "endpoint": "place", "outbox": true,
+                  "outbox_path": "service.checkout.endpoint.place.publish.1.outbox" },
+                { "service": "checkout", "endpoint": null, "outbox": false,
+                  "outbox_path": "service.checkout.publish.0.outbox" },
+            ])
+        );
+        assert_eq!(t["services"][1]["dedup"], true);
+        assert_eq!(t["services"][2]["dedup"], false);
+        let edges: Vec<String> = t["edges"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| {
+                format!("{} {}->{} {}", e["kind"], e["from"], e["to"], e["label"]).replace('"', "")
+            })
+            .collect();
+        assert_eq!(
+            edges,
+            [
+                "call shoppers->checkout ",
+                "publish checkout->orders publish",
+                "consume orders->inventory consume",
+                "dead_letter orders->orders-dlq dead letters",
+                "publish checkout->audit publish · outbox 1 of 2",
+                "consume audit->auditor consume",
+            ]
+        );
+    }
+
+    #[test]
+    fn every_outbox_path_sets_its_entry() {
+        let t: serde_json::Value =
+            serde_json::from_str(&describe(MESSAGING, Vec::new()).map_err(|_| ()).unwrap())
+                .unwrap();
+        for q in t["queues"].as_array().unwrap() {
+            for p in q["publishers"].as_array().unwrap() {
+                let path = p["outbox_path"].as_str().unwrap();
+                let set = scenario::parse_override(&format!("{path}=true")).unwrap();
+                let sc = scenario::load(MESSAGING, FILE_NAME, &[set]).unwrap();
+                let checkout = &sc.services[0];
+                let entry = |e: usize, i: usize| checkout.endpoints[e].publish[i].outbox;
+                match path {
+                    "service.checkout.endpoint.place.publish.0.outbox" => assert!(entry(0, 0)),
+                    "service.checkout.endpoint.place.publish.1.outbox" => assert!(entry(0, 1)),
+                    "service.checkout.publish.0.outbox" => {
+                        assert!(entry(1, 0) && !entry(0, 0) && entry(0, 1));
+                    }
+                    other => panic!("unexpected path {other}"),
+                }
+            }
+        }
     }
 
     #[test]

@@ -128,16 +128,39 @@ function knob(label, input, onChange) {
   return row;
 }
 
+/** Ack timeouts a queue's slider offers, in seconds, besides its own. */
+const ACK_TIMEOUTS_S = [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60, 120, 300];
+
+/** A duration of `s` seconds as the scenario format writes it. */
+function duration(s) {
+  if (s < 1) return `${Math.round(s * 1000)}ms`;
+  return s < 60 || s % 60 !== 0 ? `${s}s` : `${s / 60}m`;
+}
+
+/** The dedup table the dedup knob gives a consumer: keys for an hour. */
+const DEDUP = '{ ttl = "1h", capacity = 100000 }';
+
 function buildKnobs(topology) {
   $("knobs").replaceChildren();
   const rerun = () => start();
-  const slider = (label, min, max, step, value, path) => {
-    const input = Object.assign(document.createElement("input"), { type: "range", min, max, step, value });
+  /** A range input at `attrs.value` whose output shows `show(value)`. */
+  const range = (label, attrs, path, show) => {
+    const input = Object.assign(document.createElement("input"), { type: "range", ...attrs });
     const out = document.createElement("output");
-    out.textContent = value;
-    input.addEventListener("input", () => (out.textContent = input.value));
-    Object.assign(input.dataset, { kind: "slider", path, initial: String(value) });
+    const refresh = () => (out.textContent = show(input.value));
+    refresh();
+    input.addEventListener("input", refresh);
+    Object.assign(input.dataset, { path, initial: String(attrs.value) });
     knob(label, input, rerun).append(out);
+    return input;
+  };
+  const slider = (label, min, max, step, value, path) => {
+    range(label, { min, max, step, value }, path, (v) => v).dataset.kind = "slider";
+  };
+  /** A slider over `choices` (strings set quoted), starting at `value`. */
+  const choice = (label, choices, value, path) => {
+    const input = range(label, { min: 0, max: choices.length - 1, step: 1, value: choices.indexOf(value) }, path, (i) => choices[i]);
+    Object.assign(input.dataset, { kind: "choice", choices: JSON.stringify(choices) });
   };
   const check = (label, path, value) => {
     const input = Object.assign(document.createElement("input"), { type: "checkbox" });
@@ -161,6 +184,23 @@ function buildKnobs(topology) {
   for (const s of topology.services) {
     slider(`${s.name}: workers`, 1, s.workers * 2, 1, s.workers, `service.${s.name}.workers`);
   }
+  const dedupFor = new Set();
+  for (const q of topology.queues) {
+    // Only an at-least-once queue redelivers, and only to a consumer.
+    if (q.delivery === "at_least_once" && q.consumers.length > 0) {
+      const timeouts = [...ACK_TIMEOUTS_S.filter((s) => s !== q.ack_timeout_s), q.ack_timeout_s].sort((a, b) => a - b);
+      const choices = timeouts.map((s) => (s === q.ack_timeout_s ? q.ack_timeout : duration(s)));
+      choice(`${q.name}: ack timeout`, choices, q.ack_timeout, `queue.${q.name}.ack_timeout`);
+      for (const c of q.consumers) dedupFor.add(c.service);
+    }
+    for (const p of q.publishers.filter((p) => !p.outbox)) {
+      const who = p.endpoint ? `${p.service}.${p.endpoint}` : p.service;
+      check(`${who} → ${q.name}: outbox`, p.outbox_path, "true");
+    }
+  }
+  for (const s of topology.services.filter((s) => dedupFor.has(s.name) && !s.dedup)) {
+    check(`${s.name}: dedup`, `service.${s.name}.dedup`, DEDUP);
+  }
 }
 
 /** The --set strings of the knobs that differ from the scenario. */
@@ -169,6 +209,9 @@ function knobSets() {
   for (const input of $("knobs").querySelectorAll("input")) {
     if (input.dataset.kind === "slider" && input.value !== input.dataset.initial) {
       sets.push(`${input.dataset.path}=${input.value}`);
+    }
+    if (input.dataset.kind === "choice" && input.value !== input.dataset.initial) {
+      sets.push(`${input.dataset.path}=${JSON.stringify(JSON.parse(input.dataset.choices)[input.value])}`);
     }
     if (input.dataset.kind === "check" && input.checked) {
       sets.push(`${input.dataset.path}=${input.dataset.value}`);
@@ -222,7 +265,7 @@ async function runOnce(token) {
     state.knobsFor = text;
     buildKnobs(result.topology);
   }
-  view.draw(result.topology);
+  view.draw(result.topology, result.frames);
   $("scrubber").max = result.frames.length - 1;
   // The whole run at once; Play replays it from the start.
   show(result.frames.length - 1);
@@ -263,43 +306,55 @@ function sum(map, key) {
   return all[0][key].map((_, k) => all.reduce((acc, s) => acc + s[key][k], 0));
 }
 
+/** The charts of a summary's timeseries: `[title, [[label, values]]]`,
+ * the broker queues' only when the scenario has queues. */
 function series(summary) {
   const ts = summary.timeseries;
   const first = Object.values(ts.clients)[0];
-  return {
-    step: ts.window_s,
-    faults: ts.faults,
-    charts: [
-      ["Offered load and goodput (per window)", [["offered", sum(ts.clients, "requests")], ["goodput", sum(ts.clients, "succeeded")], ["degraded", sum(ts.clients, "degraded")]]],
-      ["Attempts (per window)", [["attempts", sum(ts.clients, "attempts")], ["failed", sum(ts.clients, "failed")]]],
-      ["Latency (ms)", [["p50", first?.p50_ms ?? []], ["p99", first?.p99_ms ?? []]]],
-      ["Queue length (at window end)", [["queue", sum(ts.services, "queue")]]],
-    ],
-  };
+  const charts = [
+    ["Offered load and goodput (per window)", [["offered", sum(ts.clients, "requests")], ["goodput", sum(ts.clients, "succeeded")], ["degraded", sum(ts.clients, "degraded")]]],
+    ["Attempts (per window)", [["attempts", sum(ts.clients, "attempts")], ["failed", sum(ts.clients, "failed")]]],
+    ["Latency (ms)", [["p50", first?.p50_ms ?? []], ["p99", first?.p99_ms ?? []]]],
+    ["Queue length (at window end)", [["queue", sum(ts.services, "queue")]]],
+  ];
+  const queues = Object.entries(ts.queues ?? {});
+  if (queues.length) {
+    charts.push(
+      ["Broker queue depth (messages at window end)", queues.map(([name, q]) => [name, q.depth])],
+      ["Oldest unacked message age (s, at window end)", queues.map(([name, q]) => [name, q.age_s])],
+      ["Messages delivered / acked / lost / dead-lettered (per window)", [["delivered", sum(ts.queues, "delivered")], ["acked", sum(ts.queues, "acked")], ["lost", sum(ts.queues, "lost")], ["dead-lettered", sum(ts.queues, "dead_lettered")]]],
+    );
+  }
+  return { windows: { step: ts.window_s, start: ts.start_s }, faults: ts.faults, charts };
 }
 
 function charts(until) {
   const box = $("charts");
   const cur = series(state.run.summary);
   const pinned = state.pinned ? series(state.pinned.summary) : null;
-  if (box.children.length !== cur.charts.length) {
+  const titles = cur.charts.map(([title]) => title);
+  if ([...box.children].map((div) => div.dataset.title).join("\n") !== titles.join("\n")) {
     box.replaceChildren();
-    for (const [title] of cur.charts) {
+    for (const title of titles) {
       const div = document.createElement("div");
       div.className = "chart";
+      div.dataset.title = title;
       const h = document.createElement("h3");
       h.textContent = title;
       div.append(h, document.createElement("canvas"));
       box.append(div);
     }
   }
-  cur.charts.forEach(([, lines], i) => {
+  cur.charts.forEach(([title, lines], i) => {
     const all = lines.map(([label, values]) => ({ label: pinned ? `B ${label}` : label, values }));
-    if (pinned) {
-      for (const [label, values] of pinned.charts[i][1]) all.push({ label: `A ${label}`, values, dashed: true });
+    // A's chart of the same title, if A has one (A may have no queues),
+    // dashed, each line in the colour of B's line of the same label.
+    for (const [label, values] of pinned?.charts.find(([t]) => t === title)?.[1] ?? []) {
+      const same = lines.findIndex(([l]) => l === label);
+      all.push({ label: `A ${label}`, values, dashed: true, colour: same >= 0 ? same : all.length });
     }
     const end = state.run.summary.sim_time_s;
-    drawChart(box.children[i].querySelector("canvas"), all, cur.step, cur.faults, until, end);
+    drawChart(box.children[i].querySelector("canvas"), all, cur.windows, cur.faults, until, end);
   });
 }
 
@@ -323,7 +378,8 @@ const UNFINISHED_WARNING = 0.01;
 
 /** What each client's requests did: successes, degraded and failed
  * answers, and those unfinished when the run ended — none of the last three
- * is a success. */
+ * is a success. Then what each queue's messages did; a queue that lost
+ * messages is marked. */
 function totals() {
   const table = $("totals");
   table.replaceChildren();
@@ -331,6 +387,12 @@ function totals() {
   for (const [name, c] of Object.entries(state.run.summary.clients)) {
     const warn = c.in_flight_rate > UNFINISHED_WARNING;
     addRow(table, [name, c.requests, pct(c.success_rate), pct(c.degraded_rate), pct(c.failure_rate), `${c.in_flight} (${pct(c.in_flight_rate)})`], "td", warn);
+  }
+  const queues = Object.entries(state.run.summary.queues ?? {});
+  if (queues.length === 0) return;
+  addRow(table, ["queue", "published", "acked", "dead letters", "lost", "remaining", "max depth", "max age s"], "th");
+  for (const [name, q] of queues) {
+    addRow(table, [name, q.published, q.acked, q.dead_lettered, q.lost, q.remaining, q.max_depth, q.max_age_s], "td", q.lost > 0);
   }
 }
 
@@ -349,6 +411,15 @@ function compare() {
     row([`${name} failed`, pct(a.failure_rate), pct(b.failure_rate)]);
     row([`${name} attempts`, a.attempts, b.attempts]);
     row([`${name} p99 ms`, a.latency_ms.p99, b.latency_ms.p99]);
+  }
+  for (const name of Object.keys(state.run.summary.queues ?? {})) {
+    const a = state.pinned.summary.queues?.[name];
+    const b = state.run.summary.queues[name];
+    if (!a) continue;
+    row([`${name} lost`, a.lost, b.lost]);
+    row([`${name} dead letters`, a.dead_lettered, b.dead_lettered]);
+    row([`${name} redelivered`, a.redelivered, b.redelivered]);
+    row([`${name} max depth`, a.max_depth, b.max_depth]);
   }
 }
 

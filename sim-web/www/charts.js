@@ -5,11 +5,14 @@
 const COLORS = ["#2f6fd6", "#2e9d4f", "#d23c3c", "#8a4fd6", "#e09b1a"];
 
 /**
- * Draws `lines` ([{label, values, dashed}]) over windows of `step` seconds
- * on `canvas`, up to the time `until` (the playback's clock); `faults` are
- * `{at_s, until_s}` spans to shade; each value covers `step` seconds.
+ * Draws `lines` ([{label, values, dashed, colour}], `colour` an index into
+ * COLORS, by default the line's own) over windows of `step` seconds
+ * from `start` (the warmup, where the first window starts) on `canvas`, up
+ * to the time `until` (the playback's clock); `faults` are `{at_s, until_s}`
+ * spans to shade; each value covers `step` seconds, the last one up to
+ * `end` (so it may be shorter), and is drawn at its window's end.
  */
-export function drawChart(canvas, lines, step, faults, until, end) {
+export function drawChart(canvas, lines, { step, start }, faults, until, end) {
   const ratio = window.devicePixelRatio || 1;
   const w = canvas.clientWidth;
   const h = canvas.clientHeight;
@@ -42,21 +45,31 @@ export function drawChart(canvas, lines, step, faults, until, end) {
   g.fillText(formatNumber(max / 1.1), 2, 14);
   g.fillText("0", 2, bottom);
   g.fillText(`${end} s`, w - 40, h - 3);
+  // The legend runs along the top, wrapping to another row when it is full.
+  let legendX = left + 6;
+  let legendY = 18;
   lines.forEach((line, i) => {
-    g.strokeStyle = COLORS[i % COLORS.length];
+    const colour = COLORS[(line.colour ?? i) % COLORS.length];
+    g.strokeStyle = colour;
     g.setLineDash(line.dashed ? [5, 4] : []);
     g.lineWidth = 1.5;
     g.beginPath();
     line.values.forEach((v, k) => {
-      const t = (k + 1) * step;
+      const t = Math.min(start + (k + 1) * step, end);
       if (t > until + 1e-9) return;
       if (k === 0) g.moveTo(x(t), y(v));
       else g.lineTo(x(t), y(v));
     });
     g.stroke();
     g.setLineDash([]);
-    g.fillStyle = COLORS[i % COLORS.length];
-    g.fillText(line.label, left + 6 + i * 110, 18);
+    g.fillStyle = colour;
+    const labelWidth = g.measureText(line.label).width;
+    if (legendX > left + 6 && legendX + labelWidth > w - 6) {
+      legendX = left + 6;
+      legendY += 12;
+    }
+    g.fillText(line.label, legendX, legendY);
+    legendX += Math.max(labelWidth + 16, 70);
   });
   g.strokeStyle = "#1d2430";
   g.beginPath();

@@ -1,9 +1,23 @@
-// The topology as SVG: clients on the left, services in columns by call
-// depth, edges labelled with their policies. Each frame recolours the
-// instances (queue, busy workers, health), the breakers, and sends dots
-// along the edges for the attempts of that frame, red for failures.
+// The topology as SVG: clients on the left, services and queues in columns
+// by depth (a queue between its publishers and its consumers), edges
+// labelled with their policies, message edges (publish, consume, dead
+// letters) dashed. Each frame recolours the instances (queue, busy workers,
+// health), the breakers and the queues (depth, deliveries out, dead letters,
+// lost, health), and sends dots along the edges for that frame's attempts
+// and messages, red for failures and losses.
 
 const NS = "http://www.w3.org/2000/svg";
+
+/** Half the width of every node: edges start and end this far from a centre. */
+const HALF = 50;
+
+/** Dots sent along one edge per frame at most. */
+const MAX_DOTS = 12;
+
+const COLOR = { ok: "#2e9d4f", bad: "#d23c3c", warn: "#e09b1a", paused: "#2f6fd6", muted: "#99a", queue: "#8a4fd6" };
+
+/** The outline of a node or an instance in each health state. */
+const HEALTH = { up: COLOR.muted, down: COLOR.bad, paused: COLOR.paused, ejected: COLOR.warn };
 
 function el(name, attrs, parent) {
   const node = document.createElementNS(NS, name);
@@ -12,16 +26,26 @@ function el(name, attrs, parent) {
   return node;
 }
 
-/** Columns by call depth: clients 0, a service one more than its deepest caller. */
+/** A centred text at (x, y); `content` is set as text, never parsed. */
+function text(x, y, content, parent, cls) {
+  const t = el("text", { x, y, "text-anchor": "middle", ...(cls ? { class: cls } : {}) }, parent);
+  t.textContent = content;
+  return t;
+}
+
+/** Columns by depth: clients 0, any other node one more than its deepest
+ * predecessor along the edges (a cycle of messages stops deepening after as
+ * many passes as there are nodes). */
 function layout(topology, width, height) {
+  const others = [...topology.services, ...topology.queues];
   const depth = new Map(topology.clients.map((c) => [c.name, 0]));
-  for (let pass = 0; pass < topology.services.length + 1; pass++) {
+  for (let pass = 0; pass < others.length + 1; pass++) {
     for (const e of topology.edges) {
       const d = (depth.get(e.from) ?? 0) + 1;
       if ((depth.get(e.to) ?? 0) < d) depth.set(e.to, d);
     }
   }
-  for (const s of topology.services) if (!depth.has(s.name)) depth.set(s.name, 1);
+  for (const n of others) if (!depth.has(n.name)) depth.set(n.name, 1);
   const columns = [];
   for (const [name, d] of depth) (columns[d] ??= []).push(name);
   const pos = new Map();
@@ -37,13 +61,44 @@ function layout(topology, width, height) {
   return pos;
 }
 
+/** The edge's counts in frame `now`: `[sent, marked]`, where the marked
+ * ones are drawn in the colour `flowColor` gives. A queue's counts are its
+ * own, not per publisher or consumer, so they are shared among its edges
+ * of the same kind: the dots show the flow, the tables the numbers. */
+function counts(edge, i, now) {
+  if (edge.kind === "call") return [now.edges[i].sent, now.edges[i].failed];
+  const q = now.queues[queueOf(edge)];
+  const share = (n) => n / edge.siblings;
+  if (edge.kind === "publish") return [share(q.published), share(q.lost)];
+  if (edge.kind === "consume") return [share(q.delivered), share(q.redelivered)];
+  return [q.dead_lettered, q.dead_lettered];
+}
+
+/** The queue of a message edge: the one a publish edge goes to, the one
+ * the others come from. */
+function queueOf(edge) {
+  return edge.kind === "publish" ? edge.to : edge.from;
+}
+
+/** Whether edges `a` and `b` are message edges of one kind and one queue. */
+function sameQueue(a, b) {
+  return a.kind === b.kind && a.kind !== "call" && queueOf(a) === queueOf(b);
+}
+
+/** The colour of an edge's marked dots: failed calls and lost or dead
+ * messages red, redeliveries orange. */
+function flowColor(edge) {
+  return edge.kind === "consume" ? COLOR.warn : COLOR.bad;
+}
+
 export class TopologyView {
   constructor(svg) {
     this.svg = svg;
   }
 
-  /** Draws the static part of `topology`. */
-  draw(topology) {
+  /** Draws the static part of `topology`; `frames` scale the queues' fill
+   * (full at a queue's deepest frame). */
+  draw(topology, frames) {
     this.topology = topology;
     this.svg.replaceChildren();
     const width = 800;
@@ -55,40 +110,69 @@ export class TopologyView {
     this.edges = topology.edges.map((e) => {
       const a = this.pos.get(e.from);
       const b = this.pos.get(e.to);
-      const line = el("line", { x1: a.x + 50, y1: a.y, x2: b.x - 50, y2: b.y, stroke: "#b8bfcc", "stroke-width": 1.5 }, edgeLayer);
-      const label = el("text", { x: (a.x + b.x) / 2, y: (a.y + b.y) / 2 - 6, "text-anchor": "middle", class: "label" }, edgeLayer);
-      label.textContent = e.label;
+      const cls = e.kind === "call" ? "edge" : `edge message ${e.kind}`;
+      const line = el("line", { x1: a.x + HALF, y1: a.y, x2: b.x - HALF, y2: b.y, class: cls }, edgeLayer);
+      text((a.x + b.x) / 2, (a.y + b.y) / 2 - 6, e.label, edgeLayer, "label");
       const breaker = el("circle", { cx: (a.x + b.x) / 2, cy: (a.y + b.y) / 2 + 6, r: 0 }, edgeLayer);
-      return { ...e, a, b, line, breaker };
+      return { ...e, a, b, line, breaker, siblings: topology.edges.filter((o) => sameQueue(o, e)).length };
     });
-    this.nodes = new Map();
     for (const c of topology.clients) {
       const p = this.pos.get(c.name);
-      el("rect", { x: p.x - 50, y: p.y - 16, width: 100, height: 32, rx: 16, fill: "#eef3fb", stroke: "#2f6fd6" }, nodeLayer);
-      const t = el("text", { x: p.x, y: p.y + 4, "text-anchor": "middle" }, nodeLayer);
-      t.textContent = c.name;
+      el("rect", { x: p.x - HALF, y: p.y - 16, width: 2 * HALF, height: 32, rx: 16, fill: "#eef3fb", stroke: "#2f6fd6" }, nodeLayer);
+      text(p.x, p.y + 4, c.name, nodeLayer);
     }
-    for (const s of topology.services) {
-      const p = this.pos.get(s.name);
-      const h = 34 + 14 * Math.ceil(s.instances / 6);
-      el("rect", { x: p.x - 50, y: p.y - h / 2, width: 100, height: h, rx: 6, fill: "#fff", stroke: "#1d2430" }, nodeLayer);
-      const t = el("text", { x: p.x, y: p.y - h / 2 + 14, "text-anchor": "middle" }, nodeLayer);
-      t.textContent = s.instances > 1 ? `${s.name} ×${s.instances}` : s.name;
-      const queue = el("text", { x: p.x, y: p.y + h / 2 + 12, "text-anchor": "middle", class: "label" }, nodeLayer);
-      const boxes = [];
-      for (let i = 0; i < s.instances; i++) {
-        const bx = p.x - 45 + (i % 6) * 15;
-        const by = p.y - h / 2 + 20 + Math.floor(i / 6) * 14;
-        el("rect", { x: bx, y: by, width: 12, height: 12, fill: "#eee", stroke: "#99a" }, nodeLayer);
-        const fill = el("rect", { x: bx, y: by + 12, width: 12, height: 0, fill: "#2e9d4f" }, nodeLayer);
-        const frame = el("rect", { x: bx, y: by, width: 12, height: 12, fill: "none", stroke: "#99a", "stroke-width": 1 }, nodeLayer);
-        boxes.push({ fill, frame, by });
-      }
-      this.nodes.set(s.name, { queue, boxes });
+    this.nodes = new Map();
+    for (const s of topology.services) this.nodes.set(s.name, this.service(s, nodeLayer));
+    this.queues = new Map();
+    for (const q of topology.queues) {
+      const deepest = Math.max(1, ...frames.map((f) => f.queues[q.name]?.depth ?? 0));
+      this.queues.set(q.name, { ...this.queue(q, nodeLayer), deepest });
     }
   }
 
-  /** Shows frame `now` (after `prev`) and animates its attempts over `ms`. */
+  /** A service's box with one square per instance. */
+  service(s, layer) {
+    const p = this.pos.get(s.name);
+    const h = 34 + 14 * Math.ceil(s.instances / 6);
+    el("rect", { x: p.x - HALF, y: p.y - h / 2, width: 2 * HALF, height: h, rx: 6, fill: "#fff", stroke: "#1d2430" }, layer);
+    text(p.x, p.y - h / 2 + 14, s.instances > 1 ? `${s.name} ×${s.instances}` : s.name, layer);
+    const queue = text(p.x, p.y + h / 2 + 12, "", layer, "label");
+    const boxes = [];
+    for (let i = 0; i < s.instances; i++) {
+      const bx = p.x - 45 + (i % 6) * 15;
+      const by = p.y - h / 2 + 20 + Math.floor(i / 6) * 14;
+      el("rect", { x: bx, y: by, width: 12, height: 12, fill: "#eee", stroke: COLOR.muted }, layer);
+      const fill = el("rect", { x: bx, y: by + 12, width: 12, height: 0, fill: COLOR.ok }, layer);
+      const frame = el("rect", { x: bx, y: by, width: 12, height: 12, fill: "none", stroke: COLOR.muted, "stroke-width": 1 }, layer);
+      boxes.push({ fill, frame, by });
+    }
+    return { queue, boxes };
+  }
+
+  /** A queue as a cylinder that fills with its depth, its counts inside and
+   * its dead letters and losses below. */
+  queue(q, layer) {
+    const p = this.pos.get(q.name);
+    const g = el("g", { class: "queue", "data-queue": q.name }, layer);
+    const rx = HALF;
+    const ry = 7;
+    const top = p.y - 24;
+    const bottom = p.y + 24;
+    const outline = el("path", {
+      d: `M ${p.x - rx} ${top} V ${bottom} A ${rx} ${ry} 0 0 0 ${p.x + rx} ${bottom} V ${top}`,
+      class: "cylinder",
+    }, g);
+    const level = el("rect", { x: p.x - rx + 3, y: bottom, width: 2 * rx - 6, height: 0, class: "level" }, g);
+    const lid = el("ellipse", { cx: p.x, cy: top, rx, ry, class: "cylinder" }, g);
+    const kind = [q.partitions ? `${q.partitions} partitions` : null, q.delivery === "at_most_once" ? "at most once" : null];
+    text(p.x, top + 20, q.name, g);
+    const held = text(p.x, top + 34, "", g, "label");
+    const info = text(p.x, top + 46, "", g, "label");
+    const losses = text(p.x, bottom + ry + 12, "", g, "label");
+    return { outline, lid, level, held, info, kind: kind.filter(Boolean).join(" · "), losses, top, bottom };
+  }
+
+  /** Shows frame `now` (after `prev`) and animates its attempts and messages over `ms`. */
   update(now, prev, ms) {
     for (const [name, node] of this.nodes) {
       const state = now.services[name];
@@ -98,39 +182,61 @@ export class TopologyView {
         const util = inst.workers > 0 ? Math.min(1, inst.busy / inst.workers) : 1;
         box.fill.setAttribute("height", 12 * util);
         box.fill.setAttribute("y", box.by + 12 - 12 * util);
-        box.fill.setAttribute("fill", util > 0.9 ? "#d23c3c" : util > 0.6 ? "#e09b1a" : "#2e9d4f");
-        const stroke = { up: "#99a", down: "#d23c3c", paused: "#2f6fd6", ejected: "#e09b1a" }[inst.health];
-        box.frame.setAttribute("stroke", stroke);
+        box.fill.setAttribute("fill", util > 0.9 ? COLOR.bad : util > 0.6 ? COLOR.warn : COLOR.ok);
+        box.frame.setAttribute("stroke", HEALTH[inst.health]);
         box.frame.setAttribute("stroke-width", inst.health === "up" ? 1 : 3);
         queued += inst.queue;
       });
       const down = state.instances.filter((i) => i.health !== "up").map((i) => i.health);
       node.queue.textContent = `queue ${queued}` + (down.length ? ` · ${down.join(", ")}` : "");
     }
+    for (const [name, node] of this.queues) this.showQueue(node, now.queues[name]);
     this.edges.forEach((edge, i) => {
-      const name = `${edge.from}->${edge.to}`;
-      const state = now.breakers[name];
+      const state = edge.kind === "call" ? now.breakers[`${edge.from}->${edge.to}`] : null;
       if (state) {
         edge.breaker.setAttribute("r", 6);
-        edge.breaker.setAttribute("fill", { closed: "#2e9d4f", open: "#d23c3c", half_open: "#e09b1a" }[state]);
+        edge.breaker.setAttribute("fill", { closed: COLOR.ok, open: COLOR.bad, half_open: COLOR.warn }[state]);
       }
       if (!prev || ms <= 0) return;
-      const sent = now.edges[i].sent - prev.edges[i].sent;
-      const failed = now.edges[i].failed - prev.edges[i].failed;
-      const dots = Math.min(sent, 12);
-      for (let k = 0; k < dots; k++) {
-        const bad = k < Math.round((dots * failed) / Math.max(sent, 1));
-        this.dot(edge, bad, (ms * k) / Math.max(dots, 1), ms);
-      }
+      const [sent, marked] = counts(edge, i, now);
+      const [sentBefore, markedBefore] = counts(edge, i, prev);
+      this.flow(edge, Math.round(sent - sentBefore), marked - markedBefore, ms);
     });
   }
 
-  dot(edge, bad, delay, ms) {
-    const c = el("circle", { r: 3, fill: bad ? "#d23c3c" : "#2e9d4f", cx: edge.a.x + 50, cy: edge.a.y }, this.dots);
+  /** A queue's state: fill and counts, outline by health. */
+  showQueue(node, q) {
+    const level = Math.min(1, q.depth / node.deepest) * (node.bottom - node.top - 4);
+    node.level.setAttribute("y", node.bottom - level);
+    node.level.setAttribute("height", level);
+    const stroke = q.health === "up" ? COLOR.queue : HEALTH[q.health];
+    for (const part of [node.outline, node.lid]) {
+      part.setAttribute("stroke", stroke);
+      part.setAttribute("stroke-width", q.health === "up" ? 1.5 : 3);
+    }
+    node.held.textContent = `depth ${q.depth} · out ${q.out}`;
+    node.info.textContent = q.health === "up" ? node.kind : q.health;
+    node.info.classList.toggle("bad", q.health !== "up");
+    node.losses.textContent = `DLQ ${q.dead_lettered} · lost ${q.lost}`;
+    node.losses.classList.toggle("bad", q.dead_lettered + q.lost > 0);
+  }
+
+  /** Up to MAX_DOTS dots along `edge` for `sent` attempts or messages over
+   * `ms`, the share of them that is `marked` in the edge's marked colour. */
+  flow(edge, sent, marked, ms) {
+    const dots = Math.min(sent, MAX_DOTS);
+    for (let k = 0; k < dots; k++) {
+      const colour = k < Math.round((dots * marked) / Math.max(sent, 1)) ? flowColor(edge) : COLOR.ok;
+      this.dot(edge, colour, (ms * k) / Math.max(dots, 1), ms);
+    }
+  }
+
+  dot(edge, colour, delay, ms) {
+    const c = el("circle", { r: 3, fill: colour, cx: edge.a.x + HALF, cy: edge.a.y }, this.dots);
     const anim = c.animate(
       [
         { transform: "translate(0, 0)" },
-        { transform: `translate(${edge.b.x - 100 - edge.a.x}px, ${edge.b.y - edge.a.y}px)` },
+        { transform: `translate(${edge.b.x - 2 * HALF - edge.a.x}px, ${edge.b.y - edge.a.y}px)` },
       ],
       { duration: Math.max(ms, 60), delay, fill: "forwards" },
     );
