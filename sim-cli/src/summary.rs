@@ -5,7 +5,6 @@
 
 use crate::number::{millis, percent, trimmed};
 use crate::table::Table;
-use serde_json::Value;
 use sim_core::expect::{parse_expectation, Metric};
 use sim_core::report::{ExpectationResult, Observed};
 use sim_core::text::escape;
@@ -70,10 +69,8 @@ pub fn render(report: &Report) -> String {
         out.push_str(&queues(report).render(0));
     }
     if !report.sagas.is_empty() {
-        out.push_str("\nsagas\n");
-        for (name, value) in &report.sagas {
-            out.push_str(&format!("  {name}  {}\n", entries(value)));
-        }
+        out.push('\n');
+        out.push_str(&sagas(report).render(0));
     }
     if let Some(ts) = &report.timeseries {
         let windows = ts
@@ -227,6 +224,42 @@ fn services(report: &Report) -> Table {
     t
 }
 
+/// One row per saga, then one per step: what its runs did.
+fn sagas(report: &Report) -> Table {
+    let mut t = Table::new(&[
+        "saga",
+        "started",
+        "completed",
+        "compensated",
+        "in flight",
+        "inconsistent",
+        "no-op undos",
+    ]);
+    for (name, g) in &report.sagas {
+        t.row(vec![
+            name.clone(),
+            g.started.to_string(),
+            g.completed.to_string(),
+            g.compensated.to_string(),
+            g.in_flight.to_string(),
+            g.inconsistent.to_string(),
+            g.compensations_without_effect.to_string(),
+        ]);
+        for (i, s) in g.steps.iter().enumerate() {
+            t.row(vec![
+                format!("  {}. {}", i + 1, s.call),
+                format!("{} calls", s.calls),
+                format!("{} failed", s.failures),
+                format!("{} undos", s.compensations),
+                format!("{} undo failed", s.compensation_failures),
+                String::new(),
+                String::new(),
+            ]);
+        }
+    }
+    t
+}
+
 /// One row per queue: what happened to its messages.
 fn queues(report: &Report) -> Table {
     let mut t = Table::new(&[
@@ -278,22 +311,4 @@ pub fn expectation(e: &ExpectationResult) -> String {
             Observed::Unmeasured => "nothing: no request in the window".to_string(),
         }
     )
-}
-
-/// `opened=2 time_open_s=10.4 final_state=closed` for an object (the free-form
-/// sections: breakers, effects, queues, sagas), the value itself otherwise.
-fn entries(value: &Value) -> String {
-    match value.as_object() {
-        Some(map) => map
-            .iter()
-            .map(|(k, v)| format!("{k}={}", scalar(v)))
-            .collect::<Vec<_>>()
-            .join(" "),
-        None => scalar(value),
-    }
-}
-
-/// A string without quotes, anything else as compact JSON.
-fn scalar(v: &Value) -> String {
-    v.as_str().map_or_else(|| v.to_string(), str::to_string)
 }

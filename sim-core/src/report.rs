@@ -18,7 +18,7 @@ pub struct Report {
     pub breakers: IndexMap<String, BreakerReport>,
     pub effects: IndexMap<String, EffectReport>,
     pub queues: IndexMap<String, QueueReport>,
-    pub sagas: IndexMap<String, serde_json::Value>,
+    pub sagas: IndexMap<String, SagaReport>,
     /// Every fault of the run, the scenario's and `--chaos`'s.
     pub faults: Vec<FaultReport>,
     pub expectations: Vec<ExpectationResult>,
@@ -97,6 +97,34 @@ pub struct ServiceReport {
     pub max_queue: u64,
     pub latency_ms: Latency,
     pub queue_wait_ms: Latency,
+}
+
+/// What one saga's runs did.
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct SagaReport {
+    pub started: u64,
+    pub completed: u64,
+    pub compensated: u64,
+    /// Neither completed nor fully compensated when the run stopped.
+    pub in_flight: u64,
+    /// Over, with effects that do not balance: a step applied twice, a
+    /// compensation applied twice, a step applied after its compensation.
+    pub inconsistent: u64,
+    /// Compensations of steps that never applied: no-ops.
+    pub compensations_without_effect: u64,
+    /// Per step, in order: its endpoint and its calls.
+    pub steps: Vec<StepReport>,
+}
+
+/// The calls of one saga step and of its compensation.
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct StepReport {
+    /// `service.endpoint`.
+    pub call: String,
+    pub calls: u64,
+    pub failures: u64,
+    pub compensations: u64,
+    pub compensation_failures: u64,
 }
 
 /// What one queue's messages did.

@@ -88,7 +88,7 @@ pub(super) struct Guard {
 }
 
 /// Kinds of model events told apart in a stop message.
-const KINDS: usize = 18;
+const KINDS: usize = 19;
 
 /// The index of `event`'s kind among [`KINDS`].
 fn kind(event: Event) -> usize {
@@ -111,6 +111,7 @@ fn kind(event: Event) -> usize {
         Event::Receive(_) => 15,
         Event::Acked(..) => 16,
         Event::AckTimeout(..) => 17,
+        Event::SagaRetry(..) => 18,
     }
 }
 

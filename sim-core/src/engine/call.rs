@@ -16,6 +16,14 @@ pub enum Origin {
     Request(Handle),
     /// A job at a service, waiting on its downstream calls.
     Job(Handle),
+    /// A saga run's call of a step (or, `undo`, of its compensation), made
+    /// in the orchestrator's `generation`.
+    Saga {
+        run: Handle,
+        step: u32,
+        undo: bool,
+        generation: u32,
+    },
 }
 
 /// An attempt in flight: sent, not yet answered nor timed out.

@@ -107,6 +107,9 @@ impl Simulation {
         }
         // Site `c` holds client `c`'s policies.
         let request_key = self.clients[c.0 as usize].keys.next();
+        if let Some(g) = self.sc.clients[c.0 as usize].saga {
+            return self.start_saga(g.0 as usize, Handle { key, uid }, request_key);
+        }
         let origin = Origin::Request(Handle { key, uid });
         self.start_exchange(origin, c.0, 0, None, counted, request_key);
     }

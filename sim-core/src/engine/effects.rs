@@ -8,6 +8,8 @@
 //! An application for a logical request that already had one is counted as
 //! a duplicate.
 
+use super::call::Origin;
+use super::saga::step_key;
 use super::service::Asker;
 use super::Simulation;
 use crate::scenario::model::{Dedup, Scenario};
@@ -127,10 +129,12 @@ impl Simulation {
                 let x = &self.exchanges[exchange.key as usize];
                 debug_assert_eq!(x.uid, exchange.uid);
                 let keyed = self.sites[x.site as usize].policy.idempotency_key;
-                if keyed {
-                    exchange.uid
-                } else {
-                    call.uid
+                match x.origin {
+                    Origin::Saga {
+                        run, step, undo, ..
+                    } => step_key(run.uid, step, undo),
+                    _ if keyed => exchange.uid,
+                    _ => call.uid,
                 }
             }
             Asker::Delivery(d) => {
@@ -154,6 +158,18 @@ impl Simulation {
         }
         *applied += 1;
         let duplicate = *applied > 1;
+        if let Asker::Call { exchange, .. } = asker {
+            if let Origin::Saga {
+                run, step, undo, ..
+            } = self.exchanges[exchange.key as usize].origin
+            {
+                if !self.saga_effect(run, step, undo) {
+                    // A compensation of a step that never applied: a no-op.
+                    self.exchanges[exchange.key as usize].applied -= 1;
+                    return;
+                }
+            }
+        }
         if !counted {
             return;
         }

@@ -48,6 +48,9 @@ pub enum Event {
     Acked(u32, Handle, u64, bool),
     /// The ack timeout of delivery `u64` of held copy `Handle` of queue `u32`.
     AckTimeout(u32, Handle, u64),
+    /// A saga run calls its current step again (in the orchestrator's
+    /// generation `u32`).
+    SagaRetry(Handle, u32),
     /// Fault `i` of the scenario starts.
     FaultStart(u32),
     /// Fault `i` ends.
@@ -84,6 +87,7 @@ impl Event {
             Event::Receive(_) => "deliveries reaching a consumer",
             Event::Acked(..) => "acks reaching a queue",
             Event::AckTimeout(..) => "ack timeouts",
+            Event::SagaRetry(..) => "saga steps called again",
             Event::FaultStart(_) | Event::FaultEnd(_) => "faults starting or ending",
             Event::Tick | Event::Mark(_) => "observation",
         }

@@ -153,7 +153,15 @@ impl Simulation {
         };
         x.copies -= 1;
         if x.done && x.copies == 0 {
-            self.exchanges.remove(h.key as usize);
+            self.forget_exchange(h);
+        }
+    }
+
+    /// Removes the record of `h`: no copy of its request is left.
+    fn forget_exchange(&mut self, h: Handle) {
+        let x = self.exchanges.remove(h.key as usize);
+        if let Origin::Saga { run, .. } = x.origin {
+            self.step_exchange_gone(run);
         }
     }
 
@@ -366,11 +374,17 @@ impl Simulation {
         if x.copies > 0 {
             x.done = true;
         } else {
-            self.exchanges.remove(h.key as usize);
+            self.forget_exchange(h);
         }
         match origin {
             Origin::Request(r) => self.on_request_result(r, outcome),
             Origin::Job(j) => self.on_call_result(j, outcome),
+            Origin::Saga {
+                run,
+                step,
+                undo,
+                generation,
+            } => self.on_step_result(run, step, undo, generation, outcome),
         }
     }
 }

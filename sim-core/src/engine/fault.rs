@@ -84,16 +84,17 @@ impl Simulation {
         self.fault_active[i as usize] = on;
         let target = self.sc.faults[i as usize].target;
         self.refresh_links();
-        if let FaultTarget::Queue(q) = target {
-            let on_queue = |f: &&Fault| f.target == target;
-            let active: Vec<FaultKind> = self
-                .active_faults()
-                .filter(on_queue)
-                .map(|f| f.kind)
-                .collect();
+        if let FaultTarget::Queue(_) | FaultTarget::Saga(_) = target {
+            let on_it = |f: &&Fault| f.target == target;
+            let active: Vec<FaultKind> =
+                self.active_faults().filter(on_it).map(|f| f.kind).collect();
             let down = active.contains(&FaultKind::Crash);
             let paused = active.contains(&FaultKind::Pause);
-            return self.refresh_queue(q.0 as usize, down, paused);
+            return match target {
+                FaultTarget::Queue(q) => self.refresh_queue(q.0 as usize, down, paused),
+                FaultTarget::Saga(g) => self.refresh_saga(g.0 as usize, down, paused),
+                _ => {}
+            };
         }
         for s in 0..self.sc.services.len() {
             let id = ServiceId(s as u32);
@@ -222,7 +223,7 @@ impl Simulation {
                 .filter(|x| x.uid == h.uid)?;
             match x.origin {
                 Origin::Job(j) => job(j),
-                Origin::Request(_) => None,
+                Origin::Request(_) | Origin::Saga { .. } => None,
             }
         };
         match event {

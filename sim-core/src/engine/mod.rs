@@ -25,6 +25,7 @@ mod probe;
 mod publish;
 mod queue;
 pub mod record;
+mod saga;
 mod series;
 mod service;
 mod site;
@@ -130,6 +131,19 @@ pub struct Simulation {
     publishing: Slab<Publishing>,
     /// The queues each service consumes.
     consumed_by: Vec<Vec<u32>>,
+    /// Saga runs in progress (the orchestrators' logs), each saga's sites
+    /// of its steps and compensations, per-step counts, and the state of
+    /// its orchestrator: its generation (bumped by a crash), whether it is
+    /// down or paused, and the answers it holds while paused.
+    runs: Slab<saga::SagaRun>,
+    saga_sites: Vec<Vec<(u32, Option<u32>)>>,
+    saga_steps: Vec<Vec<record::StepCounts>>,
+    saga_generation: Vec<u32>,
+    saga_down: Vec<bool>,
+    saga_paused: Vec<bool>,
+    saga_held: Vec<Vec<saga::HeldAnswer>>,
+    saga_totals: Vec<record::SagaCounts>,
+    saga_probes: Vec<Vec<u32>>,
     /// What each client's and service's requests, and each queue's
     /// messages, did after warmup.
     client_totals: Vec<ClientRecord>,
@@ -217,7 +231,21 @@ impl Simulation {
                 QueueState::new(queue.partitions, consumer)
             })
             .collect();
+        let sagas = sc.sagas.len();
         let mut sim = Simulation {
+            runs: Slab::new(),
+            saga_sites: sites.steps,
+            saga_steps: sc
+                .sagas
+                .iter()
+                .map(|g| vec![record::StepCounts::default(); g.steps.len()])
+                .collect(),
+            saga_generation: vec![0; sagas],
+            saga_down: vec![false; sagas],
+            saga_paused: vec![false; sagas],
+            saga_held: vec![Vec::new(); sagas],
+            saga_totals: vec![record::SagaCounts::default(); sagas],
+            saga_probes: vec![Vec::new(); sagas],
             queues,
             envelopes: Slab::new(),
             deliveries: Slab::new(),
@@ -293,6 +321,9 @@ impl Simulation {
             } else if let Metric::DuplicateEffects = e.metric {
                 let x = self.effects.stats.iter().position(|x| named(&x.name));
                 Subject::Effect(x.map_or(u32::MAX, |x| x as u32))
+            } else if let Metric::Saga(_) = e.metric {
+                let g = self.sc.sagas.iter().position(|g| named(&g.name));
+                Subject::Saga(g.map_or(u32::MAX, |g| g as u32))
             } else if e.metric.is_about_a_queue() {
                 let q = self.sc.queues.iter().position(|q| named(&q.name));
                 Subject::Queue(q.map_or(u32::MAX, |q| q as u32))
@@ -324,6 +355,11 @@ impl Simulation {
                 Subject::Service(s) => self.service_probes[s as usize].push(index),
                 Subject::Queue(q) => {
                     if let Some(list) = self.queue_probes.get_mut(q as usize) {
+                        list.push(index);
+                    }
+                }
+                Subject::Saga(g) => {
+                    if let Some(list) = self.saga_probes.get_mut(g as usize) {
                         list.push(index);
                     }
                 }
@@ -418,6 +454,7 @@ impl Simulation {
     fn in_flight(&self) -> u64 {
         let work = self.requests.len() + self.exchanges.len() + self.calls.len() + self.jobs.len();
         let messages = self.envelopes.len() + self.deliveries.len() + self.publishing.len();
+        let work = work + self.runs.len();
         (work + messages + self.queue.len()) as u64
     }
 
@@ -442,6 +479,7 @@ impl Simulation {
             Event::Receive(d) => self.on_receive(d),
             Event::Acked(q, h, d, ok) => self.on_acked(q, h, d, ok),
             Event::AckTimeout(q, h, d) => self.on_ack_timeout(q, h, d),
+            Event::SagaRetry(h, generation) => self.on_saga_retry(h, generation),
             Event::FaultStart(i) => self.on_fault(i, true),
             Event::FaultEnd(i) => self.on_fault(i, false),
             Event::Tick => self.on_tick(),
@@ -496,6 +534,18 @@ impl Simulation {
         }
     }
 
+    /// A fact about a run of saga `g` started at `started`: into the totals
+    /// (if it is measured) and the saga's probes.
+    fn saga_fact(&mut self, g: usize, started: SimTime, counted: bool, fact: record::SagaFact) {
+        if !counted {
+            return;
+        }
+        self.saga_totals[g].apply(fact);
+        for p in &self.saga_probes[g] {
+            self.probes[*p as usize].on_saga(started, fact);
+        }
+    }
+
     /// A fact about a counted attempt at service `s`, arrived at `arrived`:
     /// into the totals, the open window and the service's probes.
     fn service_fact(&mut self, s: usize, arrived: SimTime, fact: ServiceFact) {
@@ -524,7 +574,7 @@ impl Simulation {
                     probe.on_queue(self.now, queue.depth());
                 }
             }
-            Subject::Client(_) | Subject::Effect(_) => {}
+            Subject::Client(_) | Subject::Effect(_) | Subject::Saga(_) => {}
         }
     }
 

@@ -12,9 +12,10 @@
 use super::histogram::Hist;
 use super::integrator::Integrator;
 use super::record::{
-    ClientFact, ClientRecord, Outcomes, QueueFact, QueueRecord, ServiceFact, ServiceRecord,
+    ClientFact, ClientRecord, Outcomes, QueueFact, QueueRecord, SagaCounts, SagaFact, ServiceFact,
+    ServiceRecord,
 };
-use crate::expect::{Expectation, Metric, Stat};
+use crate::expect::{Expectation, Metric, SagaStat, Stat};
 use crate::time::{SimDuration, SimTime};
 
 /// What a probe is about.
@@ -28,6 +29,8 @@ pub enum Subject {
     Effect(u32),
     /// A queue, by index.
     Queue(u32),
+    /// A saga, by index.
+    Saga(u32),
 }
 
 /// The accumulator of one expectation.
@@ -60,6 +63,8 @@ enum Acc {
     Duplicates(u64),
     /// A queue's facts in the window.
     Queue(QueueRecord),
+    /// The runs of a saga started in the window.
+    Saga(SagaCounts),
 }
 
 impl Probe {
@@ -83,6 +88,7 @@ impl Probe {
                 requests: 0,
             },
             (Metric::Breaker(_), _) => Acc::Breaker(None),
+            (Metric::Saga(_), _) => Acc::Saga(SagaCounts::default()),
             (Metric::DuplicateEffects, _) => Acc::Duplicates(0),
             (_, Subject::Service(_)) => Acc::Service(Box::default()),
             _ => Acc::Client(Box::default()),
@@ -142,6 +148,13 @@ impl Probe {
         }
     }
 
+    /// A fact about a run of the subject saga started at `started`.
+    pub fn on_saga(&mut self, started: SimTime, fact: SagaFact) {
+        if let (true, Acc::Saga(c)) = (self.inside(started), &mut self.acc) {
+            c.apply(fact);
+        }
+    }
+
     /// The subject effect was applied again at `now`.
     pub fn on_duplicate(&mut self, now: SimTime) {
         if let (true, Acc::Duplicates(n)) = (self.inside(now), &mut self.acc) {
@@ -195,6 +208,14 @@ impl Probe {
             }
             Acc::Breaker(v) => *v,
             Acc::Duplicates(n) => Some(*n as f64),
+            Acc::Saga(c) => Some(match self.metric {
+                Metric::Saga(SagaStat::Started) => c.started,
+                Metric::Saga(SagaStat::Completed) => c.completed,
+                Metric::Saga(SagaStat::Compensated) => c.compensated,
+                Metric::Saga(SagaStat::InFlight) => c.in_flight(),
+                Metric::Saga(SagaStat::Inconsistent) => c.inconsistent,
+                _ => c.compensations_without_effect,
+            } as f64),
             Acc::Queue(r) => match self.metric {
                 Metric::DeadLetters => Some(r.counts.dead_lettered as f64),
                 Metric::Lost => Some(r.counts.lost as f64),

@@ -165,6 +165,69 @@ impl QueueRecord {
     }
 }
 
+/// What happened to the runs of one saga.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct SagaCounts {
+    pub started: u64,
+    pub completed: u64,
+    pub compensated: u64,
+    /// Over, with effects that do not balance.
+    pub inconsistent: u64,
+    /// Compensations of steps that never applied: no-ops.
+    pub compensations_without_effect: u64,
+}
+
+/// One fact about a saga run.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SagaFact {
+    Started,
+    Completed,
+    Compensated,
+    Inconsistent,
+    WithoutEffect,
+}
+
+impl SagaCounts {
+    /// Counts one fact.
+    pub fn apply(&mut self, fact: SagaFact) {
+        match fact {
+            SagaFact::Started => self.started += 1,
+            SagaFact::Completed => self.completed += 1,
+            SagaFact::Compensated => self.compensated += 1,
+            SagaFact::Inconsistent => self.inconsistent += 1,
+            SagaFact::WithoutEffect => self.compensations_without_effect += 1,
+        }
+    }
+
+    /// Started and neither completed nor compensated.
+    pub fn in_flight(&self) -> u64 {
+        self.started
+            .saturating_sub(self.completed + self.compensated)
+    }
+}
+
+/// Calls of one saga step and of its compensation.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct StepCounts {
+    pub calls: u64,
+    pub failures: u64,
+    pub compensations: u64,
+    pub compensation_failures: u64,
+}
+
+impl StepCounts {
+    /// Counts a call (`undo`: of the compensation) or, with `failed`, its failure.
+    pub fn count(&mut self, undo: bool, failed: bool) {
+        let slot = match (undo, failed) {
+            (false, false) => &mut self.calls,
+            (false, true) => &mut self.failures,
+            (true, false) => &mut self.compensations,
+            (true, true) => &mut self.compensation_failures,
+        };
+        *slot += 1;
+    }
+}
+
 /// How a set of requests (or attempts) ended: the basis of every rate.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Outcomes {

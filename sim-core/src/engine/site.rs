@@ -8,7 +8,7 @@ use super::event::Handle;
 use super::network::Network;
 use super::throttle::{Bucket, RetryBudget};
 use crate::rng::Stream;
-use crate::scenario::model::{ClientId, NodeId, Policy, Scenario, ServiceId, Target};
+use crate::scenario::model::{ClientId, NodeId, Policy, SagaId, Scenario, ServiceId, Target};
 use std::collections::VecDeque;
 
 /// One policy site.
@@ -65,6 +65,8 @@ pub struct Sites {
     pub breakers: Vec<BreakerRec>,
     /// Site index of call `i` of endpoint `e` of service `s`: `calls[s][e][i]`.
     pub calls: Vec<Vec<Vec<u32>>>,
+    /// Sites of step `i` of saga `g`: its call and its compensation.
+    pub steps: Vec<Vec<(u32, Option<u32>)>>,
 }
 
 impl Sites {
@@ -73,6 +75,7 @@ impl Sites {
             sites: Vec::new(),
             breakers: Vec::new(),
             calls: Vec::new(),
+            steps: Vec::new(),
         };
         for (i, c) in sc.clients.iter().enumerate() {
             let caller = Caller {
@@ -102,6 +105,26 @@ impl Sites {
                 })
                 .collect();
             out.calls.push(per_endpoint);
+        }
+        for (g, saga) in sc.sagas.iter().enumerate() {
+            let steps = saga
+                .steps
+                .iter()
+                .enumerate()
+                .map(|(i, step)| {
+                    let caller = |what: &str| Caller {
+                        from: NodeId::Saga(SagaId(g as u32)),
+                        instances: 1,
+                        place: format!("saga:{}/steps[{i}]/{what}", saga.name),
+                    };
+                    let call = out.add(sc, seed, network, &caller("call"), step.call, &step.policy);
+                    let undo = step.compensate.map(|to| {
+                        out.add(sc, seed, network, &caller("compensate"), to, &step.policy)
+                    });
+                    (call, undo)
+                })
+                .collect();
+            out.steps.push(steps);
         }
         out
     }

@@ -6,7 +6,7 @@ use super::Simulation;
 use crate::expect::{Metric, BREAKER_STATES};
 use crate::report::{
     BreakerReport, BreakerSeries, ClientReport, EffectReport, ExpectationResult, FaultReport,
-    Observed, QueueReport, Report, ServiceReport, Timeseries,
+    Observed, QueueReport, Report, SagaReport, ServiceReport, StepReport, Timeseries,
 };
 use indexmap::IndexMap;
 
@@ -212,7 +212,7 @@ impl Simulation {
                 })
                 .collect(),
             queues: self.queue_reports(),
-            sagas: IndexMap::new(),
+            sagas: self.saga_reports(),
             expectations,
             timeseries,
         }
@@ -263,5 +263,54 @@ impl Simulation {
             .filter(|_| self.sc.queues[q].delivery == crate::scenario::model::Delivery::AtMostOnce)
             .count();
         (held + at_work) as u64
+    }
+}
+
+impl Simulation {
+    /// Each saga's report: its runs (the ones that ended but whose calls
+    /// still had copies out are checked now) and its steps.
+    fn saga_reports(&mut self) -> IndexMap<String, SagaReport> {
+        let over: Vec<super::saga::SagaRun> = self
+            .runs
+            .iter()
+            .filter(|(_, r)| r.is_over())
+            .map(|(_, r)| r.clone())
+            .collect();
+        let mut totals = self.saga_totals.clone();
+        for run in &over {
+            if self.unbalanced(run) && run.counted {
+                totals[run.saga as usize].inconsistent += 1;
+            }
+        }
+        self.sc
+            .sagas
+            .iter()
+            .enumerate()
+            .map(|(g, saga)| {
+                let c = &totals[g];
+                let steps = saga
+                    .steps
+                    .iter()
+                    .zip(&self.saga_steps[g])
+                    .map(|(step, n)| StepReport {
+                        call: self.sc.target_name(step.call),
+                        calls: n.calls,
+                        failures: n.failures,
+                        compensations: n.compensations,
+                        compensation_failures: n.compensation_failures,
+                    })
+                    .collect();
+                let report = SagaReport {
+                    started: c.started,
+                    completed: c.completed,
+                    compensated: c.compensated,
+                    in_flight: c.in_flight(),
+                    inconsistent: c.inconsistent,
+                    compensations_without_effect: c.compensations_without_effect,
+                    steps,
+                };
+                (saga.name.clone(), report)
+            })
+            .collect()
     }
 }

@@ -22,6 +22,8 @@ pub enum Kind {
     Message,
     /// One delivery of a message, sent to its consumer's answer.
     Delivery,
+    /// A saga run, started to completed or compensated.
+    Saga,
 }
 
 /// One recorded span.
@@ -99,6 +101,7 @@ impl Trace {
                 (Kind::Work, None) => "work".to_string(),
                 (Kind::Message, _) => "message".to_string(),
                 (Kind::Delivery, _) => "delivery".to_string(),
+                (Kind::Saga, _) => "saga".to_string(),
             };
             let outcome = s.outcome;
             let common = json!({ "name": name, "cat": outcome, "id": id, "pid": pid, "tid": s.instance.unwrap_or(0) });

@@ -214,8 +214,8 @@ fn target(
         (NodeId::Queue(_) | NodeId::Saga(_), Some(_)) => {
             p.hinted(
                 at,
-                format!("`{}` has no instances", quote(name)),
-                Some(format!("target it whole: `{}`", quote(name))),
+                format!("`{}` is a queue: it has no instances", quote(name)),
+                Some(format!("target the whole queue: `{}`", quote(name))),
             );
             return None;
         }

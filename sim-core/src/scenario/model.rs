@@ -350,6 +350,12 @@ impl Scenario {
         &self.services[id.0 as usize]
     }
 
+    /// A target as the scenario writes it: `service.endpoint`.
+    pub fn target_name(&self, t: Target) -> String {
+        let s = self.service(t.service);
+        format!("{}.{}", s.name, s.endpoints[t.endpoint.0 as usize].name)
+    }
+
     /// The endpoint a target names.
     pub fn endpoint(&self, t: Target) -> &Endpoint {
         &self.service(t.service).endpoints[t.endpoint.0 as usize]
