@@ -397,13 +397,23 @@ impl Simulation {
         self.envelope_unref(rec.envelope);
     }
 
-    /// Gives back the worker a delivery reserved, once.
-    fn release_claim(&mut self, d: Handle) {
-        let Some(rec) = self
-            .deliveries
+    /// Delivery `d`, if it is still out.
+    fn delivery(&self, d: Handle) -> Option<&Delivering> {
+        self.deliveries
+            .get(d.key as usize)
+            .filter(|r| r.uid == d.uid)
+    }
+
+    /// Delivery `d`, if it is still out, to change.
+    fn delivery_mut(&mut self, d: Handle) -> Option<&mut Delivering> {
+        self.deliveries
             .get_mut(d.key as usize)
             .filter(|r| r.uid == d.uid)
-        else {
+    }
+
+    /// Gives back the worker a delivery reserved, once.
+    fn release_claim(&mut self, d: Handle) {
+        let Some(rec) = self.delivery_mut(d) else {
             return;
         };
         if !rec.claim {
@@ -420,10 +430,7 @@ impl Simulation {
 
     /// The consumer instance delivery `d` goes to, if it is still out.
     pub(super) fn delivery_owner(&self, d: Handle) -> Option<(usize, u32)> {
-        let rec = self
-            .deliveries
-            .get(d.key as usize)
-            .filter(|r| r.uid == d.uid)?;
+        let rec = self.delivery(d)?;
         let t = self.queues[rec.queue as usize].consumer?;
         Some((t.service.0 as usize, rec.instance))
     }
@@ -432,11 +439,7 @@ impl Simulation {
     /// (or is refused by a crashed instance). A duplicate on the wire is
     /// dropped: the delivery is one.
     pub(super) fn on_receive(&mut self, d: Handle) {
-        let Some(rec) = self
-            .deliveries
-            .get_mut(d.key as usize)
-            .filter(|r| r.uid == d.uid)
-        else {
+        let Some(rec) = self.delivery_mut(d) else {
             return;
         };
         if rec.received {
@@ -457,11 +460,7 @@ impl Simulation {
     /// once, that decides the message (acked or lost); at least once, an
     /// ack or a nack travels back to the queue.
     pub(super) fn settle_delivery(&mut self, d: Handle, outcome: Outcome) {
-        let Some(rec) = self
-            .deliveries
-            .get(d.key as usize)
-            .filter(|r| r.uid == d.uid)
-        else {
+        let Some(rec) = self.delivery(d) else {
             return;
         };
         let rec = rec.clone();

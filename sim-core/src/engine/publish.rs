@@ -83,11 +83,7 @@ impl Simulation {
     /// A publish copy reaches its queue: stored, or turned away (crashed or
     /// full: refused, with an answer; paused: no answer at all).
     pub(super) fn on_publish(&mut self, h: Handle) {
-        let Some(p) = self
-            .publishing
-            .get(h.key as usize)
-            .filter(|p| p.uid == h.uid)
-        else {
+        let Some(p) = self.publish_rec(h) else {
             return;
         };
         let (q, env, outbox) = (p.queue as usize, p.envelope, p.outbox);
@@ -127,11 +123,7 @@ impl Simulation {
     /// The queue's answer reaches the relay of `h`: stored, done; refused,
     /// it tries again after [`RELAY_RETRY`] (its timer is already set).
     pub(super) fn on_stored(&mut self, h: Handle, stored: bool) {
-        if let Some(p) = self
-            .publishing
-            .get_mut(h.key as usize)
-            .filter(|p| p.uid == h.uid)
-        {
+        if let Some(p) = self.publish_rec_mut(h) {
             p.answered |= stored;
         }
     }
@@ -139,11 +131,7 @@ impl Simulation {
     /// The relay's wait for `h` is over: without a stored answer it sends
     /// the message again.
     pub(super) fn on_relay_retry(&mut self, h: Handle) {
-        let Some(p) = self
-            .publishing
-            .get(h.key as usize)
-            .filter(|p| p.uid == h.uid)
-        else {
+        let Some(p) = self.publish_rec(h) else {
             return;
         };
         let (q, env, from, answered, copies) = (p.queue, p.envelope, p.from, p.answered, p.copies);
@@ -154,6 +142,20 @@ impl Simulation {
         if copies == 0 {
             self.drop_publish(h);
         }
+    }
+
+    /// Publish `h`, if it is still on its way.
+    fn publish_rec(&self, h: Handle) -> Option<&Publishing> {
+        self.publishing
+            .get(h.key as usize)
+            .filter(|p| p.uid == h.uid)
+    }
+
+    /// Publish `h`, if it is still on its way, to change.
+    fn publish_rec_mut(&mut self, h: Handle) -> Option<&mut Publishing> {
+        self.publishing
+            .get_mut(h.key as usize)
+            .filter(|p| p.uid == h.uid)
     }
 
     /// A dual write's copy found no queue to take it: the message is lost.
