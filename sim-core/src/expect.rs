@@ -67,6 +67,8 @@ pub enum Metric {
     OutOfOrder,
     /// A count of a saga's runs: `sagas(checkout).inconsistent == 0`.
     Saga(SagaStat),
+    /// A cache's hits over its lookups (hits and misses).
+    HitRatio,
 }
 
 /// What `sagas(NAME).STAT` counts.
@@ -100,7 +102,11 @@ impl Metric {
     pub fn is_rate(self) -> bool {
         matches!(
             self,
-            Metric::SuccessRate | Metric::DegradedRate | Metric::FailureRate | Metric::Utilization
+            Metric::SuccessRate
+                | Metric::DegradedRate
+                | Metric::FailureRate
+                | Metric::Utilization
+                | Metric::HitRatio
         )
     }
 }
@@ -213,10 +219,11 @@ pub const FUNCTIONS: &[&str] = &[
     "max_depth",
     "max_age",
     "out_of_order",
+    "hit_ratio",
 ];
 
 /// Functions of the contract that later features implement.
-const NOT_YET: &[&str] = &["sagas", "hit_ratio", "instances", "max_instances", "deploy"];
+const NOT_YET: &[&str] = &["sagas", "instances", "max_instances", "deploy"];
 
 /// Parses a window: `60s..120s`, `60s..`, `..30s`.
 pub fn parse_window(text: &str) -> Result<Window, String> {
@@ -273,6 +280,7 @@ pub fn parse_expectation(text: &str) -> Result<Expectation, String> {
         "max_depth" => Metric::MaxDepth,
         "max_age" => Metric::MaxAge,
         "out_of_order" => Metric::OutOfOrder,
+        "hit_ratio" => Metric::HitRatio,
         f if NOT_YET.contains(&f) => {
             return Err(format!("`{f}(...)` expectations are not supported yet"))
         }
@@ -479,7 +487,9 @@ mod tests {
         assert!(parse_expectation("success_rate(u) >= 1").is_ok());
         assert!(parse_expectation("failure_rate(u) <= 0").is_ok());
         assert!(parse_expectation("in_flight(u) <= 5").is_ok());
-        let e = parse_expectation("hit_ratio(sessions) >= 0.9").unwrap_err();
+        let e = parse_expectation("hit_ratio(sessions) > 1").unwrap_err();
+        assert!(e.contains("can never hold"), "{e}");
+        let e = parse_expectation("deploy(api) == 1").unwrap_err();
         assert!(e.contains("not supported yet"), "{e}");
     }
 

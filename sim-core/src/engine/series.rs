@@ -8,18 +8,28 @@
 use super::histogram::round3;
 use super::integrator::Integrator;
 use super::record::{
-    ClientCounts, ClientRecord, QueueCounts, QueueRecord, ServiceCounts, ServiceRecord,
+    CacheCounts, CacheRecord, ClientCounts, ClientRecord, QueueCounts, QueueRecord, ServiceCounts,
+    ServiceRecord,
 };
-use crate::report::{ClientSeries, QueueSeries, ServiceSeries};
+use crate::report::{CacheSeries, ClientSeries, QueueSeries, ServiceSeries};
 use crate::time::{SimDuration, SimTime};
 
-/// The series of every client, service and queue.
+/// The series of every client, service, queue and cache.
 #[derive(Clone, Debug)]
 pub struct Series {
     pub window: SimDuration,
     pub clients: Vec<ClientWindows>,
     pub services: Vec<ServiceWindows>,
     pub queues: Vec<QueueWindows>,
+    pub caches: Vec<CacheWindows>,
+}
+
+/// A cache's open window and its closed ones.
+#[derive(Clone, Debug, Default)]
+pub struct CacheWindows {
+    pub open: CacheRecord,
+    rows: Vec<CacheRecord>,
+    size: Vec<u64>,
 }
 
 /// A queue's open window and its closed ones.
@@ -60,11 +70,13 @@ impl Series {
         clients: usize,
         services: usize,
         queues: usize,
+        caches: usize,
     ) -> Series {
         Series {
             window,
             clients: vec![ClientWindows::default(); clients],
             queues: vec![QueueWindows::default(); queues],
+            caches: vec![CacheWindows::default(); caches],
             services: (0..services)
                 .map(|_| ServiceWindows {
                     open: ServiceRecord::default(),
@@ -160,6 +172,37 @@ impl QueueWindows {
             lost: column(|c| c.lost),
             depth: all.depth,
             age_s: all.age_s,
+        }
+    }
+}
+
+impl CacheWindows {
+    /// Closes the open window with `size` keys cached.
+    pub fn close(&mut self, size: u64) {
+        self.rows.push(self.open.clone());
+        self.size.push(size);
+        self.open.clear();
+    }
+
+    /// The closed windows and the open one, as the report shows them; a
+    /// window without lookups has a hit ratio of `null`.
+    pub fn report(&self, size: u64) -> CacheSeries {
+        let mut all = self.clone();
+        all.close(size);
+        let column = |f: fn(&CacheCounts) -> u64| all.rows.iter().map(|r| f(&r.counts)).collect();
+        CacheSeries {
+            hits: column(|c| c.hits),
+            misses: column(|c| c.misses),
+            expired: column(|c| c.expired),
+            evicted: column(|c| c.evicted),
+            fills: column(|c| c.fills),
+            hit_ratio: all
+                .rows
+                .iter()
+                .map(|r| r.counts.hit_ratio().map(round3))
+                .collect(),
+            max_concurrent_misses: all.rows.iter().map(|r| r.max_concurrent_misses).collect(),
+            size: all.size,
         }
     }
 }

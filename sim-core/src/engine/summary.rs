@@ -5,8 +5,8 @@ use super::probe::Subject;
 use super::Simulation;
 use crate::expect::{Metric, BREAKER_STATES};
 use crate::report::{
-    BreakerReport, BreakerSeries, ClientReport, EffectReport, ExpectationResult, FaultReport,
-    Observed, QueueReport, Report, SagaReport, ServiceReport, StepReport, Timeseries,
+    BreakerReport, BreakerSeries, CacheReport, ClientReport, EffectReport, ExpectationResult,
+    FaultReport, Observed, QueueReport, Report, SagaReport, ServiceReport, StepReport, Timeseries,
 };
 use indexmap::IndexMap;
 
@@ -168,6 +168,14 @@ impl Simulation {
                     (queue.name.clone(), w.report(depth, age))
                 })
                 .collect(),
+            caches: self
+                .sc
+                .caches
+                .iter()
+                .zip(&s.caches)
+                .enumerate()
+                .map(|(c, (cache, w))| (cache.name.clone(), w.report(self.cache_size(c))))
+                .collect(),
             breakers: self
                 .breakers
                 .iter()
@@ -213,6 +221,7 @@ impl Simulation {
                 .collect(),
             queues: self.queue_reports(),
             sagas: self.saga_reports(),
+            caches: self.cache_reports(),
             expectations,
             timeseries,
         }
@@ -220,6 +229,31 @@ impl Simulation {
 }
 
 impl Simulation {
+    /// Each cache's report: its counts and the keys it holds now.
+    fn cache_reports(&self) -> IndexMap<String, CacheReport> {
+        self.sc
+            .caches
+            .iter()
+            .enumerate()
+            .map(|(c, cache)| {
+                let rec = &self.cache_totals[c];
+                let n = &rec.counts;
+                let report = CacheReport {
+                    hits: n.hits,
+                    misses: n.misses,
+                    hit_ratio: round5(n.hit_ratio().unwrap_or(0.0)),
+                    expired: n.expired,
+                    evicted: n.evicted,
+                    fills: n.fills,
+                    refreshes: n.refreshes,
+                    max_concurrent_misses: rec.max_concurrent_misses,
+                    size: self.cache_size(c),
+                };
+                (cache.name.clone(), report)
+            })
+            .collect()
+    }
+
     /// Each queue's report: its counts, what is still held, its depth and
     /// the longest any message was held (the ones still held included).
     fn queue_reports(&self) -> IndexMap<String, QueueReport> {

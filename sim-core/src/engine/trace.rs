@@ -24,6 +24,8 @@ pub enum Kind {
     Delivery,
     /// A saga run, started to completed or compensated.
     Saga,
+    /// A cache lookup, made to answered: `hit` or `miss`.
+    Lookup,
 }
 
 /// One recorded span.
@@ -35,8 +37,8 @@ struct Span {
     instance: Option<u32>,
     start: SimTime,
     end: SimTime,
-    /// How it ended: `ok`, `degraded`, a failure's cause, or for a message
-    /// `acked`, `dead_lettered` or `lost`.
+    /// How it ended: `ok`, `degraded`, a failure's cause, for a message
+    /// `acked`, `dead_lettered` or `lost`, for a lookup `hit` or `miss`.
     outcome: &'static str,
     /// The request key of the work, and the message id of a message's spans.
     tag: Option<Tag>,
@@ -102,6 +104,7 @@ impl Trace {
                 (Kind::Message, _) => "message".to_string(),
                 (Kind::Delivery, _) => "delivery".to_string(),
                 (Kind::Saga, _) => "saga".to_string(),
+                (Kind::Lookup, _) => format!("lookup: {}", s.outcome),
             };
             let outcome = s.outcome;
             let common = json!({ "name": name, "cat": outcome, "id": id, "pid": pid, "tid": s.instance.unwrap_or(0) });

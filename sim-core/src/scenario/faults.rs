@@ -139,7 +139,7 @@ fn fault(
 
 /// Why a fault of `kind` cannot strike `target`: what it strikes and a
 /// hint, or `None` when it can. Links take only network faults; queues
-/// only crash and pause.
+/// and caches only crash and pause.
 fn misfit(kind: FaultKind, target: FaultTarget) -> Option<(&'static str, &'static str)> {
     let network = matches!(
         kind,
@@ -157,6 +157,10 @@ fn misfit(kind: FaultKind, target: FaultTarget) -> Option<(&'static str, &'stati
         FaultTarget::Queue(_) if !whole => Some((
             "a service, an instance or a link, not a queue",
             "queues take crash (it refuses publishes) and pause (it answers nothing) faults; network faults go on a link like `api->orders`",
+        )),
+        FaultTarget::Cache(_) if !whole => Some((
+            "a service, an instance or a link, not a cache",
+            "caches take crash (it empties and restarts cold) and pause (lookups wait until it resumes) faults",
         )),
         _ => None,
     }
@@ -188,7 +192,7 @@ pub(crate) fn check_timing(
     }
 }
 
-/// `db`, `db#2`, `api->db` or a queue.
+/// `db`, `db#2`, `api->db`, a queue or a cache.
 fn target(
     text: &str,
     at: At,
@@ -211,11 +215,17 @@ fn target(
         (NodeId::Service(s), _) => s,
         (NodeId::Queue(q), None) => return Some(FaultTarget::Queue(q)),
         (NodeId::Saga(s), None) => return Some(FaultTarget::Saga(s)),
-        (NodeId::Queue(_) | NodeId::Saga(_), Some(_)) => {
+        (NodeId::Cache(c), None) => return Some(FaultTarget::Cache(c)),
+        (node @ (NodeId::Queue(_) | NodeId::Saga(_) | NodeId::Cache(_)), Some(_)) => {
+            let what = if let NodeId::Cache(_) = node {
+                "cache"
+            } else {
+                "queue"
+            };
             p.hinted(
                 at,
-                format!("`{}` is a queue: it has no instances", quote(name)),
-                Some(format!("target the whole queue: `{}`", quote(name))),
+                format!("`{}` is a {what}: it has no instances", quote(name)),
+                Some(format!("target the whole {what}: `{}`", quote(name))),
             );
             return None;
         }

@@ -13,6 +13,8 @@ const SERVICES: &str = "[[service]]\nname = \"api\"\nservice_time = \"1ms\"\n\
                         [[service]]\nname = \"db\"\nservice_time = \"1ms\"\n";
 /// The queue that the examples of `consumes` and `publish` name.
 const QUEUE: &str = "[[queue]]\nname = \"orders\"\n";
+/// The cache that the example of `via` names.
+const CACHE: &str = "[[cache]]\nname = \"sessions\"\nttl = \"1s\"\n";
 
 /// `key = value` as TOML writes it.
 fn pair(name: &str, value: &str) -> String {
@@ -87,9 +89,10 @@ fn host(table: &Table, extra: Option<(&str, String)>) -> String {
              [[service]]\nname = \"db\"\nservice_time = \"1ms\"\n{QUEUE}"
         ),
         "queue" => format!("{META}{CLIENT}{SERVICES}[[queue]]\n{lines}\n"),
+        "cache" => format!("{META}{CLIENT}{SERVICES}[[cache]]\n{lines}\n"),
         "call" => format!(
             "{META}{CLIENT}[[service]]\nname = \"api\"\nservice_time = \"1ms\"\ncalls = [{{ {inline}{retry} }}]\n\
-             [[service]]\nname = \"db\"\nservice_time = \"1ms\"\n",
+             [[service]]\nname = \"db\"\nservice_time = \"1ms\"\n{CACHE}",
             retry = if key == "budget" { ", retry = {}" } else { "" },
         ),
         "shed" | "outlier" | "dedup" => {

@@ -1,6 +1,7 @@
 //! From text to a checked [`Scenario`]: parse, apply overrides, read every
 //! section, resolve every name, and collect every problem on the way.
 
+use super::caches::caches;
 use super::clients::clients;
 use super::cycles;
 use super::depth;
@@ -92,6 +93,7 @@ fn build(root: &Node, file: &str, p: &mut Problems) -> Option<Scenario> {
     let queue_nodes = arrays("queue", p);
     let queues = queues(queue_nodes, &names, p);
     queues::check_consumers(&sites, &names, p);
+    let caches = caches(arrays("cache", p), &names, p);
     let clients = clients(arrays("client", p), &names, p);
     let links = links(arrays("link", p), &names, p);
     let fault_nodes = arrays("fault", p);
@@ -123,6 +125,7 @@ fn build(root: &Node, file: &str, p: &mut Problems) -> Option<Scenario> {
         clients: clients.into_iter().collect::<Option<_>>()?,
         services: services.into_iter().collect::<Option<_>>()?,
         sagas: Vec::new(),
+        caches: caches.into_iter().collect::<Option<_>>()?,
         queues: queues.into_iter().collect::<Option<_>>()?,
         faults: faults.into_iter().collect::<Option<_>>()?,
     };
@@ -301,6 +304,9 @@ fn check_subject(e: &Expectation, at: At, names: &Names, p: &mut Problems) -> Op
     if is_about_a_queue(e.metric) {
         return check_queue_subject(e, at, names, p);
     }
+    if let Metric::HitRatio = e.metric {
+        return check_cache_subject(e, at, names, p);
+    }
     if let Metric::Breaker(_) = e.metric {
         let Some((from, to)) = name.split_once("->") else {
             let hint = "a breaker is named by its edge: `breaker(api->db) at 45s == open`";
@@ -371,6 +377,25 @@ fn check_queue_subject(e: &Expectation, at: At, names: &Names, p: &mut Problems)
         at,
         format!("no queue `{}` in `{}`", quote(name), quote(&e.text)),
         hint,
+    );
+    None
+}
+
+/// The subject of `hit_ratio` must be a declared cache.
+fn check_cache_subject(e: &Expectation, at: At, names: &Names, p: &mut Problems) -> Option<()> {
+    let name = e.subject.as_str();
+    if names.cache(name).is_some() {
+        return Some(());
+    }
+    let caches = names.cache_names();
+    let hint = match crate::suggest::closest(name, &caches) {
+        Some(c) => format!("did you mean `{c}`?"),
+        None => "`hit_ratio` measures a `[[cache]]`: name one".to_string(),
+    };
+    p.hinted(
+        at,
+        format!("no cache `{}` in `{}`", quote(name), quote(&e.text)),
+        Some(hint),
     );
     None
 }

@@ -10,6 +10,7 @@
 //! the loader takes its keys and limits, [`schema`] derives a JSON Schema for
 //! editors and [`reference`] the Markdown reference page.
 
+mod caches;
 mod clients;
 mod cycles;
 mod depth;

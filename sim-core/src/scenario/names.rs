@@ -1,11 +1,11 @@
-//! The names of services, endpoints, clients and queues, and resolving
+//! The names of services, endpoints, clients, queues and caches, and resolving
 //! references to them.
 //!
 //! Names are gathered from the tree before anything is checked, so that a
 //! reference can be resolved (or a near miss suggested) wherever it appears,
 //! whatever the order of the sections.
 
-use super::model::{ClientId, EndpointId, NodeId, QueueId, ServiceId, Target};
+use super::model::{CacheId, ClientId, EndpointId, NodeId, QueueId, ServiceId, Target};
 use super::problems::{At, Problems};
 use super::tree::{Node, Value};
 use crate::limits;
@@ -20,6 +20,7 @@ pub(crate) struct Names<'a> {
     services: Vec<ServiceNames<'a>>,
     clients: Vec<Option<&'a str>>,
     queues: Vec<Option<&'a str>>,
+    caches: Vec<Option<&'a str>>,
 }
 
 /// A service's name and its declared endpoints' names (empty: only `default`).
@@ -41,10 +42,12 @@ impl<'a> Names<'a> {
             .collect();
         let clients = elements(root, "client").iter().map(name_of).collect();
         let queues = elements(root, "queue").iter().map(name_of).collect();
+        let caches = elements(root, "cache").iter().map(name_of).collect();
         Names {
             services,
             clients,
             queues,
+            caches,
         }
     }
 
@@ -61,6 +64,25 @@ impl<'a> Names<'a> {
     /// The first queue called `name`.
     pub fn queue(&self, name: &str) -> Option<QueueId> {
         position(self.queues.iter().copied(), name).map(QueueId)
+    }
+
+    /// The first cache called `name`.
+    pub fn cache(&self, name: &str) -> Option<CacheId> {
+        position(self.caches.iter().copied(), name).map(CacheId)
+    }
+
+    /// Every cache name, for suggestions.
+    pub fn cache_names(&self) -> Vec<&'a str> {
+        self.caches.iter().copied().flatten().collect()
+    }
+
+    /// The name of cache `id`, or its index if it has none.
+    pub fn cache_name(&self, id: CacheId) -> String {
+        self.caches
+            .get(id.0 as usize)
+            .copied()
+            .flatten()
+            .map_or_else(|| format!("[{}]", id.0), quote)
     }
 
     /// Every queue name, for suggestions.
@@ -101,6 +123,7 @@ impl<'a> Names<'a> {
             NodeId::Client(c) => self.client_name(c),
             NodeId::Queue(q) => self.queue_name(q),
             NodeId::Saga(s) => format!("saga [{}]", s.0),
+            NodeId::Cache(c) => self.cache_name(c),
         }
     }
 
@@ -191,9 +214,10 @@ impl<'a> Names<'a> {
         })
     }
 
-    /// Resolves the name of a client, a service or a queue (a node of the
-    /// network). A queue named like a client or a service is refused where
-    /// it is declared, so a name that is both resolves to the other.
+    /// Resolves the name of a client, a service, a queue or a cache (a node
+    /// of the network). A queue or a cache named like a client or a service
+    /// is refused where it is declared, so a name that is both resolves to
+    /// the other.
     pub fn node(&self, name: &str, at: At, role: &str, p: &mut Problems) -> Option<NodeId> {
         match (self.client(name), self.service(name)) {
             (Some(c), None) => Some(NodeId::Client(c)),
@@ -206,10 +230,16 @@ impl<'a> Names<'a> {
                 if let Some(q) = self.queue(name) {
                     return Some(NodeId::Queue(q));
                 }
+                if let Some(c) = self.cache(name) {
+                    return Some(NodeId::Cache(c));
+                }
                 let all: Vec<&str> = self.all_names().collect();
                 p.hinted(
                     at,
-                    format!("no client, service or queue `{}` for {role}", quote(name)),
+                    format!(
+                        "no client, service, queue or cache `{}` for {role}",
+                        quote(name)
+                    ),
                     closest(name, &all).map(|c| format!("did you mean `{c}`?")),
                 );
                 None
@@ -246,13 +276,14 @@ impl<'a> Names<'a> {
         None
     }
 
-    /// Every client, service and queue name, for suggestions.
+    /// Every client, service, queue and cache name, for suggestions.
     pub fn all_names(&self) -> impl Iterator<Item = &'a str> + '_ {
         self.clients
             .iter()
             .copied()
             .chain(self.services.iter().map(|s| s.name))
             .chain(self.queues.iter().copied())
+            .chain(self.caches.iter().copied())
             .flatten()
     }
 

@@ -500,7 +500,7 @@ fn unknown_link_end_with_suggestion() {
         (
             20,
             8,
-            "no client, service or queue `user` for `from` of [[link]] [0]".to_string(),
+            "no client, service, queue or cache `user` for `from` of [[link]] [0]".to_string(),
             hint("did you mean `users`?")
         )
     );
@@ -1575,7 +1575,7 @@ at = "1s"
             (
                 27,
                 10,
-                "no client, service or queue `dbb` for `target` of [[fault]] [1]".to_string(),
+                "no client, service, queue or cache `dbb` for `target` of [[fault]] [1]".to_string(),
                 hint("did you mean `db`?")
             ),
             (
