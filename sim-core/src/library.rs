@@ -25,8 +25,10 @@ macro_rules! builtin {
 pub const BUILTIN: &[Builtin] = &[
     builtin!("black-hole-balancer"),
     builtin!("bulkhead-isolation"),
+    builtin!("cache-stampede"),
     builtin!("cascading-timeouts"),
     builtin!("circuit-breaker"),
+    builtin!("cold-cache"),
     builtin!("consumer-lag"),
     builtin!("crash-vs-pause"),
     builtin!("exactly-once-illusion"),
