@@ -619,3 +619,34 @@ fn check_applies_set_to_every_file_and_reproduces_with_it() {
     let bad = dsim(&["check", "retry-storm", "--set", "client.nobody.rate=1"]);
     assert_eq!(code(&bad), 2);
 }
+
+#[test]
+fn caches_are_in_the_table_the_json_and_the_plots() {
+    let table = dsim(&["run", "cache-stampede"]);
+    assert_eq!(code(&table), 0, "{}", stderr(&table));
+    let text = stdout(&table);
+    assert!(text.contains("max concurrent misses"), "{text}");
+    assert!(text.lines().any(|l| l.starts_with("pages ")), "{text}");
+    let summary = json(&dsim(&["run", "cache-stampede", "--format", "json"]));
+    let pages = &summary["caches"]["pages"];
+    for key in [
+        "hits",
+        "misses",
+        "hit_ratio",
+        "expired",
+        "evicted",
+        "max_concurrent_misses",
+    ] {
+        assert!(pages[key].is_number(), "caches.pages.{key}: {pages}");
+    }
+    let plain = json(&dsim(&["run", "queueing-basics", "--format", "json"]));
+    assert!(plain.get("caches").is_none(), "no caches, no key");
+    let dir = TempDir::new().unwrap();
+    let out = dir.path().join("charts");
+    let o = dsim(&["plot", "cold-cache", "--out", out.to_str().unwrap()]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    for chart in ["hit_ratio", "cache_fills"] {
+        let svg = std::fs::read_to_string(out.join(format!("{chart}.svg"))).unwrap();
+        assert!(svg.contains("sessions"), "{chart} names the cache");
+    }
+}
