@@ -4,6 +4,7 @@
 //! empties the cache and a pause that holds its lookups.
 
 use crate::common::run_text;
+use proptest::prelude::*;
 use sim_core::report::{CacheReport, Report};
 use sim_core::{run, RunOptions};
 
@@ -257,4 +258,67 @@ fn a_crash_empties_the_cache_and_a_pause_holds_its_lookups() {
         "max {}",
         u.latency_ms.max
     );
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 32, ..ProptestConfig::default() })]
+
+    /// Whatever the cache's knobs, the call's policies and the faults on
+    /// the cache, every request ends exactly once, a cache never holds more
+    /// than its capacity, and every call behind it is a miss's or a
+    /// refresh's.
+    #[test]
+    fn every_request_through_a_cache_ends_exactly_once(
+        capacity in prop::option::of(1u32..50),
+        ttl in prop::sample::select(vec!["20ms", "exp(50ms)", "uniform(10ms, 90ms)"]),
+        workers in prop::option::of(1u32..4),
+        single_flight in any::<bool>(),
+        refresh_ahead in prop::option::of(1u32..30),
+        policy in prop::sample::select(vec![
+            "",
+            ", timeout = \"15ms\"",
+            ", timeout = \"10ms\", retry = { max_attempts = 3 }",
+            ", fallback = { service_time = \"1ms\" }",
+        ]),
+        fault in prop::sample::select(vec!["", "crash", "pause"]),
+        seed in 0u64..1000,
+    ) {
+        let mut cache = format!("ttl = \"{ttl}\"\nhit_time = \"exp(1ms)\"\nsingle_flight = {single_flight}\n");
+        if let Some(c) = capacity {
+            cache += &format!("capacity = {c}\n");
+        }
+        if let Some(w) = workers {
+            cache += &format!("workers = {w}\n");
+        }
+        if let Some(ms) = refresh_ahead {
+            cache += &format!("refresh_ahead = \"{ms}ms\"\n");
+        }
+        let tail = if fault.is_empty() {
+            String::new()
+        } else {
+            format!("[[fault]]\nkind = \"{fault}\"\ntarget = \"sessions\"\nat = \"1s\"\nfor = \"500ms\"\n")
+        };
+        let text = look_aside(
+            "rate = 300\nkeys = { count = 80, popularity = \"zipf(1.1)\" }",
+            &cache,
+            "service_time = \"exp(5ms)\"\nerror_rate = 0.1",
+            &tail,
+        )
+        .replace("duration = \"100s\"", "duration = \"3s\"")
+        .replace("warmup = \"1s\"", "")
+        .replace("via = \"sessions\" }", &format!("via = \"sessions\"{policy} }}"));
+        let r = run_text(&text, seed);
+        let u = &r.clients["users"];
+        prop_assert_eq!(u.requests, u.succeeded + u.degraded + u.failed + u.in_flight, "{}", text);
+        for (name, s) in &r.services {
+            prop_assert_eq!(s.arrivals, s.completed + s.degraded + s.errors + s.rejected + s.shed + s.refused + s.in_flight, "{}:\n{}", name, text);
+        }
+        let c = sessions(&r);
+        prop_assert!(capacity.is_none_or(|cap| c.size <= u64::from(cap)), "{:?}", c);
+        prop_assert!(c.fills <= c.misses + c.refreshes, "{:?}", c);
+        prop_assert!(c.expired <= c.misses, "{:?}", c);
+        if single_flight {
+            prop_assert!(c.max_concurrent_misses <= 1, "{:?}", c);
+        }
+    }
 }
