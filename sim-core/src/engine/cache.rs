@@ -476,6 +476,18 @@ impl Simulation {
         self.record_tagged(Kind::Lookup, &name, None, l.started, found, tag);
     }
 
+    /// Cache `c`'s health now: up, down or paused.
+    pub(super) fn cache_health(&self, c: usize) -> &'static str {
+        let state = &self.caches[c];
+        if state.down {
+            "down"
+        } else if state.paused {
+            "paused"
+        } else {
+            "up"
+        }
+    }
+
     /// Cache `c`'s entries now.
     pub(super) fn cache_size(&self, c: usize) -> u64 {
         self.caches[c].len()

@@ -4,7 +4,7 @@
 //! engine's own (after warmup, like the summary); the page only takes
 //! differences between snapshots to animate them.
 
-use super::record::{ClientCounts, QueueCounts, ServiceCounts};
+use super::record::{CacheCounts, ClientCounts, QueueCounts, ServiceCounts};
 use super::Simulation;
 use crate::scenario::model::NodeId;
 use indexmap::IndexMap;
@@ -23,6 +23,7 @@ pub struct Snapshot {
     /// Breaker name → closed | open | half_open.
     pub breakers: IndexMap<String, &'static str>,
     pub queues: IndexMap<String, QueueNow>,
+    pub caches: IndexMap<String, CacheNow>,
     /// One entry per policy site: a client's or a call's edge.
     pub edges: Vec<EdgeCounts>,
 }
@@ -46,6 +47,21 @@ pub struct QueueNow {
     pub out: u64,
     /// The oldest held message's age, in seconds.
     pub age_s: f64,
+    /// up | down | paused
+    pub health: &'static str,
+}
+
+/// A cache now: its counts so far, its hit ratio, the keys it holds and
+/// its health.
+#[derive(Clone, Debug, Serialize)]
+pub struct CacheNow {
+    #[serde(flatten)]
+    pub counts: CacheCounts,
+    /// Hits over lookups so far (`null` before the first).
+    pub hit_ratio: Option<f64>,
+    pub max_concurrent_misses: u64,
+    /// Keys held.
+    pub keys: u64,
     /// up | down | paused
     pub health: &'static str,
 }
@@ -131,8 +147,16 @@ impl Simulation {
             .enumerate()
             .map(|(q, queue)| (queue.name.clone(), self.queue_now(q)))
             .collect();
+        let caches = self
+            .sc
+            .caches
+            .iter()
+            .enumerate()
+            .map(|(c, cache)| (cache.name.clone(), self.cache_now(c)))
+            .collect();
         Snapshot {
             queues,
+            caches,
             t: self.now.as_secs_f64(),
             events: self.events,
             done: self.now >= self.end,
@@ -163,6 +187,18 @@ impl Simulation {
                 .count() as u64,
             age_s: state.oldest_age(self.now).as_secs_f64(),
             health,
+        }
+    }
+
+    /// Cache `c` now.
+    fn cache_now(&self, c: usize) -> CacheNow {
+        let rec = &self.cache_totals[c];
+        CacheNow {
+            counts: rec.counts,
+            hit_ratio: rec.counts.hit_ratio(),
+            max_concurrent_misses: rec.max_concurrent_misses,
+            keys: self.cache_size(c),
+            health: self.cache_health(c),
         }
     }
 
