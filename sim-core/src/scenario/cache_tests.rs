@@ -3,8 +3,9 @@
 //! problem with its message and place.
 
 use super::limits_tests::place;
+use super::messaging_tests::only_at;
 use super::model::*;
-use super::tests::{errors, hint, ok, only, set};
+use super::tests::{errors, hint, ok, set};
 use super::{load, Diagnostic};
 use crate::dist::Dist;
 use crate::expect::Metric;
@@ -37,16 +38,6 @@ ttl = "60s"
 fn edit(from: &str, to: &str) -> String {
     assert!(CACHED.contains(from), "{from}");
     CACHED.replacen(from, to, 1)
-}
-
-/// The one problem of `text`: `message` at the first `needle`, with `hint`.
-fn only_at(text: &str, needle: &str, message: &str, h: Option<&str>) {
-    let (line, column) = place(text, needle);
-    assert_eq!(
-        only(text),
-        (line, column, message.to_string(), h.map(str::to_string)),
-        "{text}"
-    );
 }
 
 #[test]

@@ -3,12 +3,11 @@
 use super::fields::{self, Fields};
 use super::format;
 use super::model::{Cache, CacheId};
-use super::names::Names;
+use super::names::{undeclared_hint, Names};
 use super::problems::{At, Problems};
 use super::services::{label, unique_name};
 use super::tree::Node;
 use crate::dist::Dist;
-use crate::suggest::closest;
 use crate::text::quote;
 use crate::time::SimDuration;
 use std::collections::BTreeMap;
@@ -94,18 +93,13 @@ pub(crate) fn via(
             quote(name)
         ))
     } else {
-        let caches = names.cache_names();
-        match closest(name, &caches) {
-            Some(c) => Some(format!("did you mean `{c}`?")),
-            None if caches.is_empty() => Some(format!(
-                "declare it: [[cache]] with name = \"{}\" and a `ttl`",
-                quote(name)
-            )),
-            None => {
-                let quoted: Vec<String> = caches.iter().map(|c| quote(c)).collect();
-                Some(format!("the caches: {}", quoted.join(", ")))
-            }
-        }
+        let declare = format!("[[cache]] with name = \"{}\" and a `ttl`", quote(name));
+        Some(undeclared_hint(
+            name,
+            &names.cache_names(),
+            "caches",
+            &declare,
+        ))
     };
     p.hinted(at, format!("no cache `{}` for {role}", quote(name)), hint);
     None

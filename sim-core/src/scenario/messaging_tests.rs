@@ -42,7 +42,7 @@ fn edit(from: &str, to: &str) -> String {
 }
 
 /// The one problem of `text`: `message` at the first `needle`, with `hint`.
-fn only_at(text: &str, needle: &str, message: &str, h: Option<&str>) {
+pub(super) fn only_at(text: &str, needle: &str, message: &str, h: Option<&str>) {
     let (line, column) = place(text, needle);
     assert_eq!(
         only(text),

@@ -259,18 +259,13 @@ impl<'a> Names<'a> {
                 quote(name)
             ))
         } else {
-            let queues = self.queue_names();
-            match closest(name, &queues) {
-                Some(c) => Some(format!("did you mean `{c}`?")),
-                None if queues.is_empty() => Some(format!(
-                    "declare it: [[queue]] with name = \"{}\"",
-                    quote(name)
-                )),
-                None => {
-                    let quoted: Vec<String> = queues.iter().map(|q| quote(q)).collect();
-                    Some(format!("the queues: {}", quoted.join(", ")))
-                }
-            }
+            let declare = format!("[[queue]] with name = \"{}\"", quote(name));
+            Some(undeclared_hint(
+                name,
+                &self.queue_names(),
+                "queues",
+                &declare,
+            ))
         };
         p.hinted(at, format!("no queue `{}` for {role}", quote(name)), hint);
         None
@@ -291,6 +286,20 @@ impl<'a> Names<'a> {
     pub fn suggest_service(&self, name: &str) -> Option<String> {
         let services: Vec<&str> = self.services.iter().filter_map(|s| s.name).collect();
         closest(name, &services).map(|c| format!("did you mean `{c}`?"))
+    }
+}
+
+/// The hint for `name`, a reference to none of the `declared` names of
+/// some `kind` (plural): a near miss, how to declare one when there is
+/// none, or the list of them.
+pub(crate) fn undeclared_hint(name: &str, declared: &[&str], kind: &str, declare: &str) -> String {
+    match closest(name, declared) {
+        Some(c) => format!("did you mean `{c}`?"),
+        None if declared.is_empty() => format!("declare it: {declare}"),
+        None => {
+            let quoted: Vec<String> = declared.iter().map(|d| quote(d)).collect();
+            format!("the {kind}: {}", quoted.join(", "))
+        }
     }
 }
 
