@@ -3,8 +3,9 @@
 // labelled with their policies, message edges (publish, consume, dead
 // letters) dashed. Each frame recolours the instances (queue, busy workers,
 // health), the breakers and the queues (depth, deliveries out, dead letters,
-// lost, health), and sends dots along the edges for that frame's attempts
-// and messages, red for failures and losses.
+// lost, health) and the caches (hit ratio, keys, health), and sends dots
+// along the edges for that frame's attempts, messages and lookups, red for
+// failures and losses, orange for redeliveries and cache misses.
 
 const NS = "http://www.w3.org/2000/svg";
 
@@ -14,7 +15,7 @@ const HALF = 50;
 /** Dots sent along one edge per frame at most. */
 const MAX_DOTS = 12;
 
-const COLOR = { ok: "#2e9d4f", bad: "#d23c3c", warn: "#e09b1a", paused: "#2f6fd6", muted: "#99a", queue: "#8a4fd6" };
+const COLOR = { ok: "#2e9d4f", bad: "#d23c3c", warn: "#e09b1a", paused: "#2f6fd6", muted: "#99a", queue: "#8a4fd6", cache: "#1a8c8c" };
 
 /** The outline of a node or an instance in each health state. */
 const HEALTH = { up: COLOR.muted, down: COLOR.bad, paused: COLOR.paused, ejected: COLOR.warn };
@@ -37,7 +38,7 @@ function text(x, y, content, parent, cls) {
  * predecessor along the edges (a cycle of messages stops deepening after as
  * many passes as there are nodes). */
 function layout(topology, width, height) {
-  const others = [...topology.services, ...topology.queues];
+  const others = [...topology.services, ...topology.queues, ...(topology.caches ?? [])];
   const depth = new Map(topology.clients.map((c) => [c.name, 0]));
   for (let pass = 0; pass < others.length + 1; pass++) {
     for (const e of topology.edges) {
@@ -62,11 +63,16 @@ function layout(topology, width, height) {
 }
 
 /** The edge's counts in frame `now`: `[sent, marked]`, where the marked
- * ones are drawn in the colour `flowColor` gives. A queue's counts are its
- * own, not per publisher or consumer, so they are shared among its edges
- * of the same kind: the dots show the flow, the tables the numbers. */
+ * ones are drawn in the colour `flowColor` gives. A queue's or a cache's
+ * counts are its own, not per publisher, consumer or caller, so they are
+ * shared among its edges of the same kind: the dots show the flow, the
+ * tables the numbers. */
 function counts(edge, i, now) {
   if (edge.kind === "call") return [now.edges[i].sent, now.edges[i].failed];
+  if (edge.kind === "lookup") {
+    const c = now.caches[edge.to];
+    return [(c.hits + c.misses) / edge.siblings, c.misses / edge.siblings];
+  }
   const q = now.queues[queueOf(edge)];
   const share = (n) => n / edge.siblings;
   if (edge.kind === "publish") return [share(q.published), share(q.lost)];
@@ -74,10 +80,10 @@ function counts(edge, i, now) {
   return [q.dead_lettered, q.dead_lettered];
 }
 
-/** The queue of a message edge: the one a publish edge goes to, the one
- * the others come from. */
+/** The queue or cache of a message or lookup edge: the one a publish or
+ * lookup edge goes to, the one the others come from. */
 function queueOf(edge) {
-  return edge.kind === "publish" ? edge.to : edge.from;
+  return edge.kind === "publish" || edge.kind === "lookup" ? edge.to : edge.from;
 }
 
 /** Whether edges `a` and `b` are message edges of one kind and one queue. */
@@ -86,9 +92,9 @@ function sameQueue(a, b) {
 }
 
 /** The colour of an edge's marked dots: failed calls and lost or dead
- * messages red, redeliveries orange. */
+ * messages red, redeliveries and cache misses orange. */
 function flowColor(edge) {
-  return edge.kind === "consume" ? COLOR.warn : COLOR.bad;
+  return edge.kind === "consume" || edge.kind === "lookup" ? COLOR.warn : COLOR.bad;
 }
 
 export class TopologyView {
@@ -128,6 +134,22 @@ export class TopologyView {
       const deepest = Math.max(1, ...frames.map((f) => f.queues[q.name]?.depth ?? 0));
       this.queues.set(q.name, { ...this.queue(q, nodeLayer), deepest });
     }
+    this.caches = new Map();
+    for (const c of topology.caches ?? []) this.caches.set(c.name, this.cache(c, nodeLayer));
+  }
+
+  /** A cache as a box with its hit ratio, the keys it holds and its ttl. */
+  cache(c, layer) {
+    const p = this.pos.get(c.name);
+    const g = el("g", { class: "cache", "data-cache": c.name }, layer);
+    const box = el("rect", { x: p.x - HALF, y: p.y - 32, width: 2 * HALF, height: 64, rx: 10, fill: "#f1fafa", stroke: COLOR.cache, "stroke-width": 1.5 }, g);
+    text(p.x, p.y - 17, c.name, g);
+    const ratio = text(p.x, p.y - 3, "", g, "label");
+    const keys = text(p.x, p.y + 10, "", g, "label");
+    const stampede = text(p.x, p.y + 23, "", g, "label");
+    const kind = [`ttl ${c.ttl}`, c.single_flight ? "single flight" : null].filter(Boolean).join(" · ");
+    const info = text(p.x, p.y + 32 + 12, kind, g, "label");
+    return { box, ratio, keys, stampede, info, kind };
   }
 
   /** A service's box with one square per instance. */
@@ -191,6 +213,7 @@ export class TopologyView {
       node.queue.textContent = `queue ${queued}` + (down.length ? ` · ${down.join(", ")}` : "");
     }
     for (const [name, node] of this.queues) this.showQueue(node, now.queues[name]);
+    for (const [name, node] of this.caches) this.showCache(node, now.caches[name]);
     this.edges.forEach((edge, i) => {
       const state = edge.kind === "call" ? now.breakers[`${edge.from}->${edge.to}`] : null;
       if (state) {
@@ -219,6 +242,19 @@ export class TopologyView {
     node.info.classList.toggle("bad", q.health !== "up");
     node.losses.textContent = `DLQ ${q.dead_lettered} · lost ${q.lost}`;
     node.losses.classList.toggle("bad", q.dead_lettered + q.lost > 0);
+  }
+
+  /** A cache's state: hit ratio, keys and worst stampede (the most fills
+   * of one key out at once), outline by health. */
+  showCache(node, c) {
+    const ratio = c.hit_ratio == null ? "–" : `${(c.hit_ratio * 100).toFixed(1)}%`;
+    node.ratio.textContent = `hit ratio ${ratio}`;
+    node.keys.textContent = `keys ${c.keys}`;
+    node.stampede.textContent = `stampede ${c.max_concurrent_misses}`;
+    node.box.setAttribute("stroke", c.health === "up" ? COLOR.cache : HEALTH[c.health]);
+    node.box.setAttribute("stroke-width", c.health === "up" ? 1.5 : 3);
+    node.info.textContent = c.health === "up" ? node.kind : c.health;
+    node.info.classList.toggle("bad", c.health !== "up");
   }
 
   /** Up to MAX_DOTS dots along `edge` for `sent` attempts or messages over
