@@ -6,7 +6,7 @@
 use crate::common::run_text;
 use proptest::prelude::*;
 use sim_core::report::{CacheReport, Report};
-use sim_core::{run, RunOptions};
+use sim_core::{run, RunOptions, Simulation};
 
 /// `users` at `rate` per second (its `keys` line) into `api`, whose one
 /// call goes to `db` via `sessions`; `cache`, `db` and `tail` lines are
@@ -321,4 +321,44 @@ proptest! {
             prop_assert!(c.max_concurrent_misses <= 1, "{:?}", c);
         }
     }
+}
+
+#[test]
+fn each_lookup_is_a_hit_or_a_miss_span_on_its_cache() {
+    // One key at 10/s from 0.1 s, 1 ms lookups, 5 ms fills and an entry
+    // for 1 s: the lookup at 0.1 s misses and fills at 0.106 s, so those
+    // of 0.2 s to 1.1 s (answered 1 ms later) hit, and the one of 1.2 s
+    // finds it expired; its fill at 1.206 s serves 1.3 s to 2.0 s.
+    let text = look_aside(
+        "rate = 10\narrivals = \"constant\"",
+        "ttl = \"1s\"\nhit_time = \"1ms\"",
+        "service_time = \"5ms\"",
+        "",
+    )
+    .replace("duration = \"100s\"", "duration = \"2.05s\"")
+    .replace("warmup = \"1s\"", "");
+    let sc = sim_core::scenario::load(&text, "t.toml", &[]).unwrap();
+    let mut sim = Simulation::new(&sc, &RunOptions::default());
+    sim.enable_trace(10_000);
+    sim.run_until(sim.end()).unwrap();
+    let trace: serde_json::Value =
+        serde_json::from_str(&sim.take_trace().unwrap().to_json()).unwrap();
+    let lookups: Vec<(&str, f64)> = trace["traceEvents"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["ph"] == "b" && e["name"].as_str().unwrap().starts_with("lookup"))
+        .map(|e| {
+            (
+                e["args"]["outcome"].as_str().unwrap(),
+                e["ts"].as_f64().unwrap(),
+            )
+        })
+        .collect();
+    let found: Vec<&str> = lookups.iter().map(|(o, _)| *o).collect();
+    let mut want = vec!["miss"];
+    want.extend(["hit"; 10]);
+    want.push("miss");
+    want.extend(["hit"; 8]);
+    assert_eq!(found, want, "{lookups:?}");
 }

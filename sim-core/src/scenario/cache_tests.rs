@@ -91,12 +91,24 @@ fn a_cache_needs_a_ttl_and_sane_sizes() {
         "missing key `ttl` in [[cache]] `sessions`",
         None,
     );
-    let zero = edit("ttl = \"60s\"\n", "ttl = \"60s\"\ncapacity = 0\n");
-    let found: Vec<String> = errors(&zero)
-        .into_iter()
-        .map(|d: Diagnostic| d.message)
-        .collect();
-    assert!(found.iter().any(|m| m.contains("capacity")), "{found:?}");
+    for (value, message) in [
+        ("capacity = 0", "`capacity` must be at least 1, got 0"),
+        (
+            "capacity = 10000001",
+            "`capacity` = 10000001 is above the limit of 10000000 per cache",
+        ),
+        (
+            "workers = 100001",
+            "`workers` = 100001 is above the limit of 100000 per cache",
+        ),
+    ] {
+        let text = edit("ttl = \"60s\"\n", &format!("ttl = \"60s\"\n{value}\n"));
+        let found: Vec<String> = errors(&text)
+            .into_iter()
+            .map(|d: Diagnostic| d.message)
+            .collect();
+        assert_eq!(found, [message], "{value}");
+    }
 }
 
 #[test]
