@@ -362,3 +362,33 @@ fn each_lookup_is_a_hit_or_a_miss_span_on_its_cache() {
     want.extend(["hit"; 8]);
     assert_eq!(found, want, "{lookups:?}");
 }
+
+#[test]
+fn a_pause_holds_the_write_of_a_fill_until_it_resumes() {
+    // One key every 10 ms from 10 ms, 100 ms fills under single flight, an
+    // entry for 1 s, the cache paused 50 ms..500 ms. The lookups of 10 ms to
+    // 40 ms miss (one fill); the fill ends at 110 ms, in the pause, so the
+    // entry is written at 500 ms and is fresh until 1.5 s: the lookups the
+    // pause held, and every one after them, hit. Written at 110 ms, it
+    // would expire at 1.11 s and the lookups from then on would miss.
+    let run_with = |fault: &str| {
+        let text = look_aside(
+            "rate = 100\narrivals = \"constant\"",
+            "ttl = \"1s\"\nsingle_flight = true",
+            "service_time = \"100ms\"",
+            fault,
+        )
+        .replace("duration = \"100s\"", "duration = \"1.4s\"")
+        .replace("warmup = \"1s\"", "");
+        run_text(&text, 1)
+    };
+    let paused = run_with(
+        "[[fault]]\nkind = \"pause\"\ntarget = \"sessions\"\nat = \"50ms\"\nfor = \"450ms\"",
+    );
+    let c = sessions(&paused);
+    assert_eq!((c.misses, c.fills, c.expired), (4, 1, 0), "{c:?}");
+    assert_eq!(paused.clients["users"].failed, 0);
+    let plain = run_with("");
+    let c = sessions(&plain);
+    assert!(c.expired == 1 && c.misses > 4, "{c:?}");
+}

@@ -5,7 +5,9 @@
 //! answer fills the entry, fresh for a `ttl` drawn from the cache's own
 //! stream. With `single_flight` the misses of a key wait for the fill in
 //! flight and all get its answer; with `refresh_ahead` a hit close to
-//! expiry answers and starts one background fill.
+//! expiry answers and starts one background fill. A crash empties the
+//! cache (lookups miss at once until it restarts); a pause holds both the
+//! lookups and the writes of the fills that end meanwhile.
 //!
 //! Entries live in a `BTreeMap` by key and their recency in another by a
 //! use stamp, so eviction of the least recently used is deterministic and
@@ -40,9 +42,11 @@ pub struct CacheState {
     waiting: VecDeque<Handle>,
     /// Crashed: lookups miss at once and nothing is filled.
     pub down: bool,
-    /// Paused: lookups that finish are held until it resumes.
+    /// Paused: lookups that finish are held until it resumes, and so are
+    /// the writes of the fills that end meanwhile (their keys).
     pub paused: bool,
     held: Vec<Handle>,
+    held_fills: Vec<u64>,
     /// Bumped by each crash: fills started before it do not fill.
     generation: u32,
     ttl_rng: Stream,
@@ -128,6 +132,7 @@ impl CacheState {
             down: false,
             paused: false,
             held: Vec::new(),
+            held_fills: Vec::new(),
             generation: 0,
             ttl_rng: Stream::fork(seed, &format!("cache:{}/ttl", cache.name)),
             hit_rng: Stream::fork(seed, &format!("cache:{}/hit_time", cache.name)),
@@ -381,12 +386,10 @@ impl Simulation {
         let c = l.cache as usize;
         let state = &mut self.caches[c];
         if outcome.is_success() && !state.down && l.generation == state.generation {
-            let ttl = self.sc.caches[c].ttl.sample(&mut state.ttl_rng);
-            let evicted = state.put(l.key, self.now + ttl);
-            if self.now >= self.warmup {
-                for _ in 0..evicted {
-                    self.cache_fact(c, true, CacheFact::Evicted);
-                }
+            if state.paused {
+                state.held_fills.push(l.key);
+            } else {
+                self.write_entry(c, l.key);
             }
         }
         let state = &mut self.caches[c];
@@ -412,9 +415,23 @@ impl Simulation {
         }
     }
 
+    /// Fills `key` in cache `c`, fresh for a `ttl` drawn now, and counts
+    /// the entries evicted to make room.
+    fn write_entry(&mut self, c: usize, key: u64) {
+        let state = &mut self.caches[c];
+        let ttl = self.sc.caches[c].ttl.sample(&mut state.ttl_rng);
+        let evicted = state.put(key, self.now + ttl);
+        if self.now >= self.warmup {
+            for _ in 0..evicted {
+                self.cache_fact(c, true, CacheFact::Evicted);
+            }
+        }
+    }
+
     /// A fault on cache `c` changed: a crash empties it and turns every
-    /// lookup at it into a miss (the caller goes to the backend); the end
-    /// of a pause lets the lookups it held finish now.
+    /// lookup at it into a miss (the caller goes to the backend) and drops
+    /// the writes a pause held; the end of a pause writes the fills it held,
+    /// then lets the lookups it held finish now.
     pub(super) fn refresh_cache(&mut self, c: usize, down: bool, paused: bool) {
         let state = &mut self.caches[c];
         let (was_down, was_paused) = (state.down, state.paused);
@@ -425,6 +442,7 @@ impl Simulation {
             state.generation += 1;
             state.busy = 0;
             state.held.clear();
+            state.held_fills.clear();
             state.waiting.clear();
             let at_cache: Vec<Handle> = self
                 .lookups
@@ -442,6 +460,9 @@ impl Simulation {
             return;
         }
         if was_paused && !self.caches[c].paused {
+            for key in std::mem::take(&mut self.caches[c].held_fills) {
+                self.write_entry(c, key);
+            }
             for h in std::mem::take(&mut self.caches[c].held) {
                 self.schedule(self.now, Event::CacheDone(h));
             }
