@@ -264,8 +264,8 @@ impl Simulation {
         self.lookups.get(h.key as usize).filter(|l| l.uid == h.uid)
     }
 
-    /// The caller's instance of lookup `h` (a pause of it holds its
-    /// fill's events), if a job waits for it.
+    /// Who waits for lookup `h`, if it is in flight and not a refresh: a
+    /// pause of the caller's instance holds its fill's events.
     pub(super) fn lookup_origin(&self, h: Handle) -> Option<Origin> {
         self.lookup_rec(h).and_then(Lookup::origin)
     }
@@ -315,7 +315,7 @@ impl Simulation {
         let l = self.lookups.remove(h.key as usize);
         let c = l.cache as usize;
         self.cache_fact(c, l.counted, CacheFact::Hit);
-        self.trace_lookup(&l, "hit");
+        self.trace_lookup(c, l.key, l.started, "hit");
         let refresh = self.sc.caches[c]
             .refresh_ahead
             .is_some_and(|ahead| expires.since(self.now) <= ahead);
@@ -343,10 +343,9 @@ impl Simulation {
     /// the fill in flight under single flight, or makes the call.
     fn missed(&mut self, h: Handle, expired: bool) {
         let l = &self.lookups[h.key as usize];
-        let (c, key, counted) = (l.cache as usize, l.key, l.counted);
+        let (c, key, counted, started) = (l.cache as usize, l.key, l.counted, l.started);
         self.cache_fact(c, counted, CacheFact::Miss { expired });
-        let l = self.lookups[h.key as usize].clone();
-        self.trace_lookup(&l, "miss");
+        self.trace_lookup(c, key, started, "miss");
         let state = &mut self.caches[c];
         if self.sc.caches[c].single_flight && state.fills(key) > 0 {
             self.lookups[h.key as usize].stage = Stage::Waiting;
@@ -405,11 +404,10 @@ impl Simulation {
             self.answer_origin(origin, outcome);
         }
         for w in waiters {
-            if let Some(origin) = self
-                .lookups
-                .try_remove(w.key as usize)
-                .and_then(|l| l.origin)
-            {
+            if self.lookup_rec(w).is_none() {
+                continue;
+            }
+            if let Some(origin) = self.lookups.remove(w.key as usize).origin {
                 self.answer_origin(origin, outcome);
             }
         }
@@ -484,17 +482,15 @@ impl Simulation {
         }
     }
 
-    /// A lookup's span on its cache: looked up to answered, `hit` or `miss`.
-    fn trace_lookup(&mut self, l: &Lookup, found: &'static str) {
+    /// The span of a lookup of `key` at cache `c` made at `started`, to
+    /// its answer now: `hit` or `miss`.
+    fn trace_lookup(&mut self, c: usize, key: u64, started: SimTime, found: &'static str) {
         if self.trace.is_none() {
             return;
         }
-        let name = self.sc.caches[l.cache as usize].name.clone();
-        let tag = Some(Tag {
-            key: l.key,
-            message: None,
-        });
-        self.record_tagged(Kind::Lookup, &name, None, l.started, found, tag);
+        let name = self.sc.caches[c].name.clone();
+        let tag = Some(Tag { key, message: None });
+        self.record_tagged(Kind::Lookup, &name, None, started, found, tag);
     }
 
     /// Cache `c`'s health now: up, down or paused.
