@@ -199,3 +199,22 @@ fn hit_ratio_measures_a_cache() {
         Some("`hit_ratio` measures a `[[cache]]`: name one"),
     );
 }
+
+#[test]
+fn links_and_link_faults_do_not_reach_a_cache() {
+    let hint = "a cache's `hit_time` is its round trip; to fail it, target the cache itself with a crash or a pause";
+    only_at(
+        &format!("{CACHED}[[link]]\nfrom = \"api\"\nto = \"sessions\"\nlatency = \"5ms\"\n"),
+        "\"sessions\"\nlatency",
+        "`to` of [[link]] [0] is a cache, and lookups do not travel over links",
+        Some(hint),
+    );
+    only_at(
+        &format!(
+            "{CACHED}[[fault]]\nkind = \"partition\"\ntarget = \"api->sessions\"\nat = \"1s\"\n"
+        ),
+        "\"api->sessions\"",
+        "`target` of [[fault]] [0] is a cache, and lookups do not travel over links",
+        Some(hint),
+    );
+}

@@ -4,7 +4,7 @@ use super::fault::{Fault, FaultKind, FaultTarget};
 use super::fields::{self, Fields};
 use super::format;
 use super::model::{NodeId, Service};
-use super::names::Names;
+use super::names::{no_cache_link, Names};
 use super::problems::{At, Problems};
 use super::tree::Node;
 use crate::text::quote;
@@ -203,8 +203,11 @@ fn target(
 ) -> Option<FaultTarget> {
     let role = format!("`target` of {context}");
     if let Some((from, to)) = text.split_once("->") {
-        let from = names.node(from.trim(), at, &role, p);
-        let to = names.node(to.trim(), at, &role, p);
+        let end = |name: &str, p: &mut Problems| {
+            let node = names.node(name.trim(), at, &role, p)?;
+            no_cache_link(node, at, &role, p)
+        };
+        let (from, to) = (end(from, p), end(to, p));
         return Some(FaultTarget::Link(from?, to?));
     }
     let (name, instance) = match text.split_once('#') {

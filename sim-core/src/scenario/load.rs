@@ -10,7 +10,7 @@ use super::fields::{self, Fields};
 use super::format;
 use super::json::parse_json;
 use super::model::{Link, Network, NodeId, Scenario};
-use super::names::{ambiguous, Names};
+use super::names::{ambiguous, no_cache_link, Names};
 use super::overrides::{self, Override};
 use super::problems::{At, Problems};
 use super::queues::{self, queues};
@@ -543,7 +543,10 @@ fn link(node: &Node, index: usize, names: &Names, p: &mut Problems) -> Option<Li
     let end = |key: &str, p: &mut Problems| -> Option<NodeId> {
         let name = f.require(key, p, fields::string)?;
         let at = f.place(key);
-        names.node(name, at, &format!("`{key}` of {}", f.context), p)
+        let role = format!("`{key}` of {}", f.context);
+        names
+            .node(name, at, &role, p)
+            .and_then(|n| no_cache_link(n, at, &role, p))
     };
     let (from, to) = (end("from", p), end("to", p));
     let latency = f.read("latency", p, fields::dist);

@@ -329,6 +329,20 @@ fn warn_first_endpoint(
     );
 }
 
+/// Refuses a cache at an end of a link (`role` says where): lookups do not
+/// travel over links.
+pub(crate) fn no_cache_link(node: NodeId, at: At, role: &str, p: &mut Problems) -> Option<NodeId> {
+    if let NodeId::Cache(_) = node {
+        p.hinted(
+            at,
+            format!("{role} is a cache, and lookups do not travel over links"),
+            Some("a cache's `hit_time` is its round trip; to fail it, target the cache itself with a crash or a pause".to_string()),
+        );
+        return None;
+    }
+    Some(node)
+}
+
 /// Reports a name that is both a client's and a service's where it must name one.
 pub(crate) fn ambiguous(name: &str, at: At, p: &mut Problems) {
     p.hinted(
