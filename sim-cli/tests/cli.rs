@@ -649,4 +649,26 @@ fn caches_are_in_the_table_the_json_and_the_plots() {
         let svg = std::fs::read_to_string(out.join(format!("{chart}.svg"))).unwrap();
         assert!(svg.contains("sessions"), "{chart} names the cache");
     }
+    let csv = dir.path().join("sweep.csv");
+    let args = [
+        "sweep",
+        "cache-stampede",
+        "--param",
+        "cache.pages.single_flight=true",
+    ];
+    let o = dsim(
+        &[
+            &args[..],
+            &["--seeds", "1..2", "--out", csv.to_str().unwrap()],
+        ]
+        .concat(),
+    );
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let text = std::fs::read_to_string(&csv).unwrap();
+    let (header, row) = text.split_once('\n').unwrap();
+    let column = header
+        .split(',')
+        .position(|h| h == "cache.pages.max_concurrent_misses");
+    let cell = row.split(',').nth(column.expect("a cache column"));
+    assert_eq!(cell, Some("1"), "{text}");
 }

@@ -32,6 +32,9 @@ const CLIENT_COLUMNS: &[&str] = &[
 /// Metrics written for each service, after the `service.NAME.` prefix.
 const SERVICE_COLUMNS: &[&str] = &["utilization", "max_queue"];
 
+/// Metrics written for each cache, after the `cache.NAME.` prefix.
+const CACHE_COLUMNS: &[&str] = &["hit_ratio", "max_concurrent_misses"];
+
 /// One point of the grid: a value for each `--param`, and the scenario they give.
 struct Point {
     values: Vec<String>,
@@ -190,6 +193,13 @@ fn header(args: &SweepArgs, scenario: &Scenario) -> String {
                 .map(|m| format!("service.{}.{m}", s.name)),
         );
     }
+    for c in &scenario.caches {
+        cells.extend(
+            CACHE_COLUMNS
+                .iter()
+                .map(|m| format!("cache.{}.{m}", c.name)),
+        );
+    }
     cells.push("passed".into());
     cells.push("stopped".into());
     cells.iter().map(|c| field(c)).collect::<Vec<_>>().join(",")
@@ -204,7 +214,8 @@ fn row(values: &[String], seed: u64, scenario: &Scenario, result: &Result<Report
         Ok(report) => report,
         Err(stop) => {
             let metrics = scenario.clients.len() * CLIENT_COLUMNS.len()
-                + scenario.services.len() * SERVICE_COLUMNS.len();
+                + scenario.services.len() * SERVICE_COLUMNS.len()
+                + scenario.caches.len() * CACHE_COLUMNS.len();
             cells.extend(std::iter::repeat_n(String::new(), metrics + 1));
             cells.push(stop.message.clone());
             return cells.iter().map(|c| field(c)).collect::<Vec<_>>().join(",");
@@ -227,6 +238,12 @@ fn row(values: &[String], seed: u64, scenario: &Scenario, result: &Result<Report
         match report.services.get(&s.name) {
             Some(r) => cells.extend([r.utilization.to_string(), r.max_queue.to_string()]),
             None => cells.extend(SERVICE_COLUMNS.iter().map(|_| String::new())),
+        }
+    }
+    for c in &scenario.caches {
+        match report.caches.get(&c.name) {
+            Some(r) => cells.extend([r.hit_ratio.to_string(), r.max_concurrent_misses.to_string()]),
+            None => cells.extend(CACHE_COLUMNS.iter().map(|_| String::new())),
         }
     }
     cells.push(report.passed().to_string());
