@@ -98,6 +98,12 @@ pub const MAX_QUEUES: usize = 1_000;
 /// Entries of one `publish` array: each is a message per successful request.
 pub const MAX_PUBLISH: usize = 100;
 
+/// `[[saga]]` sections of a file.
+pub const MAX_SAGAS: usize = 1_000;
+
+/// Steps of one saga: each run keeps a few counters per step.
+pub const MAX_SAGA_STEPS: usize = 100;
+
 /// `[[fault]]` sections of a file (chaos adds its own on top).
 pub const MAX_FAULTS: usize = 10_000;
 
@@ -253,6 +259,16 @@ pub const ALL: &[Limit] = &[
         name: "MAX_PUBLISH",
         value: MAX_PUBLISH as u64,
         what: "entries of one `publish` array",
+    },
+    Limit {
+        name: "MAX_SAGAS",
+        value: MAX_SAGAS as u64,
+        what: "`[[saga]]` sections of a file",
+    },
+    Limit {
+        name: "MAX_SAGA_STEPS",
+        value: MAX_SAGA_STEPS as u64,
+        what: "steps of one saga",
     },
     Limit {
         name: "MAX_FAULTS",

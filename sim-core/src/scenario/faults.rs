@@ -139,7 +139,7 @@ fn fault(
 
 /// Why a fault of `kind` cannot strike `target`: what it strikes and a
 /// hint, or `None` when it can. Links take only network faults; queues
-/// only crash and pause.
+/// and sagas' orchestrators only crash and pause.
 fn misfit(kind: FaultKind, target: FaultTarget) -> Option<(&'static str, &'static str)> {
     let network = matches!(
         kind,
@@ -153,6 +153,10 @@ fn misfit(kind: FaultKind, target: FaultTarget) -> Option<(&'static str, &'stati
         FaultTarget::Link(..) if !network => Some((
             "a service or an instance, not a link",
             "links take latency, loss, duplicate and partition faults",
+        )),
+        FaultTarget::Saga(_) if !whole => Some((
+            "a service, an instance or a link, not a saga",
+            "a saga's orchestrator takes crash (it loses the answers of its calls in flight and resumes every saga from its log when it restarts) and pause faults",
         )),
         FaultTarget::Queue(_) if !whole => Some((
             "a service, an instance or a link, not a queue",
@@ -211,11 +215,15 @@ fn target(
         (NodeId::Service(s), _) => s,
         (NodeId::Queue(q), None) => return Some(FaultTarget::Queue(q)),
         (NodeId::Saga(s), None) => return Some(FaultTarget::Saga(s)),
-        (NodeId::Queue(_) | NodeId::Saga(_), Some(_)) => {
+        (node @ (NodeId::Queue(_) | NodeId::Saga(_)), Some(_)) => {
+            let (what, whole) = match node {
+                NodeId::Queue(_) => ("a queue", "the whole queue"),
+                _ => ("a saga", "its orchestrator"),
+            };
             p.hinted(
                 at,
-                format!("`{}` is a queue: it has no instances", quote(name)),
-                Some(format!("target the whole queue: `{}`", quote(name))),
+                format!("`{}` is {what}: it has no instances", quote(name)),
+                Some(format!("target {whole}: `{}`", quote(name))),
             );
             return None;
         }

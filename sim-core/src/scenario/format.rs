@@ -255,7 +255,16 @@ pub(crate) static TOP: Table = Table {
             "Faults injected during the run.",
             "",
         ),
-        Key::not_yet("saga", "Sagas: steps with compensations."),
+        key(
+            "saga",
+            Kind::Tables {
+                table: &SAGA,
+                max: limits::MAX_SAGAS,
+            },
+            "Sagas: steps with compensations, orchestrated, choreographed, or two-phase for contrast.",
+            "",
+        ),
+        Key::not_yet("deploy", "Deployments: rolling, canary or blue-green, with rollback."),
     ]],
     sections: true,
 };
@@ -384,8 +393,8 @@ pub(crate) static LINK: Table = Table {
     sections: false,
 };
 
-/// Caller-side policies, on a client or a call.
-const POLICY: &[Key] = &[
+/// Caller-side policies a saga's step takes too, on a client or a call.
+pub(crate) const POLICY: &[Key] = &[
     key(
         "timeout",
         Kind::Duration,
@@ -430,19 +439,24 @@ const POLICY: &[Key] = &[
     )
     .or("no hedging"),
     key(
-        "fallback",
-        Kind::Table(&FALLBACK),
-        "Answer \"degraded\" instead of failing.",
-        "",
-    )
-    .or("no fallback"),
-    key(
         "deadline",
         Kind::Bool,
         "Propagate the remaining timeout downstream.",
         "true",
     )
     .or("false"),
+];
+
+/// Caller-side policies of clients and calls that a saga's step does not
+/// take: a step cannot answer "degraded", and always carries its key.
+pub(crate) const CALLER_ONLY: &[Key] = &[
+    key(
+        "fallback",
+        Kind::Table(&FALLBACK),
+        "Answer \"degraded\" instead of failing.",
+        "",
+    )
+    .or("no fallback"),
     key(
         "idempotency_key",
         Kind::Bool,
@@ -468,6 +482,7 @@ pub(crate) static CLIENT: Table = Table {
             key("keys", Kind::Table(&KEYS), "The keys its requests carry, one each; a key travels with every call and message the request causes.", "").or("one key, 0"),
         ],
         POLICY,
+        CALLER_ONLY,
     ],
     sections: false,
 };
@@ -640,6 +655,9 @@ pub(crate) static SERVICE: Table = Table {
             key("limit", Kind::Table(&LIMIT), "An admission token bucket.", "").or("no limit"),
             key("outlier", Kind::Table(&OUTLIER), "Passive health checking by the balancer (Envoy's outlier detection).", "").or("none"),
             key("dedup", Kind::Table(&DEDUP), "Remember idempotency keys; repeats are answered, not re-applied.", "").or("none"),
+            Key::not_yet("startup", "How long a new or restarted instance takes before it serves."),
+            Key::not_yet("health", "Health checks from the balancer: readiness (remove) or liveness (restart)."),
+            Key::not_yet("autoscale", "Instances added and removed to hold a metric at a target."),
         ],
         REQUEST,
     ],
@@ -671,6 +689,45 @@ pub(crate) static CALL: Table = Table {
             "\"db\"",
         )
         .required()],
+        POLICY,
+        CALLER_ONLY,
+    ],
+    sections: false,
+};
+
+/// `[[saga]]`.
+pub(crate) static SAGA: Table = Table {
+    id: "saga",
+    title: "[[saga]]",
+    doc: "A saga: steps done in order, each undone by its compensation if a later step fails. A client whose `target` names the saga starts one per request. Sagas share the namespace of services and queues.",
+    groups: &[&[
+        key("name", Kind::Name, "The saga's name, unique among sagas, services and queues; faults on it strike its orchestrator.", "\"checkout\"").required(),
+        key("mode", Kind::Choice(&["orchestration"]), "`orchestration`: an orchestrator calls each step and keeps a durable log.", "\"orchestration\"").or("orchestration"),
+        key(
+            "steps",
+            Kind::Tables {
+                table: &SAGA_STEP,
+                max: limits::MAX_SAGA_STEPS,
+            },
+            "The steps, in order: at least one.",
+            "",
+        )
+        .required(),
+    ]],
+    sections: false,
+};
+
+/// One entry of a saga's `steps`.
+pub(crate) static SAGA_STEP: Table = Table {
+    id: "saga_step",
+    title: "steps = [{ call, compensate, pivot, … }]",
+    doc: "One step of a saga with its policies. Its calls carry an idempotency key (the saga run and the step), the same for every resend, so a participant's `dedup` absorbs them. A compensation is retried, every second, until it succeeds.",
+    groups: &[
+        &[
+            key("call", Kind::Target, "The endpoint that does the step.", "\"payments.charge\"").required(),
+            key("compensate", Kind::Target, "The endpoint that undoes it; a step without one cannot be undone (an email sent).", "\"payments.refund\"").or("none"),
+            key("pivot", Kind::Bool, "The point of no return: the steps after it are retried, every second, until they succeed, and never compensated. At most one step is the pivot.", "true").or("false"),
+        ],
         POLICY,
     ],
     sections: false,
@@ -906,11 +963,11 @@ pub(crate) static FAULT: Table = Table {
 pub(crate) static TABLES: &[&Table] = &[
     &TOP, &SCENARIO, &NETWORK, &LINK, &CLIENT, &STEP, &KEYS, &SERVICE, &ENDPOINT, &CALL, &PUBLISH,
     &RETRY, &BUDGET, &BREAKER, &BULKHEAD, &LIMIT, &HEDGE, &FALLBACK, &SHED, &OUTLIER, &DEDUP,
-    &QUEUE, &FAULT,
+    &QUEUE, &SAGA, &SAGA_STEP, &FAULT,
 ];
 
 /// Keys whose value is an array of tables whose elements a `--set` path
 /// selects by index or name.
 pub(crate) const ARRAYS: &[&str] = &[
-    "link", "client", "service", "queue", "saga", "fault", "endpoint", "calls", "publish",
+    "link", "client", "service", "queue", "saga", "fault", "endpoint", "calls", "publish", "steps",
 ];

@@ -36,6 +36,9 @@ mod policy_tests;
 mod problems;
 mod queues;
 mod reference;
+#[cfg(test)]
+mod saga_tests;
+mod sagas;
 mod schema;
 mod services;
 #[cfg(test)]

@@ -1,11 +1,11 @@
-//! The names of services, endpoints, clients and queues, and resolving
+//! The names of services, endpoints, clients, queues and sagas, and resolving
 //! references to them.
 //!
 //! Names are gathered from the tree before anything is checked, so that a
 //! reference can be resolved (or a near miss suggested) wherever it appears,
 //! whatever the order of the sections.
 
-use super::model::{ClientId, EndpointId, NodeId, QueueId, ServiceId, Target};
+use super::model::{ClientId, EndpointId, NodeId, QueueId, SagaId, ServiceId, Target};
 use super::problems::{At, Problems};
 use super::tree::{Node, Value};
 use crate::limits;
@@ -20,6 +20,7 @@ pub(crate) struct Names<'a> {
     services: Vec<ServiceNames<'a>>,
     clients: Vec<Option<&'a str>>,
     queues: Vec<Option<&'a str>>,
+    sagas: Vec<Option<&'a str>>,
 }
 
 /// A service's name and its declared endpoints' names (empty: only `default`).
@@ -41,10 +42,12 @@ impl<'a> Names<'a> {
             .collect();
         let clients = elements(root, "client").iter().map(name_of).collect();
         let queues = elements(root, "queue").iter().map(name_of).collect();
+        let sagas = elements(root, "saga").iter().map(name_of).collect();
         Names {
             services,
             clients,
             queues,
+            sagas,
         }
     }
 
@@ -61,6 +64,31 @@ impl<'a> Names<'a> {
     /// The first queue called `name`.
     pub fn queue(&self, name: &str) -> Option<QueueId> {
         position(self.queues.iter().copied(), name).map(QueueId)
+    }
+
+    /// The first saga called `name`.
+    pub fn saga(&self, name: &str) -> Option<SagaId> {
+        position(self.sagas.iter().copied(), name).map(SagaId)
+    }
+
+    /// What `name` names, "a client", "a service", "a queue" or "a saga"
+    /// (the first that matches), for messages about a reference of the
+    /// wrong kind.
+    pub fn kind_of(&self, name: &str) -> Option<&'static str> {
+        if self.client(name).is_some() {
+            Some("a client")
+        } else if self.service(name).is_some() {
+            Some("a service")
+        } else if self.queue(name).is_some() {
+            Some("a queue")
+        } else {
+            self.saga(name).map(|_| "a saga")
+        }
+    }
+
+    /// Every saga name, for suggestions.
+    pub fn saga_names(&self) -> Vec<&'a str> {
+        self.sagas.iter().copied().flatten().collect()
     }
 
     /// Every queue name, for suggestions.
@@ -94,13 +122,22 @@ impl<'a> Names<'a> {
             .map_or_else(|| format!("[{}]", id.0), quote)
     }
 
+    /// The name of saga `id`, or its index if it has none.
+    pub fn saga_name(&self, id: SagaId) -> String {
+        self.sagas
+            .get(id.0 as usize)
+            .copied()
+            .flatten()
+            .map_or_else(|| format!("[{}]", id.0), quote)
+    }
+
     /// The name of a node, quoted.
     pub fn node_name(&self, node: NodeId) -> String {
         match node {
             NodeId::Service(s) => self.service_name(s),
             NodeId::Client(c) => self.client_name(c),
             NodeId::Queue(q) => self.queue_name(q),
-            NodeId::Saga(s) => format!("saga [{}]", s.0),
+            NodeId::Saga(s) => self.saga_name(s),
         }
     }
 
@@ -191,9 +228,10 @@ impl<'a> Names<'a> {
         })
     }
 
-    /// Resolves the name of a client, a service or a queue (a node of the
-    /// network). A queue named like a client or a service is refused where
-    /// it is declared, so a name that is both resolves to the other.
+    /// Resolves the name of a client, a service, a queue or a saga's
+    /// orchestrator (a node of the network). A queue or a saga named like a
+    /// client or a service is refused where it is declared, so a name that
+    /// is both resolves to the other.
     pub fn node(&self, name: &str, at: At, role: &str, p: &mut Problems) -> Option<NodeId> {
         match (self.client(name), self.service(name)) {
             (Some(c), None) => Some(NodeId::Client(c)),
@@ -206,10 +244,16 @@ impl<'a> Names<'a> {
                 if let Some(q) = self.queue(name) {
                     return Some(NodeId::Queue(q));
                 }
+                if let Some(g) = self.saga(name) {
+                    return Some(NodeId::Saga(g));
+                }
                 let all: Vec<&str> = self.all_names().collect();
                 p.hinted(
                     at,
-                    format!("no client, service or queue `{}` for {role}", quote(name)),
+                    format!(
+                        "no client, service, queue or saga `{}` for {role}",
+                        quote(name)
+                    ),
                     closest(name, &all).map(|c| format!("did you mean `{c}`?")),
                 );
                 None
@@ -246,13 +290,14 @@ impl<'a> Names<'a> {
         None
     }
 
-    /// Every client, service and queue name, for suggestions.
+    /// Every client, service, queue and saga name, for suggestions.
     pub fn all_names(&self) -> impl Iterator<Item = &'a str> + '_ {
         self.clients
             .iter()
             .copied()
             .chain(self.services.iter().map(|s| s.name))
             .chain(self.queues.iter().copied())
+            .chain(self.sagas.iter().copied())
             .flatten()
     }
 

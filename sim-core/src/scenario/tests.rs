@@ -433,14 +433,17 @@ fn unsupported_keys_are_rejected_not_ignored() {
     let text = BASE
         .replace("rate = 100", "rate = 100\nretry = { max_attempts = 3 }")
         .replace("calls = [\"db\"]", "calls = [{ to = \"db\", hedge = { after = \"5ms\" } }]\nshed = { queue_wait = \"1s\" }")
-        .replace("service_time = \"2ms\"", "service_time = \"2ms\"\n[[service.endpoint]]\nname = \"x\"\n[[saga]]\nname = \"checkout\"");
+        .replace("service_time = \"2ms\"", "service_time = \"2ms\"\nstartup = \"5s\"\n[[service.endpoint]]\nname = \"x\"\n[[deploy]]\nservice = \"db\"");
     let got: Vec<(u32, u32, String)> = errors(&text)
         .into_iter()
         .map(|d| (d.line, d.column, d.message))
         .collect();
     assert_eq!(
         got,
-        [(22, 3, "`[[saga]]` is not supported yet".to_string()),]
+        [
+            (20, 1, "`startup` is not supported yet".to_string()),
+            (23, 3, "`[[deploy]]` is not supported yet".to_string()),
+        ]
     );
 }
 
@@ -500,7 +503,7 @@ fn unknown_link_end_with_suggestion() {
         (
             20,
             8,
-            "no client, service or queue `user` for `from` of [[link]] [0]".to_string(),
+            "no client, service, queue or saga `user` for `from` of [[link]] [0]".to_string(),
             hint("did you mean `users`?")
         )
     );
@@ -1575,7 +1578,7 @@ at = "1s"
             (
                 27,
                 10,
-                "no client, service or queue `dbb` for `target` of [[fault]] [1]".to_string(),
+                "no client, service, queue or saga `dbb` for `target` of [[fault]] [1]".to_string(),
                 hint("did you mean `db`?")
             ),
             (
