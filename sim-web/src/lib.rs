@@ -158,10 +158,7 @@ pub fn describe(scenario_text: &str, sets: Vec<String>) -> Result<String, JsErro
     let sc = load_with(scenario_text, &overrides)?;
     let loads = |path: &str| {
         let mut trial = overrides.clone();
-        trial.push(Override {
-            path: path.to_string(),
-            value: "true".to_string(),
-        });
+        trial.push(Override::set(path, "true"));
         scenario::load(scenario_text, FILE_NAME, &trial).is_ok()
     };
     Ok(topology_json(&sc, &loads).to_string())

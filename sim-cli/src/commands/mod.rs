@@ -2,9 +2,12 @@
 //! error is bad input (exit 2), printed by `main`.
 
 pub mod check;
+pub mod compare;
+pub mod junit;
 pub mod list;
 pub mod plot;
 pub mod run;
+pub mod show;
 pub mod sweep;
 pub mod trace;
 pub mod validate;
