@@ -42,6 +42,8 @@ pub enum Command {
     Show(ShowArgs),
     /// Run one workload under two settings with the same seeds, side by side.
     Compare(CompareArgs),
+    /// Print the topology as a graph description (Graphviz DOT or Mermaid).
+    Graph(GraphArgs),
     /// Print the JSON Schema of scenario files (or, with --markdown, the reference page).
     Schema(SchemaArgs),
     /// Serve the browser visualizer (built by sim-web/build.sh) on 127.0.0.1.
@@ -190,6 +192,27 @@ pub struct CompareArgs {
     pub seeds: Option<Seeds>,
     #[command(flatten)]
     pub budget: BudgetArgs,
+}
+
+/// `dsim graph`.
+#[derive(Debug, Args)]
+pub struct GraphArgs {
+    /// A scenario file or the name of a built-in scenario.
+    pub file: String,
+    #[command(flatten)]
+    pub set: SetArgs,
+    /// The description to print.
+    #[arg(long, value_enum, default_value_t = GraphFormat::Dot)]
+    pub format: GraphFormat,
+}
+
+/// What `dsim graph` prints.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum GraphFormat {
+    /// Graphviz: `dsim graph FILE | dot -Tsvg > topology.svg`.
+    Dot,
+    /// A Mermaid flowchart, drawn by Markdown renderers.
+    Mermaid,
 }
 
 /// `dsim show`.

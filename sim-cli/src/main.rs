@@ -35,6 +35,7 @@ fn main() -> ExitCode {
         Command::List => commands::list::list(),
         Command::Show(args) => commands::show::show(args),
         Command::Compare(args) => commands::compare::compare(args),
+        Command::Graph(args) => commands::graph(args),
         Command::Schema(args) => commands::schema(args),
         Command::Web(args) => commands::web::web(args),
     };

@@ -828,3 +828,49 @@ fn compare_pairs_seeds_and_finds_no_difference_between_equals() {
         stderr(&o)
     );
 }
+
+#[test]
+fn graph_describes_every_built_in_for_graphviz_and_mermaid() {
+    // CI installs Graphviz: there, `dot` must accept every description.
+    let dot = std::process::Command::new("dot").arg("-V").output().is_ok();
+    assert!(
+        dot || std::env::var("CI").is_err(),
+        "CI must have Graphviz's `dot`"
+    );
+    for b in sim_core::library::BUILTIN {
+        let o = dsim(&["graph", b.name]);
+        assert_eq!(code(&o), 0, "{}: {}", b.name, stderr(&o));
+        let text = stdout(&o);
+        assert!(
+            text.starts_with("digraph \"") && text.ends_with("}\n"),
+            "{}",
+            b.name
+        );
+        if dot {
+            use std::io::Write;
+            let mut child = std::process::Command::new("dot")
+                .arg("-Tsvg")
+                .stdin(std::process::Stdio::piped())
+                .stdout(std::process::Stdio::piped())
+                .stderr(std::process::Stdio::piped())
+                .spawn()
+                .unwrap();
+            child
+                .stdin
+                .take()
+                .unwrap()
+                .write_all(text.as_bytes())
+                .unwrap();
+            let out = child.wait_with_output().unwrap();
+            assert!(
+                out.status.success(),
+                "{}: {}",
+                b.name,
+                String::from_utf8_lossy(&out.stderr)
+            );
+            assert!(String::from_utf8_lossy(&out.stdout).contains("<svg"));
+        }
+        let o = dsim(&["graph", b.name, "--format", "mermaid"]);
+        assert!(stdout(&o).contains("\nflowchart LR\n"), "{}", b.name);
+    }
+}

@@ -44,6 +44,16 @@ pub fn eprint(text: &str) {
     let _ = err.write_all(text.as_bytes()).and_then(|()| err.flush());
 }
 
+/// `dsim graph`: the topology as DOT or Mermaid.
+pub fn graph(args: &crate::cli::GraphArgs) -> anyhow::Result<Outcome> {
+    let scenario = crate::input::load(&args.file, &args.set.set)?;
+    print(&match args.format {
+        crate::cli::GraphFormat::Dot => sim_core::topology::dot(&scenario),
+        crate::cli::GraphFormat::Mermaid => sim_core::topology::mermaid(&scenario),
+    })?;
+    Ok(Outcome::Ok)
+}
+
 /// `dsim schema`: the JSON Schema of scenario files, or with `--markdown`
 /// their reference page.
 pub fn schema(args: &crate::cli::SchemaArgs) -> anyhow::Result<Outcome> {
