@@ -12,6 +12,7 @@ mod figures;
 mod input;
 mod number;
 mod simulate;
+mod sparklines;
 mod stats;
 mod summary;
 mod table;

@@ -75,17 +75,7 @@ pub fn render(report: &Report) -> String {
         out.push_str(&saga_steps(report).render(0));
     }
     if let Some(ts) = &report.timeseries {
-        let windows = ts
-            .clients
-            .values()
-            .map(|c| c.requests.len())
-            .chain(ts.services.values().map(|s| s.arrivals.len()))
-            .max()
-            .unwrap_or(0);
-        out.push_str(&format!(
-            "\ntimeseries: {windows} windows of {}s, in the JSON summary (--format json, or --out DIR)\n",
-            trimmed(ts.window_s, 9)
-        ));
+        out.push_str(&crate::sparklines::render(ts));
     }
     if !report.expectations.is_empty() {
         out.push_str("\nexpectations\n");

@@ -874,3 +874,27 @@ fn graph_describes_every_built_in_for_graphviz_and_mermaid() {
         assert!(stdout(&o).contains("\nflowchart LR\n"), "{}", b.name);
     }
 }
+
+#[test]
+fn the_table_shows_the_timeseries_as_sparklines() {
+    let dir = TempDir::new().unwrap();
+    let f = file(&dir, "tiny.toml", TINY);
+    let o = dsim(&["run", &f, "--timeseries", "1s"]);
+    assert_eq!(code(&o), 0, "stderr: {}", stderr(&o));
+    let out = stdout(&o);
+    assert!(out.contains("timeseries: 10 windows of 1s, one per cell"), "{out}");
+    // The time axis starts where the sparklines do: one cell per window.
+    let axis = out.lines().find(|l| l.trim_start().starts_with("0s")).unwrap();
+    let column = axis.chars().take_while(|c| *c == ' ').count();
+    let bars = |name: &str| -> String {
+        let line = out.lines().find(|l| l.contains(&format!("{name} "))).unwrap();
+        line.chars().skip(column).collect()
+    };
+    for series in ["requests/s", "goodput/s", "attempts/s", "p99 ms      max"] {
+        assert_eq!(bars(series).chars().count(), 10, "{series}: `{}`", bars(series));
+    }
+    // 100 requests a second, all answered at once: requests, goodput and
+    // attempts are as tall.
+    assert_eq!(bars("requests/s"), bars("goodput/s"));
+    assert_eq!(bars("requests/s"), bars("attempts/s"));
+}
