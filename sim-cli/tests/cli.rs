@@ -224,7 +224,7 @@ fn the_table_shows_clients_services_and_expectations() {
 
     let o = dsim(&["run", &f, "--timeseries", "500ms"]);
     assert!(stdout(&o).contains(
-        "\ntimeseries: 20 windows of 0.5s, in the JSON summary (--format json, or --out DIR)\n"
+        "\ntimeseries: 20 windows of 0.5s, one per cell; the series in full in the JSON summary\n"
     ));
 }
 
