@@ -297,7 +297,18 @@ pub struct TraceArgs {
 #[derive(Debug, Args)]
 pub struct PlotArgs {
     /// A scenario file or the name of a built-in scenario.
-    pub file: String,
+    #[arg(required_unless_present = "sweep")]
+    pub file: Option<String>,
+    /// Instead of a run over time: curves of a sweep's CSV, the mean of
+    /// `--y` over the seeds against `--x`, with 95% confidence bands.
+    #[arg(long, value_name = "GRID.csv", requires_all = ["x", "y"], conflicts_with = "file")]
+    pub sweep: Option<PathBuf>,
+    /// With --sweep: the parameter along the x axis (a column before `seed`).
+    #[arg(long, value_name = "PARAM")]
+    pub x: Option<String>,
+    /// With --sweep: the figure to plot, a column like `client.users.success_rate` or `passed`.
+    #[arg(long, value_name = "FIGURE")]
+    pub y: Option<String>,
     #[command(flatten)]
     pub seed: SeedArg,
     #[command(flatten)]

@@ -882,19 +882,85 @@ fn the_table_shows_the_timeseries_as_sparklines() {
     let o = dsim(&["run", &f, "--timeseries", "1s"]);
     assert_eq!(code(&o), 0, "stderr: {}", stderr(&o));
     let out = stdout(&o);
-    assert!(out.contains("timeseries: 10 windows of 1s, one per cell"), "{out}");
+    assert!(
+        out.contains("timeseries: 10 windows of 1s, one per cell"),
+        "{out}"
+    );
     // The time axis starts where the sparklines do: one cell per window.
-    let axis = out.lines().find(|l| l.trim_start().starts_with("0s")).unwrap();
+    let axis = out
+        .lines()
+        .find(|l| l.trim_start().starts_with("0s"))
+        .unwrap();
     let column = axis.chars().take_while(|c| *c == ' ').count();
     let bars = |name: &str| -> String {
-        let line = out.lines().find(|l| l.contains(&format!("{name} "))).unwrap();
+        let line = out
+            .lines()
+            .find(|l| l.contains(&format!("{name} ")))
+            .unwrap();
         line.chars().skip(column).collect()
     };
     for series in ["requests/s", "goodput/s", "attempts/s", "p99 ms      max"] {
-        assert_eq!(bars(series).chars().count(), 10, "{series}: `{}`", bars(series));
+        assert_eq!(
+            bars(series).chars().count(),
+            10,
+            "{series}: `{}`",
+            bars(series)
+        );
     }
     // 100 requests a second, all answered at once: requests, goodput and
     // attempts are as tall.
     assert_eq!(bars("requests/s"), bars("goodput/s"));
     assert_eq!(bars("requests/s"), bars("attempts/s"));
+}
+
+#[test]
+fn plot_sweep_draws_one_curve_per_other_parameter() {
+    let dir = TempDir::new().unwrap();
+    let f = file(&dir, "tiny.toml", TINY);
+    let grid = dir.path().join("grid.csv");
+    let o = dsim(&[
+        "sweep",
+        &f,
+        "--param",
+        "service.api.workers=2,4",
+        "--param",
+        "client.users.rate=50,100,150",
+        "--seeds",
+        "1..3",
+        "--out",
+        grid.to_str().unwrap(),
+    ]);
+    assert_eq!(code(&o), 0, "stderr: {}", stderr(&o));
+    let out = dir.path().join("charts");
+    let plot = |x: &str, y: &str| {
+        dsim(&[
+            "plot",
+            "--sweep",
+            grid.to_str().unwrap(),
+            "--x",
+            x,
+            "--y",
+            y,
+            "--out",
+            out.to_str().unwrap(),
+        ])
+    };
+    let o = plot("client.users.rate", "client.users.p99_ms");
+    assert_eq!(code(&o), 0, "stderr: {}", stderr(&o));
+    let svg = std::fs::read_to_string(out.join("sweep-client.users.p99_ms.svg")).unwrap();
+    assert!(svg.contains("service.api.workers=2") && svg.contains("service.api.workers=4"));
+    let o = plot("client.users.rate", "client.users.p99");
+    assert_eq!(code(&o), 2);
+    assert!(
+        stderr(&o).contains("did you mean `client.users.p99_ms`?"),
+        "{}",
+        stderr(&o)
+    );
+    let o = plot("client.users.p50_ms", "passed");
+    assert_eq!(code(&o), 2);
+    assert!(
+        stderr(&o).contains("is a figure, not a parameter"),
+        "{}",
+        stderr(&o)
+    );
 }

@@ -9,6 +9,7 @@ pub mod plot;
 pub mod run;
 pub mod show;
 pub mod sweep;
+pub mod sweep_plot;
 pub mod trace;
 pub mod validate;
 pub mod web;

@@ -21,7 +21,14 @@ struct Line {
 
 /// Runs the scenario with a timeseries and writes one SVG per chart into `--out`.
 pub fn plot(args: &PlotArgs) -> anyhow::Result<Outcome> {
-    let scenario = input::load(&args.file, &args.set.set)?;
+    let (Some(file), None) = (&args.file, &args.sweep) else {
+        let (csv, x, y) = (args.sweep.as_deref(), args.x.as_deref(), args.y.as_deref());
+        let (Some(csv), Some(x), Some(y)) = (csv, x, y) else {
+            anyhow::bail!("give a scenario FILE, or --sweep GRID.csv with --x and --y");
+        };
+        return super::sweep_plot::plot(csv, x, y, &args.out);
+    };
+    let scenario = input::load(file, &args.set.set)?;
     std::fs::create_dir_all(&args.out)
         .with_context(|| format!("cannot create directory `{}`", args.out.display()))?;
     let window = args
