@@ -26,6 +26,7 @@ mod publish;
 mod queue;
 pub mod record;
 mod saga;
+pub mod saga_view;
 mod series;
 mod service;
 mod site;
@@ -165,6 +166,8 @@ pub struct Simulation {
     series: Option<Series>,
     /// Spans for `dsim trace`, when asked for.
     trace: Option<trace::Trace>,
+    /// Saga runs watched for the trace and the browser's timelines.
+    saga_view: saga_view::SagaView,
 }
 
 impl Simulation {
@@ -287,6 +290,7 @@ impl Simulation {
             probes: Vec::new(),
             series,
             trace: None,
+            saga_view: saga_view::SagaView::default(),
         };
         sim.build_probes();
         sim.schedule_faults();

@@ -21,7 +21,6 @@
 use super::call::Origin;
 use super::event::{Event, Handle, Outcome};
 use super::record::SagaFact;
-use super::trace::{outcome_name, Kind, Tag};
 use super::Simulation;
 use crate::scenario::model::{Cause, Target};
 use crate::time::{SimDuration, SimTime};
@@ -103,6 +102,7 @@ impl Simulation {
         }) as u32;
         self.saga_fact(g, self.now, counted, SagaFact::Started);
         let h = Handle { key: run, uid };
+        self.view_saga_start(h, g, key);
         if self.saga_down[g] {
             // A crashed orchestrator has no log to write: the start is refused.
             return self.end_saga(h, Phase::Compensated, Outcome::Failed(Cause::Refused));
@@ -128,6 +128,7 @@ impl Simulation {
         };
         self.saga_steps[g][step as usize].count(undo, false);
         self.runs[h.key as usize].live += 1;
+        self.view_step_start(h, step, undo);
         let origin = Origin::Saga {
             run: h,
             step,
@@ -158,6 +159,7 @@ impl Simulation {
         if self.saga_paused[g] {
             return self.saga_held[g].push((h, step, undo, generation, outcome));
         }
+        self.view_step_result(h, outcome);
         let failed = !outcome.is_success();
         if failed {
             self.saga_steps[g][step as usize].count(undo, true);
@@ -241,14 +243,7 @@ impl Simulation {
             SagaFact::Compensated
         };
         self.saga_fact(g, started, counted, fact);
-        if self.trace.is_some() {
-            let name = self.sc.sagas[g].name.clone();
-            let tag = Some(Tag {
-                key: self.runs[h.key as usize].key,
-                message: Some(h.uid),
-            });
-            self.record_tagged(Kind::Saga, &name, None, started, outcome_name(outcome), tag);
-        }
+        self.view_saga_end(h, phase == Phase::Completed, outcome);
         self.on_request_result(request, outcome);
         self.finish_run_if_done(h);
     }

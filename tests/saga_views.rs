@@ -1,0 +1,185 @@
+//! How sagas are shown: the trace's tree of a run, the timelines the
+//! browser draws, and the timeseries by state.
+
+use sim_core::{RunOptions, Simulation};
+
+/// One request at 1 s to a three-step saga over constant service times;
+/// `tail` is appended (the services, with their endpoints).
+fn one_run(tail: &str) -> String {
+    format!(
+        r#"
+[scenario]
+name = "one saga"
+duration = "10s"
+
+[[client]]
+name = "shoppers"
+target = "checkout"
+arrivals = "constant"
+rate = [ {{ at = "0s", rate = 1 }}, {{ at = "1.5s", rate = 0 }} ]
+
+[[saga]]
+name = "checkout"
+steps = [
+  {{ call = "inventory.reserve", compensate = "inventory.release" }},
+  {{ call = "payments.charge", compensate = "payments.refund" }},
+  {{ call = "shipping.schedule" }},
+]
+{tail}
+"#
+    )
+}
+
+/// `inventory` takes 10 ms to reserve and 5 ms to release; `payments` 20 ms
+/// to charge, failing with `charge` (an endpoint's keys); `shipping` 1 ms.
+fn services(charge: &str) -> String {
+    format!(
+        r#"
+[[service]]
+name = "inventory"
+service_time = "10ms"
+[[service.endpoint]]
+name = "reserve"
+[[service.endpoint]]
+name = "release"
+service_time = "5ms"
+
+[[service]]
+name = "payments"
+service_time = "20ms"
+[[service.endpoint]]
+name = "charge"
+{charge}
+[[service.endpoint]]
+name = "refund"
+
+[[service]]
+name = "shipping"
+service_time = "1ms"
+[[service.endpoint]]
+name = "schedule"
+"#
+    )
+}
+
+/// The spans of the trace's saga trees, in the order they were begun:
+/// `name begin-end outcome` (times in ms), with `^parent` when there is one.
+fn saga_tree(text: &str) -> Vec<String> {
+    let sc = sim_core::scenario::load(text, "t.toml", &[]).unwrap();
+    let mut sim = Simulation::new(&sc, &RunOptions::default());
+    sim.enable_trace(10_000);
+    sim.run_until(sim.end()).unwrap();
+    let trace: serde_json::Value =
+        serde_json::from_str(&sim.take_trace().unwrap().to_json()).unwrap();
+    let events = trace["traceEvents"].as_array().unwrap();
+    let end_of = |b: &serde_json::Value| {
+        // A span's end is the `e` event after its `b` with the same name and id.
+        let at = events.iter().position(|e| e == b).unwrap();
+        events[at..]
+            .iter()
+            .find(|e| e["ph"] == "e" && e["id"] == b["id"] && e["name"] == b["name"])
+            .unwrap()["ts"]
+            .as_f64()
+            .unwrap()
+    };
+    events
+        .iter()
+        .filter(|e| e["ph"] == "b" && e["cat"] == "saga")
+        .map(|b| {
+            let args = &b["args"];
+            let parent = match args["parent"].as_u64() {
+                Some(p) => format!(" ^{p}"),
+                None => String::new(),
+            };
+            format!(
+                "{}:{} {}-{} {}{parent}",
+                args["span"],
+                b["name"].as_str().unwrap(),
+                b["ts"].as_f64().unwrap() / 1000.0,
+                end_of(b) / 1000.0,
+                args["outcome"].as_str().unwrap(),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn a_failed_second_step_traces_step_0_step_1_and_undo_0_under_the_saga() {
+    let text = one_run(&services("error_rate = 1.0"));
+    // Started at 1 s: reserve 10 ms, charge 20 ms and fails, release 5 ms.
+    // No step applied but the reserve, so only it is compensated. Span ids
+    // count the services' work spans too.
+    assert_eq!(
+        saga_tree(&text),
+        [
+            "0:saga 1000-1035 error",
+            "1:step 0 inventory.reserve 1000-1010 ok ^0",
+            "3:attempt -> inventory 1000-1010 ok ^1",
+            "4:step 1 payments.charge 1010-1030 error ^0",
+            "6:attempt -> payments 1010-1030 error ^4",
+            "7:compensate 0 inventory.release 1030-1035 ok ^0",
+            "9:attempt -> inventory 1030-1035 ok ^7",
+        ]
+    );
+}
+
+#[test]
+fn a_step_s_retries_are_attempts_under_its_call() {
+    let text = one_run(&services("error_rate = 1.0")).replace(
+        "compensate = \"payments.refund\" }",
+        "compensate = \"payments.refund\", retry = { max_attempts = 2, backoff = \"constant\", base = \"5ms\" } }",
+    );
+    // The charge fails at 1.030 s, is tried again 5 ms later, fails at 1.055 s.
+    assert_eq!(
+        saga_tree(&text)[3..7],
+        [
+            "4:step 1 payments.charge 1010-1055 error ^0",
+            "6:attempt -> payments 1010-1030 error ^4",
+            "8:attempt -> payments 1035-1055 error ^4",
+            "9:compensate 0 inventory.release 1055-1060 ok ^0",
+        ]
+    );
+}
+
+#[test]
+fn a_timeline_lists_the_calls_of_the_last_runs_with_their_times() {
+    // Shipping fails twice after the pivot (the charge): the orchestrator
+    // calls it again after 1 s each time, the third call succeeds.
+    let text = one_run(&services("")).replace(
+        "{ call = \"payments.charge\", compensate = \"payments.refund\" }",
+        "{ call = \"payments.charge\", compensate = \"payments.refund\", pivot = true }",
+    ) + "[[fault]]\nkind = \"error_rate\"\ntarget = \"shipping\"\nat = \"0s\"\nfor = \"2.5s\"\nrate = 1.0\n";
+    let sc = sim_core::scenario::load(&text, "t.toml", &[]).unwrap();
+    let mut sim = Simulation::new(&sc, &RunOptions::default());
+    sim.keep_saga_timelines();
+    sim.run_until(sim.end()).unwrap();
+    let runs = sim.saga_timelines(0);
+    assert_eq!(runs.len(), 1);
+    let run = &runs[0];
+    assert_eq!(
+        (run.outcome, run.started_s, run.ended_s),
+        ("completed", 1.0, 3.033)
+    );
+    let calls: Vec<String> = run
+        .calls
+        .iter()
+        .map(|c| {
+            let verb = if c.compensation { "undo" } else { "step" };
+            let times = format!("{:.3}-{:.3}", c.start_s, c.end_s);
+            format!(
+                "{verb} {} #{} {} {times} {}",
+                c.step, c.call, c.endpoint, c.outcome
+            )
+        })
+        .collect();
+    assert_eq!(
+        calls,
+        [
+            "step 0 #1 inventory.reserve 1.000-1.010 ok",
+            "step 1 #1 payments.charge 1.010-1.030 ok",
+            "step 2 #1 shipping.schedule 1.030-1.031 error",
+            "step 2 #2 shipping.schedule 2.031-2.032 error",
+            "step 2 #3 shipping.schedule 3.032-3.033 ok",
+        ]
+    );
+}
