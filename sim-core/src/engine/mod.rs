@@ -204,13 +204,13 @@ impl Simulation {
             .map(|(i, _)| ServiceState::new(&sc, i, seed))
             .collect();
         let series = options.timeseries.filter(|w| w.0 > 0).map(|window| {
-            Series::new(
-                window,
-                warmup,
+            let counts = [
                 sc.clients.len(),
                 sc.services.len(),
                 sc.queues.len(),
-            )
+                sc.sagas.len(),
+            ];
+            Series::new(window, warmup, counts)
         });
         let mut consumed_by = vec![Vec::new(); sc.services.len()];
         let queues = sc
@@ -515,6 +515,9 @@ impl Simulation {
         for (q, w) in series.queues.iter_mut().enumerate() {
             w.close(self.queues[q].depth(), self.queues[q].oldest_age(now));
         }
+        for (w, totals) in series.sagas.iter_mut().zip(&self.saga_totals) {
+            w.close(totals.in_flight());
+        }
         for b in &mut self.breakers {
             b.series.push(b.cb.state());
         }
@@ -539,12 +542,15 @@ impl Simulation {
     }
 
     /// A fact about a run of saga `g` started at `started`: into the totals
-    /// (if it is measured) and the saga's probes.
+    /// (if it is measured), the open window and the saga's probes.
     fn saga_fact(&mut self, g: usize, started: SimTime, counted: bool, fact: record::SagaFact) {
         if !counted {
             return;
         }
         self.saga_totals[g].apply(fact);
+        if let Some(s) = &mut self.series {
+            s.sagas[g].open.apply(fact);
+        }
         for p in &self.saga_probes[g] {
             self.probes[*p as usize].on_saga(started, fact);
         }
