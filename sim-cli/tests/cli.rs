@@ -28,6 +28,42 @@ workers = 4
 service_time = "exp(5ms)"
 "#;
 
+/// A saga of two steps whose second fails a fifth of the time.
+const SAGA: &str = r#"
+[scenario]
+name = "saga"
+duration = "10s"
+
+[[client]]
+name = "shoppers"
+target = "checkout"
+rate = 20
+
+[[saga]]
+name = "checkout"
+steps = [
+  { call = "inventory.reserve", compensate = "inventory.release" },
+  { call = "payments.charge", compensate = "payments.refund" },
+]
+
+[[service]]
+name = "inventory"
+service_time = "exp(5ms)"
+[[service.endpoint]]
+name = "reserve"
+[[service.endpoint]]
+name = "release"
+
+[[service]]
+name = "payments"
+service_time = "exp(20ms)"
+[[service.endpoint]]
+name = "charge"
+error_rate = 0.2
+[[service.endpoint]]
+name = "refund"
+"#;
+
 /// TINY with its expectations replaced by `expect` (a TOML array).
 fn tiny_expecting(expect: &str) -> String {
     TINY.replace(r#"["success_rate(users) >= 0.99"]"#, expect)
@@ -544,6 +580,33 @@ fn plot_writes_one_svg_per_chart() {
         assert!(svg.starts_with("<svg"), "{chart}");
         assert!(stdout(&o).contains(&format!("wrote {}\n", path.display())));
     }
+}
+
+#[test]
+fn plot_draws_sagas_by_state_when_there_are_sagas() {
+    let dir = TempDir::new().unwrap();
+    let f = file(&dir, "saga.toml", SAGA);
+    let out = dir.path().join("plots");
+    let o = dsim(&["plot", &f, "--out", out.to_str().unwrap()]);
+    assert_eq!(code(&o), 0, "stderr: {}", stderr(&o));
+    let svg = std::fs::read_to_string(out.join("sagas.svg")).expect("a saga chart");
+    for label in [
+        "started",
+        "completed",
+        "compensated",
+        "inconsistent",
+        "in flight",
+    ] {
+        assert!(svg.contains(&format!("checkout {label}")), "{label}");
+    }
+    let plain = dsim(&[
+        "plot",
+        "queueing-basics",
+        "--out",
+        dir.path().join("q").to_str().unwrap(),
+    ]);
+    assert_eq!(code(&plain), 0);
+    assert!(!dir.path().join("q/sagas.svg").exists());
 }
 
 #[test]
