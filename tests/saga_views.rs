@@ -268,7 +268,7 @@ fn a_timeline_lists_the_calls_of_the_last_runs_with_their_times() {
     let mut sim = Simulation::new(&sc, &RunOptions::default());
     sim.keep_saga_timelines();
     sim.run_until(sim.end()).unwrap();
-    let runs = sim.saga_timelines(0);
+    let runs = &sim.saga_timelines()["checkout"];
     assert_eq!(runs.len(), 1);
     let run = &runs[0];
     assert_eq!(

@@ -11,6 +11,7 @@ use super::event::{Handle, Outcome};
 use super::trace::{outcome_name, Kind, StepCall, Tag, Tree};
 use super::Simulation;
 use crate::time::SimTime;
+use indexmap::IndexMap;
 use serde::Serialize;
 use std::collections::{BTreeMap, VecDeque};
 
@@ -85,12 +86,19 @@ impl Simulation {
         self.saga_view.timelines = Some(vec![VecDeque::new(); self.sc.sagas.len()]);
     }
 
-    /// The kept timelines of saga `g`, in the order the runs ended (empty
-    /// unless [`Self::keep_saga_timelines`] was called).
-    pub fn saga_timelines(&self, g: usize) -> Vec<RunTimeline> {
-        let kept = self.saga_view.timelines.as_ref().and_then(|t| t.get(g));
-        kept.map(|runs| runs.iter().cloned().collect())
-            .unwrap_or_default()
+    /// The kept timelines of each saga by name, in the order the runs
+    /// ended (none unless [`Self::keep_saga_timelines`] was called).
+    pub fn saga_timelines(&self) -> IndexMap<String, Vec<RunTimeline>> {
+        let kept = self.saga_view.timelines.as_ref();
+        self.sc
+            .sagas
+            .iter()
+            .enumerate()
+            .map(|(g, saga)| {
+                let runs = kept.and_then(|t| t.get(g)).into_iter().flatten();
+                (saga.name.clone(), runs.cloned().collect())
+            })
+            .collect()
     }
 
     /// Whether anything watches saga runs.
