@@ -147,7 +147,7 @@ impl Sim {
 
 /// The topology of a scenario for drawing, as JSON: `{"name", "description",
 /// "duration_s", "clients": [{"name", "rate", "timeout", "retry", "budget",
-/// "breaker", "deadline"}], "services": [{"name", "instances", "workers",
+/// "breaker", "deadline", "saga"}], "services": [{"name", "instances", "workers",
 /// "dedup"}], "queues": [{"name", "delivery", "partitions", "ack_timeout",
 /// "ack_timeout_s", "max_receives", "dead_letter", "dead_letter_queue",
 /// "capacity", "publishers": [{"service", "endpoint", "outbox",
@@ -162,7 +162,10 @@ impl Sim {
 /// `publish · outbox`), one `consume` edge per queue and consuming service,
 /// and one `dead_letter` edge per queue whose dead letters go to a declared
 /// queue. `outbox_path` is the `--set` path of the publish entry's `outbox`
-/// flag. Throws the CLI's diagnostics on bad input.
+/// flag. A client that starts a saga names it in `saga` and has a `start`
+/// edge to it; the sagas follow the services' calls (see [`sagas`]):
+/// `"sagas": [{"name", "mode", "steps": [{"call", "compensate", "pivot"}]}]`.
+/// Throws the CLI's diagnostics on bad input.
 #[wasm_bindgen]
 pub fn describe(scenario_text: &str, sets: Vec<String>) -> Result<String, JsError> {
     let overrides = parse_sets(&sets)?;
@@ -219,6 +222,7 @@ fn topology_json(sc: &sim_core::Scenario, loads: &dyn Fn(&str) -> bool) -> serde
             "budget": c.policy.budget.is_some(),
             "breaker": c.policy.breaker.is_some(),
             "deadline": c.policy.deadline,
+            "saga": c.saga.map(|g| &sc.sagas[g.0 as usize].name),
         })).collect::<Vec<_>>(),
         "services": sc.services.iter().map(|s| json!({
             "name": s.name, "instances": s.instances, "workers": s.workers, "dedup": s.dedup.is_some(),

@@ -9,6 +9,7 @@ import init, { run } from "./pkg/sim_web.js";
 import { renderMarkdown } from "./markdown.js";
 import { drawChart } from "./charts.js";
 import { TopologyView } from "./topology.js";
+import { drawTimeline, runLabel } from "./timeline.js";
 
 const $ = (id) => document.getElementById(id);
 
@@ -42,8 +43,13 @@ const state = {
   playing: false,
   started: 0, // runs asked for
   finished: 0, // runs over
+  saga: null, // the saga whose runs the timeline shows
 };
-const view = new TopologyView($("topology"));
+const view = new TopologyView($("topology"), (name) => {
+  state.saga = name;
+  sagaPanel();
+  $("saga-panel").scrollIntoView({ block: "nearest" });
+});
 
 function status(text, error = false) {
   $("status").textContent = text;
@@ -171,6 +177,8 @@ function buildKnobs(topology) {
     if (c.rate != null) {
       slider(`${c.name}: rate /s`, Math.max(1, Math.round(c.rate / 4)), Math.round(c.rate * 2), 1, c.rate, `client.${c.name}.rate`);
     }
+    // A saga client's requests are saga runs: caller policies are the steps'.
+    if (c.saga) continue;
     if (c.retry != null) {
       slider(`${c.name}: max attempts`, 1, 6, 1, c.retry, `client.${c.name}.retry.max_attempts`);
       check(`${c.name}: full jitter`, `client.${c.name}.retry.jitter`, '"full"');
@@ -271,6 +279,7 @@ async function runOnce(token) {
   show(result.frames.length - 1);
   totals();
   compare();
+  sagaPanel();
   status(`done: ${result.events} events`);
 }
 
@@ -324,6 +333,10 @@ function series(summary) {
       ["Oldest unacked message age (s, at window end)", queues.map(([name, q]) => [name, q.age_s])],
       ["Messages delivered / acked / lost / dead-lettered (per window)", [["delivered", sum(ts.queues, "delivered")], ["acked", sum(ts.queues, "acked")], ["lost", sum(ts.queues, "lost")], ["dead-lettered", sum(ts.queues, "dead_lettered")]]],
     );
+  }
+  if (Object.keys(ts.sagas ?? {}).length) {
+    const key = (k) => sum(ts.sagas, k);
+    charts.push(["Sagas (runs per window; in flight at window end)", [["started", key("started")], ["completed", key("completed")], ["compensated", key("compensated")], ["inconsistent", key("inconsistent")], ["in flight", key("in_flight")]]]);
   }
   return { windows: { step: ts.window_s, start: ts.start_s }, faults: ts.faults, charts };
 }
@@ -389,11 +402,48 @@ function totals() {
     addRow(table, [name, c.requests, pct(c.success_rate), pct(c.degraded_rate), pct(c.failure_rate), `${c.in_flight} (${pct(c.in_flight_rate)})`], "td", warn);
   }
   const queues = Object.entries(state.run.summary.queues ?? {});
-  if (queues.length === 0) return;
-  addRow(table, ["queue", "published", "acked", "dead letters", "lost", "remaining", "max depth", "max age s"], "th");
-  for (const [name, q] of queues) {
-    addRow(table, [name, q.published, q.acked, q.dead_lettered, q.lost, q.remaining, q.max_depth, q.max_age_s], "td", q.lost > 0);
+  if (queues.length) {
+    addRow(table, ["queue", "published", "acked", "dead letters", "lost", "remaining", "max depth", "max age s"], "th");
+    for (const [name, q] of queues) {
+      addRow(table, [name, q.published, q.acked, q.dead_lettered, q.lost, q.remaining, q.max_depth, q.max_age_s], "td", q.lost > 0);
+    }
   }
+  const sagas = Object.entries(state.run.summary.sagas ?? {});
+  if (sagas.length) {
+    addRow(table, ["saga", "started", "completed", "compensated", "in flight", "inconsistent", "no-op undos"], "th");
+    for (const [name, g] of sagas) {
+      addRow(table, [name, g.started, g.completed, g.compensated, g.in_flight, g.inconsistent, g.compensations_without_effect], "td", g.inconsistent > 0);
+    }
+  }
+}
+
+// ---- a saga run's timeline ----------------------------------------------
+
+/** Fills `select` with `[value, label]` options, keeping `value` chosen. */
+function options(select, entries, value) {
+  select.replaceChildren();
+  for (const [v, label] of entries) {
+    const option = document.createElement("option");
+    option.value = v;
+    option.textContent = label;
+    select.append(option);
+  }
+  select.value = value;
+}
+
+/** The saga panel: the chosen saga's kept runs, the last one to end first,
+ * and the chosen run's timeline. Hidden when the scenario has no saga. */
+function sagaPanel() {
+  const timelines = state.run.timelines ?? {};
+  const names = Object.keys(timelines);
+  $("saga-panel").hidden = names.length === 0;
+  if (names.length === 0) return;
+  if (!names.includes(state.saga)) state.saga = names[0];
+  options($("saga-pick"), names.map((n) => [n, n]), state.saga);
+  const runs = timelines[state.saga];
+  const newest = runs.map((r, i) => [String(i), runLabel(r)]).reverse();
+  options($("saga-run"), newest, String(runs.length - 1));
+  drawTimeline($("saga-timeline"), runs[runs.length - 1]);
 }
 
 function compare() {
@@ -411,6 +461,15 @@ function compare() {
     row([`${name} failed`, pct(a.failure_rate), pct(b.failure_rate)]);
     row([`${name} attempts`, a.attempts, b.attempts]);
     row([`${name} p99 ms`, a.latency_ms.p99, b.latency_ms.p99]);
+  }
+  for (const name of Object.keys(state.run.summary.sagas ?? {})) {
+    const a = state.pinned.summary.sagas?.[name];
+    const b = state.run.summary.sagas[name];
+    if (!a) continue;
+    row([`${name} completed`, a.completed, b.completed]);
+    row([`${name} compensated`, a.compensated, b.compensated]);
+    row([`${name} inconsistent`, a.inconsistent, b.inconsistent]);
+    row([`${name} in flight`, a.in_flight, b.in_flight]);
   }
   for (const name of Object.keys(state.run.summary.queues ?? {})) {
     const a = state.pinned.summary.queues?.[name];
@@ -482,6 +541,13 @@ async function main() {
       status("playing…");
       tick();
     }
+  });
+  $("saga-pick").addEventListener("change", () => {
+    state.saga = $("saga-pick").value;
+    sagaPanel();
+  });
+  $("saga-run").addEventListener("change", () => {
+    drawTimeline($("saga-timeline"), state.run.timelines[state.saga][Number($("saga-run").value)]);
   });
   $("step").addEventListener("click", () => state.run && show(state.frame + 1));
   $("restart").addEventListener("click", () => state.run && show(0));

@@ -33,7 +33,8 @@ function runScenario({ text, seed, sets }) {
     }
     frames.push(JSON.parse(sim.snapshot()));
   }
-  return { topology, frames, summary: sim.summary(), events: BUDGET - left };
+  const timelines = JSON.parse(sim.saga_timelines());
+  return { topology, frames, summary: sim.summary(), timelines, events: BUDGET - left };
 }
 
 self.onmessage = async ({ data }) => {
