@@ -298,3 +298,28 @@ fn a_timeline_lists_the_calls_of_the_last_runs_with_their_times() {
         ]
     );
 }
+
+#[test]
+fn a_call_out_at_an_orchestrator_crash_is_lost_and_sent_again_at_its_restart() {
+    // The charge is out from 1.010 s to 1.030 s; the orchestrator crashes
+    // at 1.020 s and restarts at 2.020 s, resuming from its log: the charge
+    // again (20 ms), then shipping (1 ms).
+    let text = one_run(&services(""))
+        + "[[fault]]\nkind = \"crash\"\ntarget = \"checkout\"\nat = \"1.02s\"\nfor = \"1s\"\n";
+    let tree = saga_tree(&text);
+    let steps: Vec<&str> = tree
+        .iter()
+        .filter(|s| !s.contains("attempt"))
+        .map(|s| s.split_once(':').unwrap().1)
+        .collect();
+    assert_eq!(
+        steps,
+        [
+            "saga 1000-2041 ok",
+            "step 0 inventory.reserve 1000-1010 ok ^0",
+            "step 1 payments.charge 1010-1020 lost ^0",
+            "step 1 payments.charge 2020-2040 ok ^0",
+            "step 2 shipping.schedule 2040-2041 ok ^0",
+        ]
+    );
+}

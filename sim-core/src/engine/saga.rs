@@ -328,6 +328,7 @@ impl Simulation {
         self.saga_paused[g] = paused && !down;
         if down && !was_down {
             self.saga_generation[g] += 1;
+            self.view_saga_crash(g);
         }
         if !down && was_down {
             self.saga_generation[g] += 1;

@@ -134,10 +134,23 @@ impl Simulation {
         self.saga_view.watched.insert(h.uid, watched);
     }
 
-    /// Run `h` calls step `step` (its compensation if `undo`) now. A call
-    /// still out was lost to a crash of the orchestrator.
+    /// Saga `g`'s orchestrator crashed: the answers of the calls its runs
+    /// have out are lost, and so are the calls, as far as it knows.
+    pub(super) fn view_saga_crash(&mut self, g: usize) {
+        let out: Vec<u64> = self
+            .saga_view
+            .watched
+            .iter()
+            .filter(|(_, w)| w.saga as usize == g && w.current.is_some())
+            .map(|(&uid, _)| uid)
+            .collect();
+        for uid in out {
+            self.view_step_end(uid, "lost");
+        }
+    }
+
+    /// Run `h` calls step `step` (its compensation if `undo`) now.
     pub(super) fn view_step_start(&mut self, h: Handle, step: u32, undo: bool) {
-        self.view_step_end(h, "lost");
         let Some(w) = self.saga_view.watched.get_mut(&h.uid) else {
             return;
         };
@@ -174,15 +187,15 @@ impl Simulation {
 
     /// The call of run `h` out now was answered with `outcome`.
     pub(super) fn view_step_result(&mut self, h: Handle, outcome: Outcome) {
-        self.view_step_end(h, outcome_name(outcome));
+        self.view_step_end(h.uid, outcome_name(outcome));
     }
 
-    /// Ends the call of `h` out now, if any, with `outcome`.
-    fn view_step_end(&mut self, h: Handle, outcome: &'static str) {
+    /// Ends the call out now of the run `uid`, if any, with `outcome`.
+    fn view_step_end(&mut self, uid: u64, outcome: &'static str) {
         let Some(c) = self
             .saga_view
             .watched
-            .get_mut(&h.uid)
+            .get_mut(&uid)
             .and_then(|w| w.current.take())
         else {
             return;
@@ -194,7 +207,7 @@ impl Simulation {
         if self.saga_view.timelines.is_none() {
             return;
         }
-        let Some(w) = self.saga_view.watched.get(&h.uid) else {
+        let Some(w) = self.saga_view.watched.get(&uid) else {
             return;
         };
         let endpoint = self.step_endpoint(w.saga as usize, c.step, c.undo);
@@ -207,7 +220,7 @@ impl Simulation {
             end_s: now.as_secs_f64(),
             outcome,
         };
-        if let Some(w) = self.saga_view.watched.get_mut(&h.uid) {
+        if let Some(w) = self.saga_view.watched.get_mut(&uid) {
             w.calls.push(call);
         }
     }
