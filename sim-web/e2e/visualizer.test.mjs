@@ -373,14 +373,23 @@ test("a saga is a node with step and compensation edges, counters, a chart and a
   });
   assert.deepEqual(row.slice(1, 4).map(Number), [checkout.started, checkout.completed, checkout.compensated]);
 
-  // The timeline shows the last run to end, a row per call with its times.
+  // The timeline shows the last run to end, a row per call with its times;
+  // the list offers "the last to end" and the last 20 runs.
   assert.equal(await page.isVisible("#saga-panel"), true);
-  const runs = await page.locator("#saga-run option").count();
-  assert.equal(runs, 10, "five completed and five compensated runs are kept");
+  assert.equal(await page.locator("#saga-run option").count(), 21);
   const bars = page.locator("#saga-timeline g.call");
   const last = await page.locator("#saga-timeline .title").textContent();
   assert.match(last, /^run \d+ · (completed|compensated) · /);
   if (last.includes("completed")) assert.equal(await bars.count(), 3, "one call per step");
+  // Scrubbed back, it shows the last run to end by then.
+  const earlier = await page.evaluate(() => {
+    const scrubber = document.getElementById("scrubber");
+    scrubber.value = Math.round(Number(scrubber.max) / 2);
+    scrubber.dispatchEvent(new Event("input"));
+    const title = document.querySelector("#saga-timeline .title").textContent;
+    return [Number(document.getElementById("clock").textContent.split(" ")[0]), Number(title.split("→ ")[1].split(" s")[0])];
+  });
+  assert.ok(earlier[1] <= earlier[0] + 0.05 && earlier[1] > earlier[0] - 1, `ended by the clock: ${earlier}`);
   // A compensated run: the reserve, the failed charge, the release.
   const compensated = await page.evaluate(() => {
     const select = document.getElementById("saga-run");

@@ -44,9 +44,11 @@ const state = {
   started: 0, // runs asked for
   finished: 0, // runs over
   saga: null, // the saga whose runs the timeline shows
+  sagaRun: "", // the run it shows ("": the last to end by the frame shown)
 };
 const view = new TopologyView($("topology"), (name) => {
   state.saga = name;
+  state.sagaRun = "";
   sagaPanel();
   $("saga-panel").scrollIntoView({ block: "nearest" });
 });
@@ -279,7 +281,6 @@ async function runOnce(token) {
   show(result.frames.length - 1);
   totals();
   compare();
-  sagaPanel();
   status(`done: ${result.events} events`);
 }
 
@@ -292,6 +293,7 @@ function show(i) {
   view.update(now, state.frame > 0 ? frames[state.frame - 1] : null, state.playing ? ms * 4 : 0);
   $("clock").textContent = `${now.t.toFixed(1)} s`;
   charts(now.t);
+  sagaPanel(now.t);
 }
 
 function tick() {
@@ -431,19 +433,25 @@ function options(select, entries, value) {
   select.value = value;
 }
 
-/** The saga panel: the chosen saga's kept runs, the last one to end first,
- * and the chosen run's timeline. Hidden when the scenario has no saga. */
-function sagaPanel() {
+/** Runs a timeline offers at most: the last ones to end by the frame shown. */
+const RUNS_LISTED = 20;
+
+/** The saga panel at time `t`: the chosen saga's runs that ended by then,
+ * the last first, and the chosen run's timeline — by default the last to
+ * end, which follows the playback. Hidden when the scenario has no saga. */
+function sagaPanel(t = state.run.frames[state.frame].t) {
   const timelines = state.run.timelines ?? {};
   const names = Object.keys(timelines);
   $("saga-panel").hidden = names.length === 0;
   if (names.length === 0) return;
   if (!names.includes(state.saga)) state.saga = names[0];
   options($("saga-pick"), names.map((n) => [n, n]), state.saga);
-  const runs = timelines[state.saga];
-  const newest = runs.map((r, i) => [String(i), runLabel(r)]).reverse();
-  options($("saga-run"), newest, String(runs.length - 1));
-  drawTimeline($("saga-timeline"), runs[runs.length - 1]);
+  const ended = timelines[state.saga].filter((r) => r.ended_s <= t + 1e-9);
+  const listed = ended.slice(-RUNS_LISTED).reverse();
+  const chosen = listed.find((r) => String(r.run) === state.sagaRun);
+  const entries = [["", "the last to end"], ...listed.map((r) => [String(r.run), runLabel(r)])];
+  options($("saga-run"), entries, chosen ? state.sagaRun : "");
+  drawTimeline($("saga-timeline"), chosen ?? listed[0]);
 }
 
 function compare() {
@@ -544,10 +552,12 @@ async function main() {
   });
   $("saga-pick").addEventListener("change", () => {
     state.saga = $("saga-pick").value;
+    state.sagaRun = "";
     sagaPanel();
   });
   $("saga-run").addEventListener("change", () => {
-    drawTimeline($("saga-timeline"), state.run.timelines[state.saga][Number($("saga-run").value)]);
+    state.sagaRun = $("saga-run").value;
+    sagaPanel();
   });
   $("step").addEventListener("click", () => state.run && show(state.frame + 1));
   $("restart").addEventListener("click", () => state.run && show(0));
