@@ -323,3 +323,31 @@ fn a_call_out_at_an_orchestrator_crash_is_lost_and_sent_again_at_its_restart() {
         ]
     );
 }
+
+#[test]
+fn watching_sagas_changes_no_figure() {
+    let text = one_run(&services("error_rate = 0.5")).replace(
+        "arrivals = \"constant\"\nrate = [ { at = \"0s\", rate = 1 }, { at = \"1.5s\", rate = 0 } ]",
+        "rate = 50",
+    ) + "[[fault]]\nkind = \"crash\"\ntarget = \"checkout\"\nat = \"3s\"\nfor = \"1s\"\n";
+    let sc = sim_core::scenario::load(&text, "t.toml", &[]).unwrap();
+    let plain = sim_core::run(&sc, &RunOptions::default()).unwrap();
+    let mut watched = Simulation::new(&sc, &RunOptions::default());
+    watched.enable_trace(1_000_000);
+    watched.keep_saga_timelines();
+    let report = watched.finish().unwrap();
+    assert!(
+        plain.sagas["checkout"].compensated > 10,
+        "{:?}",
+        plain.sagas
+    );
+    assert_eq!(plain.to_json(), report.to_json());
+}
+
+#[test]
+fn a_run_cut_short_by_the_end_ends_in_flight_in_the_trace() {
+    let text = one_run(&services("")).replace("duration = \"10s\"", "duration = \"1.02s\"");
+    let tree = saga_tree(&text);
+    assert_eq!(tree[0], "0:saga 1000-1020 in_flight");
+    assert_eq!(tree[3], "4:step 1 payments.charge 1010-1020 in_flight ^0");
+}

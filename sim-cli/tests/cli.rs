@@ -583,6 +583,38 @@ fn plot_writes_one_svg_per_chart() {
 }
 
 #[test]
+fn trace_nests_each_saga_call_under_its_run() {
+    let dir = TempDir::new().unwrap();
+    let f = file(&dir, "saga.toml", SAGA);
+    let out = dir.path().join("trace.json");
+    let o = dsim(&["trace", &f, "--out", out.to_str().unwrap()]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let trace: Value = serde_json::from_str(&std::fs::read_to_string(&out).unwrap()).unwrap();
+    let begins: Vec<&Value> = trace["traceEvents"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["ph"] == "b" && e["cat"] == "saga")
+        .collect();
+    let runs = begins.iter().filter(|e| e["name"] == "saga").count();
+    let undos = begins
+        .iter()
+        .filter(|e| e["args"]["direction"] == "compensation")
+        .count();
+    assert!(
+        runs > 100 && undos > 10,
+        "{runs} runs, {undos} compensations"
+    );
+    // The format nests async slices of one id: a run's calls carry its id.
+    for e in begins.iter().filter(|e| e["name"] != "saga") {
+        let parent = e["args"]["parent"].as_u64().unwrap();
+        let root = begins.iter().find(|b| b["args"]["span"] == parent).unwrap();
+        assert_eq!(e["id"], root["id"], "{e}");
+        assert_eq!(e["pid"], root["pid"], "{e}");
+    }
+}
+
+#[test]
 fn plot_draws_sagas_by_state_when_there_are_sagas() {
     let dir = TempDir::new().unwrap();
     let f = file(&dir, "saga.toml", SAGA);
