@@ -12,3 +12,4 @@ mod policies;
 mod queueing;
 mod record;
 mod saga_views;
+mod sagas;

@@ -71,6 +71,8 @@ pub fn render(report: &Report) -> String {
     if !report.sagas.is_empty() {
         out.push('\n');
         out.push_str(&sagas(report).render(0));
+        out.push('\n');
+        out.push_str(&saga_steps(report).render(0));
     }
     if let Some(ts) = &report.timeseries {
         let windows = ts
@@ -224,7 +226,7 @@ fn services(report: &Report) -> Table {
     t
 }
 
-/// One row per saga, then one per step: what its runs did.
+/// One row per saga: what its runs did.
 fn sagas(report: &Report) -> Table {
     let mut t = Table::new(&[
         "saga",
@@ -245,15 +247,22 @@ fn sagas(report: &Report) -> Table {
             g.inconsistent.to_string(),
             g.compensations_without_effect.to_string(),
         ]);
+    }
+    t
+}
+
+/// One row per saga step, in order: the calls of the step and of its
+/// compensation.
+fn saga_steps(report: &Report) -> Table {
+    let mut t = Table::new(&["saga step", "calls", "failed", "undos", "undos failed"]);
+    for (name, g) in &report.sagas {
         for (i, s) in g.steps.iter().enumerate() {
             t.row(vec![
-                format!("  {}. {}", i + 1, s.call),
-                format!("{} calls", s.calls),
-                format!("{} failed", s.failures),
-                format!("{} undos", s.compensations),
-                format!("{} undo failed", s.compensation_failures),
-                String::new(),
-                String::new(),
+                format!("{name} {}. {}", i + 1, s.call),
+                s.calls.to_string(),
+                s.failures.to_string(),
+                s.compensations.to_string(),
+                s.compensation_failures.to_string(),
             ]);
         }
     }

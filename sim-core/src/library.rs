@@ -44,6 +44,9 @@ pub const BUILTIN: &[Builtin] = &[
     builtin!("queueing-basics"),
     builtin!("retry-budget"),
     builtin!("retry-storm"),
+    builtin!("saga-checkout"),
+    builtin!("saga-failing-compensation"),
+    builtin!("settlement-fails"),
     builtin!("slow-dependency"),
     builtin!("thundering-herd"),
 ];

@@ -771,7 +771,7 @@ error_rate = 0.3
             t["sagas"],
             serde_json::json!([{ "name": "checkout", "mode": "orchestration", "steps": [
                 { "call": "inventory.reserve", "compensate": "inventory.release", "pivot": false },
-                { "call": "payments.default", "compensate": null, "pivot": true },
+                { "call": "payments", "compensate": null, "pivot": true },
             ] }])
         );
         let edges: Vec<String> = t["edges"]
@@ -787,7 +787,7 @@ error_rate = 0.3
                 "start shoppers->checkout ",
                 "step checkout->inventory 0 reserve",
                 "compensate checkout->inventory undo 0",
-                "step checkout->payments 1 default · pivot",
+                "step checkout->payments 1 · pivot",
             ]
         );
         // The page reads the counts of edge `i` from the snapshot's `edges[i]`.

@@ -35,16 +35,20 @@ pub fn sagas_json(sc: &Scenario) -> Vec<Value> {
 
 /// The edges of every saga, in the order of a snapshot's `edges` after the
 /// services' calls: per step, a `step` edge to its call's service labelled
-/// with its index and endpoint, then a `compensate` edge to its
+/// with its index and endpoint (none for a service's only one), then a `compensate` edge to its
 /// compensation's service labelled `undo INDEX`.
 pub fn saga_edges(sc: &Scenario) -> Vec<Value> {
     let mut edges = Vec::new();
     for g in &sc.sagas {
         for (i, s) in g.steps.iter().enumerate() {
             let to = &sc.service(s.call.service).name;
-            let endpoint = &sc.service(s.call.service).endpoints[s.call.endpoint.0 as usize].name;
+            // `service.endpoint`, or the service alone for its one endpoint.
+            let call = sc.target_name(s.call);
+            let endpoint = call
+                .split_once('.')
+                .map_or(String::new(), |(_, e)| format!(" {e}"));
             let pivot = if s.pivot { " · pivot" } else { "" };
-            let label = format!("{i} {endpoint}{pivot}");
+            let label = format!("{i}{endpoint}{pivot}");
             edges.push(json!({ "from": g.name, "to": to, "label": label, "kind": "step" }));
             if let Some(t) = s.compensate {
                 let to = &sc.service(t.service).name;

@@ -157,16 +157,19 @@ impl Simulation {
             return;
         }
         *applied += 1;
-        let duplicate = *applied > 1;
+        let mut duplicate = *applied > 1;
         if let Asker::Call { exchange, .. } = asker {
             if let Origin::Saga {
                 run, step, undo, ..
             } = self.exchanges[exchange.key as usize].origin
             {
-                if !self.saga_effect(run, step, undo) {
-                    // A compensation of a step that never applied: a no-op.
-                    self.exchanges[exchange.key as usize].applied -= 1;
-                    return;
+                match self.saga_effect(run, step, undo) {
+                    Some(again) => duplicate |= again,
+                    None => {
+                        // A compensation of a step that never applied: a no-op.
+                        self.exchanges[exchange.key as usize].applied -= 1;
+                        return;
+                    }
                 }
             }
         }

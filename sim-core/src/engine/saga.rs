@@ -82,6 +82,11 @@ pub fn step_key(run: u64, step: u32, undo: bool) -> u64 {
 impl Simulation {
     /// A client's request `r` starts a run of saga `g`.
     pub(super) fn start_saga(&mut self, g: usize, r: Handle, key: u64) {
+        if self.saga_down[g] {
+            // A crashed orchestrator has no log to write: no saga starts,
+            // and the request is refused.
+            return self.on_request_result(r, Outcome::Failed(Cause::Refused));
+        }
         let counted = self.now >= self.warmup;
         let n = self.sc.sagas[g].steps.len();
         let uid = self.uid();
@@ -103,10 +108,6 @@ impl Simulation {
         self.saga_fact(g, self.now, counted, SagaFact::Started);
         let h = Handle { key: run, uid };
         self.view_saga_start(h, g, key);
-        if self.saga_down[g] {
-            // A crashed orchestrator has no log to write: the start is refused.
-            return self.end_saga(h, Phase::Compensated, Outcome::Failed(Cause::Refused));
-        }
         self.call_step(h);
     }
 
@@ -299,24 +300,28 @@ impl Simulation {
     }
 
     /// Step `step` of run `h` applied its effect (`undo`: its compensation
-    /// did). Returns false when a compensation must be a no-op: its step
-    /// never applied.
-    pub(super) fn saga_effect(&mut self, h: Handle, step: u32, undo: bool) -> bool {
+    /// did): whether the run had applied it already (a resend after a
+    /// crash: a duplicate), or `None` when a compensation must be a no-op
+    /// because its step never applied (so far: a step applied after its
+    /// compensation leaves the run unbalanced). A second compensation of a
+    /// step applied once applies again, as a refund does twice.
+    pub(super) fn saga_effect(&mut self, h: Handle, step: u32, undo: bool) -> Option<bool> {
         let Some(run) = self.runs.get_mut(h.key as usize).filter(|r| r.uid == h.uid) else {
-            return true;
+            return Some(false);
         };
         let i = step as usize;
-        if undo && run.applied[i] <= run.undone[i] {
+        if undo && run.applied[i] == 0 {
             let (g, started, counted) = (run.saga as usize, run.started, run.counted);
             self.saga_fact(g, started, counted, SagaFact::WithoutEffect);
-            return false;
+            return None;
         }
-        if undo {
-            run.undone[i] += 1;
+        let times = if undo {
+            &mut run.undone[i]
         } else {
-            run.applied[i] += 1;
-        }
-        true
+            &mut run.applied[i]
+        };
+        *times += 1;
+        Some(*times > 1)
     }
 
     /// Saga `g`'s orchestrator crashed (`down`) or restarted. The answers

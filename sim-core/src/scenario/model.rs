@@ -350,10 +350,14 @@ impl Scenario {
         &self.services[id.0 as usize]
     }
 
-    /// A target as the scenario writes it: `service.endpoint`.
+    /// A target as the scenario writes it: `service.endpoint`, or `service`
+    /// alone for a service whose one endpoint is its `default`.
     pub fn target_name(&self, t: Target) -> String {
         let s = self.service(t.service);
-        format!("{}.{}", s.name, s.endpoints[t.endpoint.0 as usize].name)
+        match &s.endpoints[..] {
+            [only] if only.name == super::names::DEFAULT_ENDPOINT => s.name.clone(),
+            endpoints => format!("{}.{}", s.name, endpoints[t.endpoint.0 as usize].name),
+        }
     }
 
     /// The endpoint a target names.
