@@ -135,14 +135,16 @@ export class TopologyView {
     this.dots = el("g", {}, this.svg);
     const nodeLayer = el("g", {}, this.svg);
     this.edges = topology.edges.map((e) => {
-      // A compensation runs beside its step's edge, its label below it.
+      // A compensation runs beside its step's edge.
       const off = e.kind === "compensate" ? BESIDE : 0;
       const a = { ...this.pos.get(e.from) };
       const b = { ...this.pos.get(e.to) };
       a.y += off;
       b.y += off;
       const line = el("line", { x1: a.x + HALF, y1: a.y, x2: b.x - HALF, y2: b.y, class: edgeClass(e) }, edgeLayer);
-      text((a.x + b.x) / 2, (a.y + b.y) / 2 + (off ? 12 : -6), e.label, edgeLayer, "label");
+      // A compensation's label sits further along, clear of its step's.
+      const at = off ? 0.7 : 0.5;
+      text(a.x + (b.x - a.x) * at, a.y + (b.y - a.y) * at + (off ? 12 : -6), e.label, edgeLayer, "label");
       const breaker = el("circle", { cx: (a.x + b.x) / 2, cy: (a.y + b.y) / 2 + 6, r: 0 }, edgeLayer);
       return { ...e, a, b, line, breaker, siblings: topology.edges.filter((o) => sameQueue(o, e)).length };
     });
