@@ -242,6 +242,12 @@ fn an_orchestrator_crash_resumes_every_saga_from_its_log() {
     let s = &r.sagas["checkout"];
     assert_eq!((s.completed, s.inconsistent), (1, 0));
     assert_eq!(effect(&r, "charge"), (1, 0));
+    // From 2 s every charge fails: the resend at 5 s is answered from the
+    // processed-keys table, as the charge that went through was.
+    let r = run_text(&(dedup + &failing("c", "2s", "20s")), 1);
+    let s = &r.sagas["checkout"];
+    assert_eq!((s.completed, s.compensated, s.inconsistent), (1, 0, 0));
+    assert_eq!(effect(&r, "charge"), (1, 0));
 }
 
 /// `n` Bernoulli(p) trials: a tolerance of 5 standard errors of the

@@ -38,6 +38,12 @@ pub enum Command {
     Plot(PlotArgs),
     /// List the built-in scenarios.
     List,
+    /// Print a built-in's teaching notes for a terminal, then its scenario text.
+    Show(ShowArgs),
+    /// Run one workload under two settings with the same seeds, side by side.
+    Compare(CompareArgs),
+    /// Print the topology as a graph description (Graphviz DOT or Mermaid).
+    Graph(GraphArgs),
     /// Print the JSON Schema of scenario files (or, with --markdown, the reference page).
     Schema(SchemaArgs),
     /// Serve the browser visualizer (built by sim-web/build.sh) on 127.0.0.1.
@@ -151,10 +157,72 @@ pub struct CheckArgs {
     /// Overrides applied to every file, as for `dsim run`.
     #[command(flatten)]
     pub set: SetArgs,
+    /// Check every seed of `A..B` (`A..=B` includes B) instead of one.
+    #[arg(long, value_name = "A..B", value_parser = parse_seeds, conflicts_with = "seed")]
+    pub seeds: Option<Seeds>,
+    /// Also write the results as JUnit XML: one test case per scenario and
+    /// seed, each expectation's observed value in its message.
+    #[arg(long, value_name = "FILE.xml")]
+    pub junit: Option<PathBuf>,
     #[command(flatten)]
     pub chaos: ChaosArg,
     #[command(flatten)]
     pub budget: BudgetArgs,
+}
+
+/// `dsim compare`.
+#[derive(Debug, Args)]
+pub struct CompareArgs {
+    /// A scenario file or the name of a built-in scenario.
+    pub file: String,
+    /// A setting of side A, like `client.users.retry.max_attempts=1` (repeat for more).
+    #[arg(long = "a", value_name = "PATH=VALUE")]
+    pub a: Vec<String>,
+    /// A setting of side B (repeat for more).
+    #[arg(long = "b", value_name = "PATH=VALUE")]
+    pub b: Vec<String>,
+    /// Overrides applied to both sides.
+    #[command(flatten)]
+    pub set: SetArgs,
+    #[command(flatten)]
+    pub seed: SeedArg,
+    /// Compare over every seed of `A..B` (`A..=B` includes B), with 95%
+    /// confidence intervals of the differences.
+    #[arg(long, value_name = "A..B", value_parser = parse_seeds, conflicts_with = "seed")]
+    pub seeds: Option<Seeds>,
+    #[command(flatten)]
+    pub budget: BudgetArgs,
+}
+
+/// `dsim graph`.
+#[derive(Debug, Args)]
+pub struct GraphArgs {
+    /// A scenario file or the name of a built-in scenario.
+    pub file: String,
+    #[command(flatten)]
+    pub set: SetArgs,
+    /// The description to print.
+    #[arg(long, value_enum, default_value_t = GraphFormat::Dot)]
+    pub format: GraphFormat,
+}
+
+/// What `dsim graph` prints.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum GraphFormat {
+    /// Graphviz: `dsim graph FILE | dot -Tsvg > topology.svg`.
+    Dot,
+    /// A Mermaid flowchart, drawn by Markdown renderers.
+    Mermaid,
+}
+
+/// `dsim show`.
+#[derive(Debug, Args)]
+pub struct ShowArgs {
+    /// A built-in scenario's name (or a scenario file).
+    pub name: String,
+    /// Print the scenario text alone, ready to copy and edit.
+    #[arg(long)]
+    pub text: bool,
 }
 
 /// `dsim validate`.
@@ -197,6 +265,11 @@ pub struct SweepArgs {
     /// The CSV file to write.
     #[arg(long, value_name = "FILE.csv")]
     pub out: PathBuf,
+    /// Also write one row per grid point: the mean and 95% confidence
+    /// interval of each figure over the seeds (needs every seed of a point:
+    /// not with --shard).
+    #[arg(long, value_name = "FILE.csv", conflicts_with = "shard")]
+    pub summary: Option<PathBuf>,
 }
 
 /// `dsim trace`.

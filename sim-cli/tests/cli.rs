@@ -500,13 +500,13 @@ fn sweep_writes_the_grid_in_order_for_any_jobs() {
         text.lines().next().unwrap(),
         "client.users.rate,service.api.service_time,seed,\
          client.users.requests,client.users.succeeded,client.users.failed,\
-         client.users.success_rate,client.users.p50_ms,client.users.p99_ms,\
+         client.users.attempts,client.users.success_rate,client.users.p50_ms,client.users.p99_ms,\
          service.api.utilization,service.api.max_queue,passed,stopped"
     );
     let all = rows(&csv("one.csv"));
     let keys: Vec<String> = all
         .iter()
-        .map(|r| r.rsplitn(11, ',').last().unwrap().to_string())
+        .map(|r| r.rsplitn(12, ',').last().unwrap().to_string())
         .collect();
     assert_eq!(
         keys,
@@ -536,6 +536,164 @@ fn sweep_writes_the_grid_in_order_for_any_jobs() {
         assert_eq!(&shards[i % 3][i / 3], row);
     }
     assert_eq!(shards.iter().map(Vec::len).sum::<usize>(), all.len());
+}
+
+#[test]
+fn sweep_summarizes_each_point_and_exits_1_when_runs_fail() {
+    let dir = TempDir::new().unwrap();
+    let f = file(
+        &dir,
+        "tiny.toml",
+        &tiny_expecting(r#"["p99(users) < 20ms"]"#),
+    );
+    let (out, summary) = (dir.path().join("g.csv"), dir.path().join("s.csv"));
+    let o = dsim(&[
+        "sweep",
+        &f,
+        "--param",
+        "service.api.service_time=1ms,exp(20ms)",
+        "--seeds",
+        "1..=4",
+        "--out",
+        out.to_str().unwrap(),
+        "--summary",
+        summary.to_str().unwrap(),
+    ]);
+    assert_eq!(code(&o), 1, "stderr: {}", stderr(&o));
+    assert!(
+        stdout(&o).contains("4 failed their expectations"),
+        "{}",
+        stdout(&o)
+    );
+    let text = std::fs::read_to_string(&summary).unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines.len(), 3, "{text}");
+    let header: Vec<&str> = lines[0].split(',').collect();
+    assert_eq!(
+        header[..6],
+        [
+            "service.api.service_time",
+            "runs",
+            "passed",
+            "stopped",
+            "client.users.requests.mean",
+            "client.users.requests.ci95"
+        ]
+    );
+    let cells = |line: &str| line.split(',').map(str::to_string).collect::<Vec<_>>();
+    let (fast, slow) = (cells(lines[1]), cells(lines[2]));
+    assert_eq!(fast[..4], ["1ms", "4", "1", "0"]);
+    assert_eq!(slow[..4], ["exp(20ms)", "4", "0", "0"]);
+    // The mean of the rows of the point, and an interval from their spread.
+    let requests: Vec<f64> = rows(&out)[..4]
+        .iter()
+        .map(|r| r.split(',').nth(2).unwrap().parse().unwrap())
+        .collect();
+    let mean = requests.iter().sum::<f64>() / 4.0;
+    assert!((fast[4].parse::<f64>().unwrap() - mean).abs() < 1e-9);
+    assert!(fast[5].parse::<f64>().unwrap() > 0.0);
+}
+
+#[test]
+fn sweep_names_the_param_that_is_wrong() {
+    let dir = TempDir::new().unwrap();
+    let f = file(&dir, "tiny.toml", TINY);
+    let out = dir.path().join("out.csv");
+    let o = dsim(&[
+        "sweep",
+        &f,
+        "--param",
+        "service.api.wrokers=2",
+        "--seeds",
+        "1",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(code(&o), 2);
+    assert!(
+        stderr(&o).contains("--param service.api.wrokers: unknown key `wrokers`"),
+        "{}",
+        stderr(&o)
+    );
+}
+
+#[test]
+fn check_runs_every_seed_and_writes_junit() {
+    let dir = TempDir::new().unwrap();
+    let good = file(&dir, "tiny.toml", TINY);
+    let bad = file(
+        &dir,
+        "strict.toml",
+        &tiny_expecting(r#"["p99(users) < 5ms"]"#),
+    );
+    let xml = dir.path().join("junit.xml");
+    let o = dsim(&[
+        "check",
+        &good,
+        &bad,
+        "--seeds",
+        "1..4",
+        "--junit",
+        xml.to_str().unwrap(),
+    ]);
+    assert_eq!(code(&o), 1, "stderr: {}", stderr(&o));
+    let out = stdout(&o);
+    assert!(
+        out.contains("PASS  success_rate(users) >= 0.99  (3/3 seeds)"),
+        "{out}"
+    );
+    assert!(
+        out.contains("FAIL  p99(users) < 5ms  (0/3 seeds; fails with seeds 1, 2, 3)"),
+        "{out}"
+    );
+    assert!(out.contains("reproduce: dsim run"), "{out}");
+    // The XML, read back by an XML parser: one case per file and seed.
+    let text = std::fs::read_to_string(&xml).unwrap();
+    let mut reader = quick_xml::Reader::from_str(&text);
+    let (mut cases, mut failures) = (Vec::new(), 0);
+    loop {
+        match reader.read_event().unwrap() {
+            quick_xml::events::Event::Start(e) if e.name().as_ref() == "testcase" => {
+                let name = e.try_get_attribute("name").unwrap().unwrap();
+                cases.push(
+                    name.normalized_value(quick_xml::XmlVersion::Explicit1_0)
+                        .unwrap()
+                        .to_string(),
+                );
+            }
+            quick_xml::events::Event::Start(e) if e.name().as_ref() == "failure" => failures += 1,
+            quick_xml::events::Event::Eof => break,
+            _ => {}
+        }
+    }
+    let name = |f: &str, s: u64| format!("{f} seed {s}");
+    let want: Vec<String> = (1..4)
+        .map(|s| name(&good, s))
+        .chain((1..4).map(|s| name(&bad, s)))
+        .collect();
+    assert_eq!(cases, want);
+    assert_eq!(failures, 3);
+    assert!(text.contains("failures=\"3\""), "{text}");
+    assert!(text.contains("p99(users) &lt; 5ms  (observed "), "{text}");
+}
+
+#[test]
+fn show_prints_the_notes_then_the_text() {
+    let o = dsim(&["show", "saga-checkout"]);
+    assert_eq!(code(&o), 0, "stderr: {}", stderr(&o));
+    let out = stdout(&o);
+    let builtin = include_str!("../../scenarios/saga-checkout.toml");
+    let (notes, text) = out.split_once("prints it alone) ----\n\n").unwrap();
+    assert!(notes.starts_with("Saga checkout: compensate in reverse, resume after a crash\n====="));
+    assert!(
+        notes.contains("1. `inventory.reserve`, undone by `inventory.release`;"),
+        "{notes}"
+    );
+    assert!(notes.lines().all(|l| l.chars().count() <= 78), "{notes}");
+    assert_eq!(text, builtin);
+    let o = dsim(&["show", "saga-checkout", "--text"]);
+    assert_eq!(stdout(&o), builtin);
+    assert_eq!(code(&dsim(&["show", "no-such-thing"])), 2);
 }
 
 #[test]
@@ -713,4 +871,101 @@ fn check_applies_set_to_every_file_and_reproduces_with_it() {
     ));
     let bad = dsim(&["check", "retry-storm", "--set", "client.nobody.rate=1"]);
     assert_eq!(code(&bad), 2);
+}
+
+#[test]
+fn compare_pairs_seeds_and_finds_no_difference_between_equals() {
+    let dir = TempDir::new().unwrap();
+    let f = file(&dir, "tiny.toml", TINY);
+    let o = dsim(&[
+        "compare",
+        &f,
+        "--a",
+        "service.api.workers=4",
+        "--b",
+        "service.api.workers=4",
+        "--seeds",
+        "1..4",
+    ]);
+    assert_eq!(code(&o), 0, "stderr: {}", stderr(&o));
+    let out = stdout(&o);
+    let rows: Vec<&str> = out
+        .lines()
+        .filter(|l| l.starts_with("client.") || l.starts_with("service."))
+        .collect();
+    assert_eq!(rows.len(), 9, "{out}");
+    for row in rows {
+        let cells: Vec<&str> = row.split_whitespace().collect();
+        assert_eq!(cells[3..], ["0", "0"], "{row}");
+    }
+    // One worker instead of four: the utilization difference is real.
+    let o = dsim(&[
+        "compare",
+        &f,
+        "--a",
+        "service.api.workers=4",
+        "--b",
+        "service.api.workers=1",
+        "--seeds",
+        "1..4",
+    ]);
+    let out = stdout(&o);
+    let util = out
+        .lines()
+        .find(|l| l.starts_with("service.api.utilization"))
+        .unwrap();
+    assert!(util.ends_with('*'), "{util}");
+    let o = dsim(&["compare", &f, "--b", "service.api.wrokers=1"]);
+    assert_eq!(code(&o), 2);
+    assert!(
+        stderr(&o).contains("--b service.api.wrokers: unknown key"),
+        "{}",
+        stderr(&o)
+    );
+}
+
+#[test]
+fn graph_describes_every_built_in_for_graphviz_and_mermaid() {
+    // CI installs Graphviz: there, `dot` must accept every description.
+    let dot = std::process::Command::new("dot").arg("-V").output().is_ok();
+    assert!(
+        dot || std::env::var("CI").is_err(),
+        "CI must have Graphviz's `dot`"
+    );
+    for b in sim_core::library::BUILTIN {
+        let o = dsim(&["graph", b.name]);
+        assert_eq!(code(&o), 0, "{}: {}", b.name, stderr(&o));
+        let text = stdout(&o);
+        assert!(
+            text.starts_with("digraph \"") && text.ends_with("}\n"),
+            "{}",
+            b.name
+        );
+        if dot {
+            use std::io::Write;
+            let mut child = std::process::Command::new("dot")
+                .arg("-Tsvg")
+                .stdin(std::process::Stdio::piped())
+                .stdout(std::process::Stdio::piped())
+                .stderr(std::process::Stdio::piped())
+                .spawn()
+                .unwrap();
+            child
+                .stdin
+                .take()
+                .unwrap()
+                .write_all(text.as_bytes())
+                .unwrap();
+            let out = child.wait_with_output().unwrap();
+            assert!(
+                out.status.success(),
+                "{}: {}",
+                b.name,
+                String::from_utf8_lossy(&out.stderr)
+            );
+            assert!(String::from_utf8_lossy(&out.stdout).contains("<svg"));
+        }
+        let o = dsim(&["graph", b.name, "--format", "mermaid"]);
+        assert!(stdout(&o).contains("\nflowchart LR\n"), "{}", b.name);
+    }
 }

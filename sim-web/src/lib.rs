@@ -172,10 +172,7 @@ pub fn describe(scenario_text: &str, sets: Vec<String>) -> Result<String, JsErro
     let sc = load_with(scenario_text, &overrides)?;
     let loads = |path: &str| {
         let mut trial = overrides.clone();
-        trial.push(Override {
-            path: path.to_string(),
-            value: "true".to_string(),
-        });
+        trial.push(Override::set(path, "true"));
         scenario::load(scenario_text, FILE_NAME, &trial).is_ok()
     };
     Ok(topology_json(&sc, &loads).to_string())
@@ -185,7 +182,7 @@ pub fn describe(scenario_text: &str, sets: Vec<String>) -> Result<String, JsErro
 /// with `--set path=true` (see [`publish_site`]).
 fn topology_json(sc: &sim_core::Scenario, loads: &dyn Fn(&str) -> bool) -> serde_json::Value {
     use serde_json::json;
-    let edge = |from: &str, to: sim_core::scenario::model::Target, p: &Policy| json!({ "from": from, "to": sc.service(to.service).name, "label": policy_label(p), "kind": "call" });
+    let edge = |from: &str, to: sim_core::scenario::model::Target, p: &Policy| json!({ "from": from, "to": sc.service(to.service).name, "label": p.label(), "kind": "call" });
     let mut edges: Vec<serde_json::Value> = sc
         .clients
         .iter()
@@ -352,33 +349,6 @@ fn publish_site<'a>(
     } else {
         (None, format!("service.{}.publish.{i}.outbox", s.name))
     }
-}
-
-/// A short label of a caller's policies: `timeout 100ms · retry 3 · budget`.
-fn policy_label(p: &Policy) -> String {
-    let mut parts = Vec::new();
-    if let Some(t) = p.timeout {
-        parts.push(format!("timeout {t}"));
-    }
-    if let Some(r) = &p.retry {
-        parts.push(format!("retry {}", r.max_attempts));
-    }
-    let flags = [
-        (p.budget.is_some(), "budget"),
-        (p.breaker.is_some(), "breaker"),
-        (p.bulkhead.is_some(), "bulkhead"),
-        (p.limit.is_some(), "limit"),
-        (p.hedge.is_some(), "hedge"),
-        (p.fallback.is_some(), "fallback"),
-        (p.deadline, "deadline"),
-    ];
-    parts.extend(
-        flags
-            .iter()
-            .filter(|(on, _)| *on)
-            .map(|(_, name)| name.to_string()),
-    );
-    parts.join(" · ")
 }
 
 /// The problems of a scenario as a JSON array of `{line, column, message,

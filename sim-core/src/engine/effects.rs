@@ -86,10 +86,8 @@ impl DedupTable {
         }
     }
 
-    /// Checks and records `key` at `now` in one step (the insert into a
-    /// processed-keys table in the effect's transaction): true if it was
-    /// already there, so this request is a repeat.
-    pub fn repeat(&mut self, now: SimTime, key: u64) -> bool {
+    /// Forgets the keys older than `ttl` at `now`; whether `key` is left.
+    pub fn knows(&mut self, now: SimTime, key: u64) -> bool {
         while let Some(&(at, old)) = self.order.front() {
             if at + self.cfg.ttl > now {
                 break;
@@ -97,7 +95,14 @@ impl DedupTable {
             self.order.pop_front();
             self.keys.remove(&old);
         }
-        if self.keys.contains_key(&key) {
+        self.keys.contains_key(&key)
+    }
+
+    /// Checks and records `key` at `now` in one step (the insert into a
+    /// processed-keys table in the effect's transaction): true if it was
+    /// already there, so this request is a repeat.
+    pub fn repeat(&mut self, now: SimTime, key: u64) -> bool {
+        if self.knows(now, key) {
             return true;
         }
         self.keys.insert(key, now);
@@ -112,19 +117,11 @@ impl DedupTable {
 }
 
 impl Simulation {
-    /// Work for endpoint `e` of service `s`, asked by `asker`, succeeded
-    /// at `now`: apply its effect, if any. The logical unit whose repeats
-    /// are duplicates is the exchange of a call (its idempotency key, or
-    /// the attempt's own id without one), or the message of a delivery (its
-    /// message id, shared by every copy).
-    pub(super) fn commit_effect(&mut self, s: usize, e: usize, asker: Asker, counted: bool) {
-        let Some(effect) = self.effects.of(s, e) else {
-            return;
-        };
-        // Every exchange to an endpoint with an effect is kept until its
-        // last copy is done, and a message until its last delivery is, so
-        // the record is still here.
-        let key = match asker {
+    /// The key a processed-keys table knows the work of `asker` by: a saga
+    /// step's key, a call's idempotency key (the exchange) or, without
+    /// one, the attempt's own id; a message's id.
+    fn dedup_key(&self, asker: Asker) -> u64 {
+        match asker {
             Asker::Call { call, exchange } => {
                 let x = &self.exchanges[exchange.key as usize];
                 debug_assert_eq!(x.uid, exchange.uid);
@@ -140,7 +137,33 @@ impl Simulation {
             Asker::Delivery(d) => {
                 self.envelopes[self.deliveries[d.key as usize].envelope.key as usize].uid
             }
+        }
+    }
+
+    /// Whether service `s` has processed the work of `asker` already: its
+    /// answer is then the recorded one, a success.
+    pub(super) fn already_processed(&mut self, s: usize, asker: Asker) -> bool {
+        if self.dedups[s].is_none() {
+            return false;
+        }
+        let key = self.dedup_key(asker);
+        let now = self.now;
+        self.dedups[s].as_mut().is_some_and(|t| t.knows(now, key))
+    }
+
+    /// Work for endpoint `e` of service `s`, asked by `asker`, succeeded
+    /// at `now`: apply its effect, if any. The logical unit whose repeats
+    /// are duplicates is the exchange of a call (its idempotency key, or
+    /// the attempt's own id without one), or the message of a delivery (its
+    /// message id, shared by every copy).
+    pub(super) fn commit_effect(&mut self, s: usize, e: usize, asker: Asker, counted: bool) {
+        let Some(effect) = self.effects.of(s, e) else {
+            return;
         };
+        // Every exchange to an endpoint with an effect is kept until its
+        // last copy is done, and a message until its last delivery is, so
+        // the record is still here.
+        let key = self.dedup_key(asker);
         if let Some(table) = &mut self.dedups[s] {
             if table.repeat(self.now, key) {
                 return;

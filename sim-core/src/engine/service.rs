@@ -483,7 +483,9 @@ impl Simulation {
             endpoint.blocking,
         );
         let error_rate = either(endpoint.error_rate, inst.health.error);
-        if inst.error_rng.chance(error_rate) {
+        // A repeat of processed work is answered from the processed-keys
+        // table, as it was the first time, whatever this attempt would do.
+        if inst.error_rng.chance(error_rate) && !self.already_processed(s, job.asker) {
             return self.answer_job(h, Outcome::Failed(Cause::Error));
         }
         if calls == 0 {

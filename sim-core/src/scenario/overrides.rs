@@ -14,13 +14,26 @@ use super::tree::{self, Entry, Node, Table, Value};
 use crate::suggest::closest;
 use crate::text::quote;
 
-/// One `--set PATH=VALUE` override.
+/// One `--set PATH=VALUE` override (or a value of a sweep's `--param`).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Override {
     /// Dot-separated keys, like `service.db.workers`.
     pub path: String,
     /// The value as typed: TOML if it parses as a TOML value, else a bare string.
     pub value: String,
+    /// The flag that gave it, as problems with it name it: `--set`.
+    pub flag: &'static str,
+}
+
+impl Override {
+    /// `--set PATH=VALUE`.
+    pub fn set(path: impl Into<String>, value: impl Into<String>) -> Override {
+        Override {
+            path: path.into(),
+            value: value.into(),
+            flag: "--set",
+        }
+    }
 }
 
 /// Parses "PATH=VALUE" from the command line into an [`Override`].
@@ -45,10 +58,7 @@ pub fn parse_override(arg: &str) -> Result<Override, String> {
             quote(path)
         ));
     }
-    Ok(Override {
-        path: path.to_string(),
-        value: value.to_string(),
-    })
+    Ok(Override::set(path, value))
 }
 
 /// Applies every override in order; a path that names nothing is a problem.

@@ -65,6 +65,37 @@ pub struct Policy {
     pub idempotency_key: bool,
 }
 
+impl Policy {
+    /// The policies in a few words, for the labels of a topology's edges:
+    /// `timeout 200ms · retry 3 · breaker` (empty without any).
+    pub fn label(&self) -> String {
+        let mut parts = Vec::new();
+        if let Some(t) = self.timeout {
+            parts.push(format!("timeout {t}"));
+        }
+        if let Some(r) = &self.retry {
+            parts.push(format!("retry {}", r.max_attempts));
+        }
+        let flags = [
+            (self.budget.is_some(), "budget"),
+            (self.breaker.is_some(), "breaker"),
+            (self.bulkhead.is_some(), "bulkhead"),
+            (self.limit.is_some(), "limit"),
+            (self.hedge.is_some(), "hedge"),
+            (self.fallback.is_some(), "fallback"),
+            (self.deadline, "deadline"),
+            (self.idempotency_key, "idempotency key"),
+        ];
+        parts.extend(
+            flags
+                .iter()
+                .filter(|(on, _)| *on)
+                .map(|(_, n)| n.to_string()),
+        );
+        parts.join(" · ")
+    }
+}
+
 /// Retrying failed attempts.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Retry {

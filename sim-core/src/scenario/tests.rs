@@ -1125,10 +1125,7 @@ calls = [{ to = "api", timeout = 5 }]
 fn parses_override_arguments() {
     assert_eq!(
         parse_override("client.users.rate=900"),
-        Ok(Override {
-            path: "client.users.rate".to_string(),
-            value: "900".to_string()
-        })
+        Ok(Override::set("client.users.rate", "900"))
     );
     assert_eq!(
         parse_override("scenario.name=a=b").map(|o| o.value),
