@@ -11,4 +11,5 @@ mod messaging;
 mod policies;
 mod queueing;
 mod record;
+mod saga_views;
 mod sagas;

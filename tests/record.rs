@@ -68,6 +68,25 @@ fn every_timeseries_count_sums_to_the_summary_warmup_excluded() {
             sums(&at("lost"), &s.lost, v.lost, measured);
             assert_eq!(s.depth.len(), measured);
         }
+        for (name, v) in &r.sagas {
+            let s = &ts.sagas[name];
+            let at = |k: &str| format!("{}: saga {name} {k}", b.name);
+            sums(&at("started"), &s.started, v.started, measured);
+            sums(&at("completed"), &s.completed, v.completed, measured);
+            sums(&at("compensated"), &s.compensated, v.compensated, measured);
+            sums(
+                &at("inconsistent"),
+                &s.inconsistent,
+                v.inconsistent,
+                measured,
+            );
+            assert_eq!(
+                s.in_flight.last(),
+                Some(&v.in_flight),
+                "{}",
+                at("in_flight")
+            );
+        }
         for (name, br) in &ts.breakers {
             assert_eq!(br.state.len(), measured, "{}: breaker {name}", b.name);
         }

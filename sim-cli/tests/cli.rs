@@ -28,6 +28,42 @@ workers = 4
 service_time = "exp(5ms)"
 "#;
 
+/// A saga of two steps whose second fails a fifth of the time.
+const SAGA: &str = r#"
+[scenario]
+name = "saga"
+duration = "10s"
+
+[[client]]
+name = "shoppers"
+target = "checkout"
+rate = 20
+
+[[saga]]
+name = "checkout"
+steps = [
+  { call = "inventory.reserve", compensate = "inventory.release" },
+  { call = "payments.charge", compensate = "payments.refund" },
+]
+
+[[service]]
+name = "inventory"
+service_time = "exp(5ms)"
+[[service.endpoint]]
+name = "reserve"
+[[service.endpoint]]
+name = "release"
+
+[[service]]
+name = "payments"
+service_time = "exp(20ms)"
+[[service.endpoint]]
+name = "charge"
+error_rate = 0.2
+[[service.endpoint]]
+name = "refund"
+"#;
+
 /// TINY with its expectations replaced by `expect` (a TOML array).
 fn tiny_expecting(expect: &str) -> String {
     TINY.replace(r#"["success_rate(users) >= 0.99"]"#, expect)
@@ -702,6 +738,65 @@ fn plot_writes_one_svg_per_chart() {
         assert!(svg.starts_with("<svg"), "{chart}");
         assert!(stdout(&o).contains(&format!("wrote {}\n", path.display())));
     }
+}
+
+#[test]
+fn trace_nests_each_saga_call_under_its_run() {
+    let dir = TempDir::new().unwrap();
+    let f = file(&dir, "saga.toml", SAGA);
+    let out = dir.path().join("trace.json");
+    let o = dsim(&["trace", &f, "--out", out.to_str().unwrap()]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let trace: Value = serde_json::from_str(&std::fs::read_to_string(&out).unwrap()).unwrap();
+    let begins: Vec<&Value> = trace["traceEvents"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["ph"] == "b" && e["cat"] == "saga")
+        .collect();
+    let runs = begins.iter().filter(|e| e["name"] == "saga").count();
+    let undos = begins
+        .iter()
+        .filter(|e| e["args"]["direction"] == "compensation")
+        .count();
+    assert!(
+        runs > 100 && undos > 10,
+        "{runs} runs, {undos} compensations"
+    );
+    // The format nests async slices of one id: a run's calls carry its id.
+    for e in begins.iter().filter(|e| e["name"] != "saga") {
+        let parent = e["args"]["parent"].as_u64().unwrap();
+        let root = begins.iter().find(|b| b["args"]["span"] == parent).unwrap();
+        assert_eq!(e["id"], root["id"], "{e}");
+        assert_eq!(e["pid"], root["pid"], "{e}");
+    }
+}
+
+#[test]
+fn plot_draws_sagas_by_state_when_there_are_sagas() {
+    let dir = TempDir::new().unwrap();
+    let f = file(&dir, "saga.toml", SAGA);
+    let out = dir.path().join("plots");
+    let o = dsim(&["plot", &f, "--out", out.to_str().unwrap()]);
+    assert_eq!(code(&o), 0, "stderr: {}", stderr(&o));
+    let svg = std::fs::read_to_string(out.join("sagas.svg")).expect("a saga chart");
+    for label in [
+        "started",
+        "completed",
+        "compensated",
+        "inconsistent",
+        "in flight",
+    ] {
+        assert!(svg.contains(&format!("checkout {label}")), "{label}");
+    }
+    let plain = dsim(&[
+        "plot",
+        "queueing-basics",
+        "--out",
+        dir.path().join("q").to_str().unwrap(),
+    ]);
+    assert_eq!(code(&plain), 0);
+    assert!(!dir.path().join("q/sagas.svg").exists());
 }
 
 #[test]

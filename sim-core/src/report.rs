@@ -252,6 +252,8 @@ pub struct Timeseries {
     pub breakers: IndexMap<String, BreakerSeries>,
     #[serde(skip_serializing_if = "IndexMap::is_empty")]
     pub queues: IndexMap<String, QueueSeries>,
+    #[serde(skip_serializing_if = "IndexMap::is_empty")]
+    pub sagas: IndexMap<String, SagaSeries>,
     /// The fault windows, to shade behind the series.
     pub faults: Vec<FaultReport>,
 }
@@ -267,6 +269,19 @@ pub struct QueueSeries {
     pub lost: Vec<u64>,
     pub depth: Vec<u64>,
     pub age_s: Vec<f64>,
+}
+
+/// A saga's runs per window: `started` in the window they started,
+/// `completed`, `compensated` and `inconsistent` in the window that saw it,
+/// so each sums to the summary's figure; `in_flight` at each window's end
+/// (of the runs the summary counts: started after the warmup).
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct SagaSeries {
+    pub started: Vec<u64>,
+    pub completed: Vec<u64>,
+    pub compensated: Vec<u64>,
+    pub inconsistent: Vec<u64>,
+    pub in_flight: Vec<u64>,
 }
 
 /// A breaker's state at the end of each window.

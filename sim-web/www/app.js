@@ -9,6 +9,7 @@ import init, { run } from "./pkg/sim_web.js";
 import { renderMarkdown } from "./markdown.js";
 import { drawChart } from "./charts.js";
 import { TopologyView } from "./topology.js";
+import { drawTimeline, runLabel } from "./timeline.js";
 
 const $ = (id) => document.getElementById(id);
 
@@ -42,8 +43,15 @@ const state = {
   playing: false,
   started: 0, // runs asked for
   finished: 0, // runs over
+  saga: null, // the saga whose runs the timeline shows
+  sagaRun: "", // the run it shows ("": the last to end by the frame shown)
 };
-const view = new TopologyView($("topology"));
+const view = new TopologyView($("topology"), (name) => {
+  state.saga = name;
+  state.sagaRun = "";
+  sagaPanel();
+  $("saga-panel").scrollIntoView({ block: "nearest" });
+});
 
 function status(text, error = false) {
   $("status").textContent = text;
@@ -171,6 +179,8 @@ function buildKnobs(topology) {
     if (c.rate != null) {
       slider(`${c.name}: rate /s`, Math.max(1, Math.round(c.rate / 4)), Math.round(c.rate * 2), 1, c.rate, `client.${c.name}.rate`);
     }
+    // A saga client's requests are saga runs: caller policies are the steps'.
+    if (c.saga) continue;
     if (c.retry != null) {
       slider(`${c.name}: max attempts`, 1, 6, 1, c.retry, `client.${c.name}.retry.max_attempts`);
       check(`${c.name}: full jitter`, `client.${c.name}.retry.jitter`, '"full"');
@@ -283,6 +293,7 @@ function show(i) {
   view.update(now, state.frame > 0 ? frames[state.frame - 1] : null, state.playing ? ms * 4 : 0);
   $("clock").textContent = `${now.t.toFixed(1)} s`;
   charts(now.t);
+  sagaPanel(now.t);
 }
 
 function tick() {
@@ -324,6 +335,10 @@ function series(summary) {
       ["Oldest unacked message age (s, at window end)", queues.map(([name, q]) => [name, q.age_s])],
       ["Messages delivered / acked / lost / dead-lettered (per window)", [["delivered", sum(ts.queues, "delivered")], ["acked", sum(ts.queues, "acked")], ["lost", sum(ts.queues, "lost")], ["dead-lettered", sum(ts.queues, "dead_lettered")]]],
     );
+  }
+  if (Object.keys(ts.sagas ?? {}).length) {
+    const key = (k) => sum(ts.sagas, k);
+    charts.push(["Sagas (runs per window; in flight at window end)", [["started", key("started")], ["completed", key("completed")], ["compensated", key("compensated")], ["inconsistent", key("inconsistent")], ["in flight", key("in_flight")]]]);
   }
   return { windows: { step: ts.window_s, start: ts.start_s }, faults: ts.faults, charts };
 }
@@ -389,11 +404,54 @@ function totals() {
     addRow(table, [name, c.requests, pct(c.success_rate), pct(c.degraded_rate), pct(c.failure_rate), `${c.in_flight} (${pct(c.in_flight_rate)})`], "td", warn);
   }
   const queues = Object.entries(state.run.summary.queues ?? {});
-  if (queues.length === 0) return;
-  addRow(table, ["queue", "published", "acked", "dead letters", "lost", "remaining", "max depth", "max age s"], "th");
-  for (const [name, q] of queues) {
-    addRow(table, [name, q.published, q.acked, q.dead_lettered, q.lost, q.remaining, q.max_depth, q.max_age_s], "td", q.lost > 0);
+  if (queues.length) {
+    addRow(table, ["queue", "published", "acked", "dead letters", "lost", "remaining", "max depth", "max age s"], "th");
+    for (const [name, q] of queues) {
+      addRow(table, [name, q.published, q.acked, q.dead_lettered, q.lost, q.remaining, q.max_depth, q.max_age_s], "td", q.lost > 0);
+    }
   }
+  const sagas = Object.entries(state.run.summary.sagas ?? {});
+  if (sagas.length) {
+    addRow(table, ["saga", "started", "completed", "compensated", "in flight", "inconsistent", "no-op undos"], "th");
+    for (const [name, g] of sagas) {
+      addRow(table, [name, g.started, g.completed, g.compensated, g.in_flight, g.inconsistent, g.compensations_without_effect], "td", g.inconsistent > 0);
+    }
+  }
+}
+
+// ---- a saga run's timeline ----------------------------------------------
+
+/** Fills `select` with `[value, label]` options, keeping `value` chosen. */
+function options(select, entries, value) {
+  select.replaceChildren();
+  for (const [v, label] of entries) {
+    const option = document.createElement("option");
+    option.value = v;
+    option.textContent = label;
+    select.append(option);
+  }
+  select.value = value;
+}
+
+/** Runs a timeline offers at most: the last ones to end by the frame shown. */
+const RUNS_LISTED = 20;
+
+/** The saga panel at time `t`: the chosen saga's runs that ended by then,
+ * the last first, and the chosen run's timeline — by default the last to
+ * end, which follows the playback. Hidden when the scenario has no saga. */
+function sagaPanel(t = state.run.frames[state.frame].t) {
+  const timelines = state.run.timelines ?? {};
+  const names = Object.keys(timelines);
+  $("saga-panel").hidden = names.length === 0;
+  if (names.length === 0) return;
+  if (!names.includes(state.saga)) state.saga = names[0];
+  options($("saga-pick"), names.map((n) => [n, n]), state.saga);
+  const ended = timelines[state.saga].filter((r) => r.ended_s <= t + 1e-9);
+  const listed = ended.slice(-RUNS_LISTED).reverse();
+  const chosen = listed.find((r) => String(r.run) === state.sagaRun);
+  const entries = [["", "the last to end"], ...listed.map((r) => [String(r.run), runLabel(r)])];
+  options($("saga-run"), entries, chosen ? state.sagaRun : "");
+  drawTimeline($("saga-timeline"), chosen ?? listed[0]);
 }
 
 function compare() {
@@ -411,6 +469,15 @@ function compare() {
     row([`${name} failed`, pct(a.failure_rate), pct(b.failure_rate)]);
     row([`${name} attempts`, a.attempts, b.attempts]);
     row([`${name} p99 ms`, a.latency_ms.p99, b.latency_ms.p99]);
+  }
+  for (const name of Object.keys(state.run.summary.sagas ?? {})) {
+    const a = state.pinned.summary.sagas?.[name];
+    const b = state.run.summary.sagas[name];
+    if (!a) continue;
+    row([`${name} completed`, a.completed, b.completed]);
+    row([`${name} compensated`, a.compensated, b.compensated]);
+    row([`${name} inconsistent`, a.inconsistent, b.inconsistent]);
+    row([`${name} in flight`, a.in_flight, b.in_flight]);
   }
   for (const name of Object.keys(state.run.summary.queues ?? {})) {
     const a = state.pinned.summary.queues?.[name];
@@ -482,6 +549,15 @@ async function main() {
       status("playing…");
       tick();
     }
+  });
+  $("saga-pick").addEventListener("change", () => {
+    state.saga = $("saga-pick").value;
+    state.sagaRun = "";
+    sagaPanel();
+  });
+  $("saga-run").addEventListener("change", () => {
+    state.sagaRun = $("saga-run").value;
+    sagaPanel();
   });
   $("step").addEventListener("click", () => state.run && show(state.frame + 1));
   $("restart").addEventListener("click", () => state.run && show(0));

@@ -26,6 +26,7 @@ mod publish;
 mod queue;
 pub mod record;
 mod saga;
+pub mod saga_view;
 mod series;
 mod service;
 mod site;
@@ -165,6 +166,8 @@ pub struct Simulation {
     series: Option<Series>,
     /// Spans for `dsim trace`, when asked for.
     trace: Option<trace::Trace>,
+    /// Saga runs watched for the trace and the browser's timelines.
+    saga_view: saga_view::SagaView,
 }
 
 impl Simulation {
@@ -201,13 +204,13 @@ impl Simulation {
             .map(|(i, _)| ServiceState::new(&sc, i, seed))
             .collect();
         let series = options.timeseries.filter(|w| w.0 > 0).map(|window| {
-            Series::new(
-                window,
-                warmup,
+            let counts = [
                 sc.clients.len(),
                 sc.services.len(),
                 sc.queues.len(),
-            )
+                sc.sagas.len(),
+            ];
+            Series::new(window, warmup, counts)
         });
         let mut consumed_by = vec![Vec::new(); sc.services.len()];
         let queues = sc
@@ -287,6 +290,7 @@ impl Simulation {
             probes: Vec::new(),
             series,
             trace: None,
+            saga_view: saga_view::SagaView::default(),
         };
         sim.build_probes();
         sim.schedule_faults();
@@ -511,6 +515,9 @@ impl Simulation {
         for (q, w) in series.queues.iter_mut().enumerate() {
             w.close(self.queues[q].depth(), self.queues[q].oldest_age(now));
         }
+        for (w, totals) in series.sagas.iter_mut().zip(&self.saga_totals) {
+            w.close(totals.in_flight());
+        }
         for b in &mut self.breakers {
             b.series.push(b.cb.state());
         }
@@ -535,12 +542,15 @@ impl Simulation {
     }
 
     /// A fact about a run of saga `g` started at `started`: into the totals
-    /// (if it is measured) and the saga's probes.
+    /// (if it is measured), the open window and the saga's probes.
     fn saga_fact(&mut self, g: usize, started: SimTime, counted: bool, fact: record::SagaFact) {
         if !counted {
             return;
         }
         self.saga_totals[g].apply(fact);
+        if let Some(s) = &mut self.series {
+            s.sagas[g].open.apply(fact);
+        }
         for p in &self.saga_probes[g] {
             self.probes[*p as usize].on_saga(started, fact);
         }

@@ -21,7 +21,6 @@
 use super::call::Origin;
 use super::event::{Event, Handle, Outcome};
 use super::record::SagaFact;
-use super::trace::{outcome_name, Kind, Tag};
 use super::Simulation;
 use crate::scenario::model::{Cause, Target};
 use crate::time::{SimDuration, SimTime};
@@ -107,13 +106,15 @@ impl Simulation {
             live: 0,
         }) as u32;
         self.saga_fact(g, self.now, counted, SagaFact::Started);
-        self.call_step(Handle { key: run, uid });
+        let h = Handle { key: run, uid };
+        self.view_saga_start(h, g, key);
+        self.call_step(h);
     }
 
     /// Calls the current step (or compensation) of run `h`.
     fn call_step(&mut self, h: Handle) {
         let run = &self.runs[h.key as usize];
-        let (g, step, key) = (run.saga as usize, run.step, run.key);
+        let (g, step, key, counted) = (run.saga as usize, run.step, run.key, run.counted);
         let undo = run.phase == Phase::Compensating;
         let generation = self.saga_generation[g];
         self.runs[h.key as usize].generation = generation;
@@ -126,8 +127,11 @@ impl Simulation {
         } else {
             call
         };
-        self.saga_steps[g][step as usize].count(undo, false);
+        if counted {
+            self.saga_steps[g][step as usize].count(undo, false);
+        }
         self.runs[h.key as usize].live += 1;
+        self.view_step_start(h, step, undo);
         let origin = Origin::Saga {
             run: h,
             step,
@@ -150,7 +154,7 @@ impl Simulation {
         let Some(run) = self.runs.get(h.key as usize).filter(|r| r.uid == h.uid) else {
             return;
         };
-        let g = run.saga as usize;
+        let (g, counted) = (run.saga as usize, run.counted);
         let current = run.step == step && (run.phase == Phase::Compensating) == undo;
         if generation != self.saga_generation[g] || !current {
             return; // the orchestrator crashed since: this answer is lost
@@ -158,8 +162,9 @@ impl Simulation {
         if self.saga_paused[g] {
             return self.saga_held[g].push((h, step, undo, generation, outcome));
         }
+        self.view_step_result(h, outcome);
         let failed = !outcome.is_success();
-        if failed {
+        if failed && counted {
             self.saga_steps[g][step as usize].count(undo, true);
         }
         if undo {
@@ -241,14 +246,7 @@ impl Simulation {
             SagaFact::Compensated
         };
         self.saga_fact(g, started, counted, fact);
-        if self.trace.is_some() {
-            let name = self.sc.sagas[g].name.clone();
-            let tag = Some(Tag {
-                key: self.runs[h.key as usize].key,
-                message: Some(h.uid),
-            });
-            self.record_tagged(Kind::Saga, &name, None, started, outcome_name(outcome), tag);
-        }
+        self.view_saga_end(h, phase == Phase::Completed, outcome);
         self.on_request_result(request, outcome);
         self.finish_run_if_done(h);
     }
@@ -337,6 +335,7 @@ impl Simulation {
         self.saga_paused[g] = paused && !down;
         if down && !was_down {
             self.saga_generation[g] += 1;
+            self.view_saga_crash(g);
         }
         if !down && was_down {
             self.saga_generation[g] += 1;

@@ -168,6 +168,14 @@ impl Simulation {
                     (queue.name.clone(), w.report(depth, age))
                 })
                 .collect(),
+            sagas: self
+                .sc
+                .sagas
+                .iter()
+                .zip(&s.sagas)
+                .zip(self.saga_totals.iter().zip(self.inconsistent_not_checked()))
+                .map(|((g, w), (totals, n))| (g.name.clone(), w.report(totals.in_flight(), n)))
+                .collect(),
             breakers: self
                 .breakers
                 .iter()
@@ -267,20 +275,24 @@ impl Simulation {
 }
 
 impl Simulation {
+    /// Per saga, the measured runs that are over but whose calls still had
+    /// copies out, so were not checked yet, and do not balance now.
+    fn inconsistent_not_checked(&self) -> Vec<u64> {
+        let mut n = vec![0; self.sc.sagas.len()];
+        for (_, run) in &self.runs {
+            if run.is_over() && run.counted && self.unbalanced(run) {
+                n[run.saga as usize] += 1;
+            }
+        }
+        n
+    }
+
     /// Each saga's report: its runs (the ones that ended but whose calls
     /// still had copies out are checked now) and its steps.
     fn saga_reports(&mut self) -> IndexMap<String, SagaReport> {
-        let over: Vec<super::saga::SagaRun> = self
-            .runs
-            .iter()
-            .filter(|(_, r)| r.is_over())
-            .map(|(_, r)| r.clone())
-            .collect();
         let mut totals = self.saga_totals.clone();
-        for run in &over {
-            if self.unbalanced(run) && run.counted {
-                totals[run.saga as usize].inconsistent += 1;
-            }
+        for (t, n) in totals.iter_mut().zip(self.inconsistent_not_checked()) {
+            t.inconsistent += n;
         }
         self.sc
             .sagas
