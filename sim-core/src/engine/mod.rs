@@ -7,7 +7,7 @@
 //! is in flight, not how long the run is.
 
 mod backoff;
-mod balancer;
+pub mod balancer;
 mod breaker;
 mod broker;
 pub mod budget;

@@ -6,7 +6,7 @@ use super::call::Origin;
 use super::event::{Event, Handle, Outcome};
 use super::network::either;
 use super::record::ServiceFact;
-use super::throttle::Bucket;
+use super::throttle::Limiter;
 use super::trace::{outcome_name, Kind, Tag};
 use super::Simulation;
 use crate::rng::Stream;
@@ -81,8 +81,8 @@ pub struct ServiceState {
     /// Busy workers and waiting jobs over all instances.
     busy: u64,
     queued: u64,
-    /// Admission token bucket (`limit`).
-    admission: Option<Bucket>,
+    /// Admission token bucket (`limit`), shared or per key.
+    admission: Option<Limiter>,
     /// Drop requests that waited longer than this (`shed`).
     shed_after: Option<SimDuration>,
     /// Passive health checking (`outlier`).
@@ -97,6 +97,8 @@ impl ServiceState {
         ServiceState {
             picker: Picker::new(
                 s.balancer,
+                &s.name,
+                s.instances,
                 Stream::fork(seed, &format!("balancer:{}", s.name)),
             ),
             instances: (0..s.instances)
@@ -120,7 +122,7 @@ impl ServiceState {
             discipline: s.discipline,
             busy: 0,
             queued: 0,
-            admission: s.protection.limit.as_ref().map(Bucket::new),
+            admission: s.protection.limit.as_ref().map(Limiter::new),
             shed_after: s.protection.shed,
             outlier: s.protection.outlier.clone(),
             eligible: vec![true; s.instances as usize],
@@ -176,14 +178,15 @@ impl ServiceState {
             .unwrap_or(0)
     }
 
-    /// Picks an instance for a new call and counts it as outstanding there.
-    pub fn pick(&mut self, now: SimTime) -> u32 {
+    /// Picks an instance for a new call carrying `key` and counts it as
+    /// outstanding there.
+    pub fn pick(&mut self, now: SimTime, key: u64) -> u32 {
         if self.outlier.is_some() {
             for (e, x) in self.eligible.iter_mut().zip(&self.instances) {
                 *e = x.ejected_until <= now;
             }
         }
-        let i = self.picker.pick(&self.outstanding, &self.eligible);
+        let i = self.picker.pick(&self.outstanding, &self.eligible, key);
         self.outstanding[i as usize] += 1;
         i
     }
@@ -294,7 +297,7 @@ impl Simulation {
         }
         let workers = self.services[s].workers_of(instance);
         let state = &mut self.services[s];
-        let admitted = pulled || state.admission.as_mut().is_none_or(|b| b.take(now));
+        let admitted = pulled || state.admission.as_mut().is_none_or(|b| b.take(now, key));
         let inst = &state.instances[instance as usize];
         let idle = inst.busy + inst.claimed < workers || (pulled && inst.busy < workers);
         let full = !idle

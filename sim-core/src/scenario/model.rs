@@ -276,6 +276,11 @@ pub enum Balancer {
     LeastOutstanding,
     /// Power of two random choices, the less loaded wins.
     P2c,
+    /// Consistent hashing of the request's key on a ring with `vnodes`
+    /// points per instance.
+    Hash {
+        vnodes: u32,
+    },
 }
 
 /// The order in which an instance takes waiting requests.

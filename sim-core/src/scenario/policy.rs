@@ -188,6 +188,19 @@ pub struct Bulkhead {
 pub struct TokenBucket {
     pub rate: f64,
     pub burst: u32,
+    /// One bucket for every request, or one per request key.
+    pub per: LimitScope,
+}
+
+/// Which requests share a token bucket.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum LimitScope {
+    /// Every request through the limit takes from one bucket.
+    #[default]
+    All,
+    /// Each request key has its own bucket: a tenant's burst spends only
+    /// its own tokens.
+    Key,
 }
 
 /// Send another copy when the first is slow; the first answer wins.
