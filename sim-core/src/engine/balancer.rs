@@ -183,4 +183,78 @@ mod tests {
         // 1000 expected each; sd ~27, so 850..1150 is over five sd.
         assert!(seen.iter().all(|c| (850..1150).contains(c)), "{seen:?}");
     }
+
+    /// The instance of each key in `0..keys` on `ring`.
+    fn owners(ring: &Ring, keys: u64, eligible: &[bool]) -> Vec<u32> {
+        (0..keys).map(|k| ring.owner(k, eligible)).collect()
+    }
+
+    #[test]
+    fn losing_an_instance_moves_only_its_own_keys() {
+        // An instance's share of the ring is the sum of the `V` arcs ending
+        // at its points; with `N·V` points spread uniformly those arcs are
+        // nearly independent exponentials of mean 1/(N·V), so the share is
+        // about Gamma(V): mean 1/N, standard deviation 1/(N·sqrt(V)) — 0.01
+        // for N = 10, V = 100. 100,000 keys add sqrt(0.1·0.9/1e5) ≈ 0.001 of
+        // sampling noise. Four standard deviations: within 0.04 of 0.1.
+        let (n, vnodes, keys) = (10u32, 100, 100_000u64);
+        let ring = Ring::new("db", n, vnodes);
+        let all = vec![true; n as usize];
+        let before = owners(&ring, keys, &all);
+        for lost in 0..n {
+            let mut eligible = all.clone();
+            eligible[lost as usize] = false;
+            let after = owners(&ring, keys, &eligible);
+            let mut heirs = std::collections::BTreeSet::new();
+            let mut moved = 0u64;
+            for (b, a) in before.iter().zip(&after) {
+                if *b == lost {
+                    moved += 1;
+                    heirs.insert(*a);
+                } else {
+                    assert_eq!(a, b, "a key of another instance moved");
+                }
+            }
+            let share = moved as f64 / keys as f64;
+            assert!((share - 0.1).abs() < 0.04, "#{lost} held {share}");
+            // Its 100 points hand their keys to the next points' owners:
+            // every other instance takes some (one is missed with
+            // probability 9·(8/9)^100 < 1e-4).
+            assert_eq!(heirs.len(), n as usize - 1, "#{lost}: {heirs:?}");
+        }
+    }
+
+    #[test]
+    fn more_vnodes_balance_more_evenly_and_the_ring_is_fixed() {
+        // The largest share of 10 instances: with one point each the arcs
+        // are exponential and the largest is typically 2-3 times 1/N; with
+        // 1000 points the relative spread is 1/sqrt(1000) ≈ 3%.
+        let largest = |vnodes| {
+            let ring = Ring::new("db", 10, vnodes);
+            let mut count = [0u32; 10];
+            for i in owners(&ring, 100_000, &[true; 10]) {
+                count[i as usize] += 1;
+            }
+            f64::from(*count.iter().max().unwrap()) / 100_000.0
+        };
+        assert!(largest(1) > 0.15, "one point each");
+        assert!(largest(1000) < 0.115, "a thousand points each");
+        let a = Ring::new("db", 5, 100);
+        let b = Ring::new("db", 5, 100);
+        assert_eq!(owners(&a, 1000, &[true; 5]), owners(&b, 1000, &[true; 5]));
+        let other = Ring::new("cache", 5, 100);
+        assert_ne!(
+            owners(&a, 1000, &[true; 5]),
+            owners(&other, 1000, &[true; 5])
+        );
+    }
+
+    #[test]
+    fn hash_sends_a_key_to_one_instance_whatever_the_load() {
+        let mut p = picker(Balancer::Hash { vnodes: 100 });
+        for key in 0..50 {
+            let first = p.pick(&[0; 4], &[true; 4], key);
+            assert_eq!(p.pick(&[9, 0, 9, 0], &[true; 4], key), first);
+        }
+    }
 }
