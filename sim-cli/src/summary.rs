@@ -28,6 +28,7 @@ pub fn render(report: &Report) -> String {
     if !report.services.is_empty() {
         out.push('\n');
         out.push_str(&services(report).render(0));
+        out.push_str(&instances(report));
     }
     if !report.faults.is_empty() {
         out.push_str("\nfaults\n");
@@ -222,6 +223,34 @@ fn services(report: &Report) -> Table {
         ]);
     }
     t
+}
+
+/// `  api by instance: busiest #3 31.0% of arrivals (util 97.0%), quietest
+/// #1 8.0% (util 25.1%)` for each service of several instances with
+/// arrivals: an uneven spread (a hot key under a `hash` balancer) shows.
+fn instances(report: &Report) -> String {
+    let mut out = String::new();
+    for (name, s) in &report.services {
+        let per = &s.per_instance;
+        if per.len() < 2 || s.arrivals == 0 {
+            continue;
+        }
+        // Ties go to the lowest index, as the JSON lists them.
+        let by = |i: &usize| (per[*i].arrivals, std::cmp::Reverse(*i));
+        let busiest = (0..per.len()).max_by_key(by).unwrap_or(0);
+        let quietest = (0..per.len()).min_by_key(by).unwrap_or(0);
+        let share = |i: usize| percent(per[i].arrivals as f64 / s.arrivals as f64);
+        let util = |i: usize| format!("{:.1}%", per[i].utilization * 100.0);
+        out.push_str(&format!(
+            "  {} by instance: busiest #{busiest} {} of arrivals (util {}), quietest #{quietest} {} (util {})\n",
+            escape(name),
+            share(busiest),
+            util(busiest),
+            share(quietest),
+            util(quietest)
+        ));
+    }
+    out
 }
 
 /// One row per saga, then one per step: what its runs did.

@@ -198,7 +198,7 @@ impl Simulation {
             .services
             .iter()
             .enumerate()
-            .map(|(i, _)| ServiceState::new(&sc, i, seed))
+            .map(|(i, _)| ServiceState::new(&sc, i, seed, &Integrator::new(warmup, end)))
             .collect();
         let series = options.timeseries.filter(|w| w.0 > 0).map(|window| {
             Series::new(

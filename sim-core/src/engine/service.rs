@@ -4,6 +4,7 @@
 use super::balancer::Picker;
 use super::call::Origin;
 use super::event::{Event, Handle, Outcome};
+use super::integrator::Integrator;
 use super::network::either;
 use super::record::ServiceFact;
 use super::throttle::Limiter;
@@ -39,6 +40,10 @@ pub(super) struct Instance {
     failures_in_a_row: u32,
     /// Ejected from the balancer until then.
     ejected_until: SimTime,
+    /// Measured arrivals (after warmup) at this instance.
+    pub arrivals: u64,
+    /// Its busy workers over the measured span.
+    pub busy_area: Integrator,
 }
 
 /// The combined effect of the faults active on one instance.
@@ -92,7 +97,9 @@ pub struct ServiceState {
 }
 
 impl ServiceState {
-    pub fn new(sc: &Scenario, index: usize, seed: u64) -> ServiceState {
+    /// Service `index` of `sc`; `measured` integrates over the span after
+    /// warmup, for each instance's utilization.
+    pub fn new(sc: &Scenario, index: usize, seed: u64, measured: &Integrator) -> ServiceState {
         let s = &sc.services[index];
         ServiceState {
             picker: Picker::new(
@@ -114,6 +121,8 @@ impl ServiceState {
                     held: Vec::new(),
                     failures_in_a_row: 0,
                     ejected_until: SimTime::ZERO,
+                    arrivals: 0,
+                    busy_area: measured.clone(),
                 })
                 .collect(),
             outstanding: vec![0; s.instances as usize],
@@ -288,6 +297,7 @@ impl Simulation {
         let (now, counted) = (self.now, self.now >= self.warmup);
         if counted {
             self.service_fact(s, now, ServiceFact::Arrived);
+            self.services[s].instances[instance as usize].arrivals += 1;
         }
         if self.services[s].instances[instance as usize].health.down {
             if counted {
@@ -366,9 +376,11 @@ impl Simulation {
         }
     }
 
-    /// Adds `delta` busy workers at service `s`.
-    fn busy_changed(&mut self, s: usize, delta: i64) {
+    /// Adds `delta` busy workers at instance `instance` of service `s`.
+    fn busy_changed(&mut self, s: usize, instance: u32, delta: i64) {
         let state = &mut self.services[s];
+        let inst = &mut state.instances[instance as usize];
+        inst.busy_area.set(self.now, u64::from(inst.busy));
         state.busy = state
             .busy
             .checked_add_signed(delta)
@@ -392,7 +404,7 @@ impl Simulation {
         let uid = job.uid;
         let s = target.service.0 as usize;
         self.services[s].instances[instance as usize].busy += 1;
-        self.busy_changed(s, 1);
+        self.busy_changed(s, instance, 1);
         if counted {
             self.service_fact(s, arrived, ServiceFact::Started(self.now - arrived));
         }
@@ -416,7 +428,7 @@ impl Simulation {
     /// Frees a worker of `instance` and gives it the next waiting job.
     fn free_worker(&mut self, s: usize, instance: u32) {
         self.services[s].instances[instance as usize].busy -= 1;
-        self.busy_changed(s, -1);
+        self.busy_changed(s, instance, -1);
         self.start_next(s, instance);
     }
 
