@@ -153,3 +153,29 @@ fn a_per_key_limit_on_a_call_paces_each_key_apart() {
     assert_eq!(r.clients["quiet"].failed, 0);
     assert_eq!(r.services["db"].arrivals, 119 + 499);
 }
+
+/// Built-in `name` with `sets`, run with its own seed.
+fn builtin(name: &str, sets: &[&str]) -> Report {
+    let b = sim_core::library::find(name).unwrap();
+    let sets: Vec<_> = sets
+        .iter()
+        .map(|s| sim_core::scenario::parse_override(s).unwrap())
+        .collect();
+    let sc = sim_core::scenario::load(b.text, b.name, &sets).unwrap();
+    sim_core::run(&sc, &sim_core::RunOptions::default()).unwrap()
+}
+
+#[test]
+fn the_builtins_try_lines_do_what_their_notes_say() {
+    // noisy-neighbour: one shared bucket turns the burst into everyone's
+    // outage.
+    let shared = builtin("noisy-neighbour", &["service.api.limit.per=\"all\""]);
+    assert!(shared.clients["tenants"].failure_rate > 0.2);
+    assert!(!shared.passed());
+    // hot-key: load-aware balancing spreads the hot key and ends the failures.
+    let spread = builtin("hot-key", &["service.store.balancer=\"p2c\""]);
+    assert_eq!(spread.clients["users"].failed, 0);
+    let per = &spread.services["store"].per_instance;
+    let most = per.iter().map(|i| i.arrivals).max().unwrap();
+    assert!((most as f64) < 0.13 * spread.services["store"].arrivals as f64);
+}
