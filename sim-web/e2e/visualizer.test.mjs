@@ -6,7 +6,9 @@
 // scenario shows its error at its line, and that a zero-time loop from a
 // share link shows why it stopped while the page stays usable; that a broker
 // queue is drawn and counted, that its outbox knob stops the losses of a dual
-// write, and that a short ack timeout duplicates effects which dedup stops.
+// write, and that a short ack timeout duplicates effects which dedup stops;
+// that the balancer knob spreads a hot key and the limit knob shares a
+// per-key limit.
 // Screenshots go to target/e2e-screenshots/.
 //
 // Needs: target/release/dsim, sim-web/build.sh's output, /usr/bin/chromium.
@@ -297,5 +299,38 @@ test("a queue is drawn and counted; its outbox, ack timeout and dedup knobs chan
   const deduped = JSON.parse(await finished(page));
   assert.ok(deduped.queues.orders.redelivered > 0);
   assert.equal(deduped.effects.reserve.duplicates, 0, "dedup applies each message once");
+  assert.deepEqual(page.errors, []);
+});
+
+/** Sets the choice knob labelled `label` to `word` and runs again. */
+function choose(page, label, word) {
+  return page.evaluate(([label, word]) => {
+    const slider = [...document.querySelectorAll("#knobs label")].find((l) => l.textContent.startsWith(label)).querySelector("input");
+    slider.value = JSON.parse(slider.dataset.choices).indexOf(word);
+    slider.dispatchEvent(new Event("change"));
+  }, [label, word]);
+}
+
+test("keys: the balancer knob spreads a hot key, and the limit knob shares a per-key limit", async () => {
+  const page = await open();
+  await finished(page);
+  await page.selectOption("#picker", "hot-key");
+  const hashed = JSON.parse(await finished(page));
+  const shares = (s) => s.services.store.per_instance.map((i) => i.arrivals / s.services.store.arrivals);
+  assert.ok(Math.max(...shares(hashed)) > 0.25, "the hot key's instance takes over a quarter");
+  assert.ok(hashed.clients.users.failed > 0);
+  await page.click("#pin");
+  await choose(page, "store: balancer", "p2c");
+  const spread = JSON.parse(await finished(page));
+  assert.ok(Math.max(...shares(spread)) < 0.13, "p2c spreads the load evenly");
+  assert.equal(spread.clients.users.failed, 0);
+  await page.screenshot({ path: path.join(shots, "hot-key.png"), fullPage: true });
+
+  await page.selectOption("#picker", "noisy-neighbour");
+  const perKey = JSON.parse(await finished(page));
+  assert.ok(perKey.clients.tenants.failure_rate < 0.01, "a per-key limit spares the quiet tenants");
+  await page.check("#knobs label:has-text('api: one shared limit') input");
+  const shared = JSON.parse(await finished(page));
+  assert.ok(shared.clients.tenants.failure_rate > 0.2, "one shared bucket turns the burst on everyone");
   assert.deepEqual(page.errors, []);
 });

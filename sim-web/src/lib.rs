@@ -33,7 +33,7 @@
 
 use sim_core::scenario;
 use sim_core::scenario::model::{DeadLetter, Delivery, Endpoint, Load, Queue, Service};
-use sim_core::scenario::policy::Policy;
+use sim_core::scenario::policy::{LimitScope, Policy};
 use sim_core::scenario::Override;
 use sim_core::time::parse_duration;
 use sim_core::{RunOptions, SimDuration, SimTime, Simulation};
@@ -204,9 +204,12 @@ fn topology_json(sc: &sim_core::Scenario, loads: &dyn Fn(&str) -> bool) -> serde
             "budget": c.policy.budget.is_some(),
             "breaker": c.policy.breaker.is_some(),
             "deadline": c.policy.deadline,
+            "limit": c.policy.limit.as_ref().map(|l| l.per.name()),
         })).collect::<Vec<_>>(),
         "services": sc.services.iter().map(|s| json!({
             "name": s.name, "instances": s.instances, "workers": s.workers, "dedup": s.dedup.is_some(),
+            "balancer": s.balancer.name(),
+            "limit": s.protection.limit.as_ref().map(|l| l.per.name()),
         })).collect::<Vec<_>>(),
         "queues": queues,
         "edges": edges,
@@ -347,7 +350,14 @@ fn policy_label(p: &Policy) -> String {
         (p.budget.is_some(), "budget"),
         (p.breaker.is_some(), "breaker"),
         (p.bulkhead.is_some(), "bulkhead"),
-        (p.limit.is_some(), "limit"),
+        (
+            p.limit.as_ref().is_some_and(|l| l.per == LimitScope::All),
+            "limit",
+        ),
+        (
+            p.limit.as_ref().is_some_and(|l| l.per == LimitScope::Key),
+            "limit per key",
+        ),
         (p.hedge.is_some(), "hedge"),
         (p.fallback.is_some(), "fallback"),
         (p.deadline, "deadline"),

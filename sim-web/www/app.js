@@ -137,6 +137,9 @@ function duration(s) {
   return s < 60 || s % 60 !== 0 ? `${s}s` : `${s / 60}m`;
 }
 
+/** The balancers a service's balancer knob offers, as the format names them. */
+const BALANCERS = ["round_robin", "random", "least_outstanding", "p2c", "hash"];
+
 /** The dedup table the dedup knob gives a consumer: keys for an hour. */
 const DEDUP = '{ ttl = "1h", capacity = 100000 }';
 
@@ -167,6 +170,11 @@ function buildKnobs(topology) {
     Object.assign(input.dataset, { kind: "check", path, value });
     knob(label, input, rerun).classList.add("check");
   };
+  /** A `limit` shared by every request gets a per-key knob, and the reverse. */
+  const limitScope = (name, per, path) => {
+    if (per === "all") check(`${name}: limit per key`, `${path}.limit.per`, '"key"');
+    if (per === "key") check(`${name}: one shared limit`, `${path}.limit.per`, '"all"');
+  };
   for (const c of topology.clients) {
     if (c.rate != null) {
       slider(`${c.name}: rate /s`, Math.max(1, Math.round(c.rate / 4)), Math.round(c.rate * 2), 1, c.rate, `client.${c.name}.rate`);
@@ -180,9 +188,12 @@ function buildKnobs(topology) {
     if (!c.breaker) {
       check(`${c.name}: breaker`, `client.${c.name}.breaker`, '{ window = "count", size = 20, min_calls = 10, failure_rate = 0.5, open_for = "5s", half_open_calls = 3 }');
     }
+    limitScope(c.name, c.limit, `client.${c.name}`);
   }
   for (const s of topology.services) {
     slider(`${s.name}: workers`, 1, s.workers * 2, 1, s.workers, `service.${s.name}.workers`);
+    if (s.instances > 1) choice(`${s.name}: balancer`, BALANCERS, s.balancer, `service.${s.name}.balancer`);
+    limitScope(s.name, s.limit, `service.${s.name}`);
   }
   const dedupFor = new Set();
   for (const q of topology.queues) {

@@ -124,3 +124,14 @@ fn overrides_reach_the_balancer_vnodes_and_per() {
     let bad = errors_with(BASE, &[set("service.db.balancer=\"hashed\"")]);
     assert_eq!(bad[0].hint, hint("did you mean `hash`?"));
 }
+
+#[test]
+fn balancers_and_scopes_name_themselves_as_files_write_them() {
+    for (word, b) in super::services::BALANCERS {
+        assert_eq!(b.name(), *word);
+    }
+    assert_eq!(Balancer::Hash { vnodes: 3 }.name(), "hash");
+    for (word, s) in super::policies::SCOPES {
+        assert_eq!(s.name(), *word);
+    }
+}

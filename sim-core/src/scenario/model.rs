@@ -283,6 +283,17 @@ pub enum Balancer {
     },
 }
 
+impl Balancer {
+    /// Its name in scenario files (`hash` whatever its `vnodes`).
+    pub fn name(self) -> &'static str {
+        let kind = std::mem::discriminant(&self);
+        super::services::BALANCERS
+            .iter()
+            .find(|(_, b)| std::mem::discriminant(b) == kind)
+            .map_or("round_robin", |(name, _)| name)
+    }
+}
+
 /// The order in which an instance takes waiting requests.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Discipline {

@@ -32,7 +32,9 @@ const JITTERS: &[(&str, Jitter)] = &[
 
 const WINDOWS: &[(&str, bool)] = &[("count", false), ("time", true)];
 
-const SCOPES: &[(&str, LimitScope)] = &[("all", LimitScope::All), ("key", LimitScope::Key)];
+/// The scopes of a `limit` by their names in scenario files.
+pub(crate) const SCOPES: &[(&str, LimitScope)] =
+    &[("all", LimitScope::All), ("key", LimitScope::Key)];
 
 /// Opens the table of policy `key` of the table `f`, if present.
 fn nested<'a>(

@@ -203,6 +203,16 @@ pub enum LimitScope {
     Key,
 }
 
+impl LimitScope {
+    /// Its name in scenario files.
+    pub fn name(self) -> &'static str {
+        super::policies::SCOPES
+            .iter()
+            .find(|(_, s)| *s == self)
+            .map_or("all", |(name, _)| name)
+    }
+}
+
 /// Send another copy when the first is slow; the first answer wins.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Hedge {

@@ -223,7 +223,8 @@ fn service(
     })
 }
 
-const BALANCERS: &[(&str, Balancer)] = &[
+/// The balancers by their names in scenario files.
+pub(crate) const BALANCERS: &[(&str, Balancer)] = &[
     ("round_robin", Balancer::RoundRobin),
     ("random", Balancer::Random),
     ("least_outstanding", Balancer::LeastOutstanding),
