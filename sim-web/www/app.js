@@ -442,6 +442,10 @@ function pick(name) {
   $("editor").value = b.text;
   state.sets = [];
   state.pinned = null;
+  // The last scenario's knobs name its nodes, and a picked scenario starts
+  // from its own values: the knobs are built again after the run.
+  $("knobs").replaceChildren();
+  state.knobsFor = null;
   history.replaceState(null, "", location.pathname);
   start();
 }
