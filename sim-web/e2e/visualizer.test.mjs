@@ -307,6 +307,7 @@ function choose(page, label, word) {
   return page.evaluate(([label, word]) => {
     const slider = [...document.querySelectorAll("#knobs label")].find((l) => l.textContent.startsWith(label)).querySelector("input");
     slider.value = JSON.parse(slider.dataset.choices).indexOf(word);
+    slider.dispatchEvent(new Event("input"));
     slider.dispatchEvent(new Event("change"));
   }, [label, word]);
 }

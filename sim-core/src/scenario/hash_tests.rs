@@ -77,6 +77,21 @@ fn vnodes_without_hash_is_warned_of() {
 }
 
 #[test]
+fn hash_without_client_keys_is_warned_of() {
+    let text = db("instances = 3\nbalancer = \"hash\"");
+    let w = warnings(&text, &[]);
+    assert_eq!(w.len(), 1, "{w:#?}");
+    assert_eq!((w[0].line, w[0].column), place(&text, "\"hash\""));
+    assert_eq!(
+        w[0].message,
+        "`hash` sends each key to one instance of `db`, and no client has `keys`: every request carries key 0, so one instance takes them all"
+    );
+    // Keys on a client, or one instance, leave nothing to warn of.
+    assert!(warnings(&text, &[set("client.users.keys={ count = 10 }")]).is_empty());
+    assert!(warnings(&db("balancer = \"hash\""), &[]).is_empty());
+}
+
+#[test]
 fn limit_per_reads_key_and_all_and_suggests_the_word() {
     let sc = ok(&db("limit = { rate = 10, burst = 20, per = \"key\" }"));
     let limit = sc.services[1].protection.limit.clone().unwrap();

@@ -4,8 +4,8 @@
 use super::fields::{self, Fields, LIMIT_HINT};
 use super::format;
 use super::model::{
-    Balancer, Call, Dedup, Discipline, Endpoint, EndpointId, Policy, Publish, QueueId, Service,
-    ServiceId, Target,
+    Balancer, Call, Dedup, Discipline, Endpoint, EndpointId, Policy, Publish, QueueId, Scenario,
+    Service, ServiceId, Target,
 };
 use super::names::{check_name, Names, DEFAULT_ENDPOINT};
 use super::policies;
@@ -117,6 +117,27 @@ fn count_ring_points(s: &Service, node: &Node, total: &mut u64, p: &mut Problems
         Some("fewer `vnodes` balance almost as evenly: an instance's share varies by about 1/sqrt(vnodes)".to_string()),
     );
     false
+}
+
+/// Warns, at its `balancer`, of a `hash` service of several instances when
+/// no client has `keys`: every request then carries key 0 and all of them
+/// go to one instance. Only for a file without errors.
+pub(crate) fn warn_keyless_hash(nodes: &[Node], sc: &Scenario, p: &mut Problems) {
+    if !p.is_empty() || sc.clients.iter().any(|c| c.keys.count > 1) {
+        return;
+    }
+    for (node, s) in nodes.iter().zip(&sc.services) {
+        if matches!(s.balancer, Balancer::Hash { .. }) && s.instances > 1 {
+            p.warn(
+                node.place("balancer"),
+                format!(
+                    "`hash` sends each key to one instance of `{}`, and no client has `keys`: every request carries key 0, so one instance takes them all",
+                    quote(&s.name)
+                ),
+                Some("give the clients `keys = { count = 1000 }`, or balance otherwise".to_string()),
+            );
+        }
+    }
 }
 
 /// The balancer of a service, with its `vnodes` when it hashes; `vnodes`
