@@ -213,6 +213,8 @@ proptest! {
             let per: u64 = s.per_instance.iter().map(|i| i.arrivals).sum();
             prop_assert_eq!(per, s.arrivals, "service {} per instance:\n{}", name, text);
             prop_assert!(s.per_instance.iter().all(|i| (0.0..=1.0 + 1e-9).contains(&i.utilization)));
+            let longest = s.per_instance.iter().map(|i| i.max_queue).max();
+            prop_assert_eq!(longest, Some(s.max_queue));
         }
     }
 }

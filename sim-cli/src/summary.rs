@@ -225,8 +225,8 @@ fn services(report: &Report) -> Table {
     t
 }
 
-/// `  api by instance: busiest #3 31.0% of arrivals (util 97.0%), quietest
-/// #1 8.0% (util 25.1%)` for each service of several instances with
+/// `  api by instance: busiest #3 31.00% of arrivals (util 97.0%, max queue
+/// 200), quietest #1 8.00% (util 25.1%, max queue 3)` for each service of several instances with
 /// arrivals: an uneven spread (a hot key under a `hash` balancer) shows.
 fn instances(report: &Report) -> String {
     let mut out = String::new();
@@ -240,14 +240,18 @@ fn instances(report: &Report) -> String {
         let busiest = (0..per.len()).max_by_key(by).unwrap_or(0);
         let quietest = (0..per.len()).min_by_key(by).unwrap_or(0);
         let share = |i: usize| percent(per[i].arrivals as f64 / s.arrivals as f64);
-        let util = |i: usize| format!("{:.1}%", per[i].utilization * 100.0);
+        let load = |i: usize| {
+            let x = &per[i];
+            let util = x.utilization * 100.0;
+            format!("util {util:.1}%, max queue {}", x.max_queue)
+        };
         out.push_str(&format!(
-            "  {} by instance: busiest #{busiest} {} of arrivals (util {}), quietest #{quietest} {} (util {})\n",
+            "  {} by instance: busiest #{busiest} {} of arrivals ({}), quietest #{quietest} {} ({})\n",
             escape(name),
             share(busiest),
-            util(busiest),
+            load(busiest),
             share(quietest),
-            util(quietest)
+            load(quietest)
         ));
     }
     out

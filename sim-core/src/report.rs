@@ -109,6 +109,8 @@ pub struct InstanceReport {
     pub arrivals: u64,
     /// Average busy fraction of its workers.
     pub utilization: f64,
+    /// Its longest queue (the service's `max_queue` is the largest of them).
+    pub max_queue: u64,
 }
 
 /// What one saga's runs did.

@@ -42,6 +42,8 @@ pub(super) struct Instance {
     ejected_until: SimTime,
     /// Measured arrivals (after warmup) at this instance.
     pub arrivals: u64,
+    /// Its longest waiting room after warmup.
+    pub max_queue: u64,
     /// Its busy workers over the measured span.
     pub busy_area: Integrator,
 }
@@ -122,6 +124,7 @@ impl ServiceState {
                     failures_in_a_row: 0,
                     ejected_until: SimTime::ZERO,
                     arrivals: 0,
+                    max_queue: 0,
                     busy_area: measured.clone(),
                 })
                 .collect(),
@@ -367,8 +370,10 @@ impl Simulation {
 
     /// Records a change of an instance's waiting room.
     fn queue_changed(&mut self, s: usize, instance: u32) {
-        let len = self.services[s].instances[instance as usize].waiting.len() as u64;
+        let inst = &mut self.services[s].instances[instance as usize];
+        let len = inst.waiting.len() as u64;
         if self.now >= self.warmup {
+            inst.max_queue = inst.max_queue.max(len);
             self.max_queue[s] = self.max_queue[s].max(len);
         }
         for p in &self.service_probes[s] {

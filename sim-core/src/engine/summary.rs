@@ -84,6 +84,7 @@ impl Simulation {
                     .map(|x| InstanceReport {
                         arrivals: x.arrivals,
                         utilization: round5(x.busy_area.mean(now) / workers),
+                        max_queue: x.max_queue,
                     })
                     .collect();
                 let report = ServiceReport {
