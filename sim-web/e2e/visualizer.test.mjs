@@ -325,6 +325,8 @@ test("keys: the balancer knob spreads a hot key, and the limit knob shares a per
   const spread = JSON.parse(await finished(page));
   assert.ok(Math.max(...shares(spread)) < 0.13, "p2c spreads the load evenly");
   assert.equal(spread.clients.users.failed, 0);
+  assert.match(await page.textContent("#totals"), /busiest instance/);
+  assert.match(await page.textContent("#compare"), /store busiest instance/);
   await page.screenshot({ path: path.join(shots, "hot-key.png"), fullPage: true });
 
   await page.selectOption("#picker", "noisy-neighbour");

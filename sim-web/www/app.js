@@ -387,10 +387,25 @@ const pct = (x) => `${(x * 100).toFixed(2)}%`;
  * run, as the CLI's table warns. */
 const UNFINISHED_WARNING = 0.01;
 
+/** The busiest and the quietest instance of service `s` (of several, with
+ * arrivals), by arrivals, ties to the lowest index as the CLI's table. */
+function spread(s) {
+  const per = s.per_instance;
+  if (per.length < 2 || s.arrivals === 0) return null;
+  let [busiest, quietest] = [0, 0];
+  per.forEach((x, i) => {
+    if (x.arrivals > per[busiest].arrivals) busiest = i;
+    if (x.arrivals < per[quietest].arrivals) quietest = i;
+  });
+  const show = (i) => `#${i}: ${pct(per[i].arrivals / s.arrivals)} of arrivals, util ${pct(per[i].utilization)}, max queue ${per[i].max_queue}`;
+  return { busiest: show(busiest), quietest: show(quietest), share: pct(per[busiest].arrivals / s.arrivals) };
+}
+
 /** What each client's requests did: successes, degraded and failed
  * answers, and those unfinished when the run ended — none of the last three
- * is a success. Then what each queue's messages did; a queue that lost
- * messages is marked. */
+ * is a success. Then how evenly each service of several instances spread
+ * its load, and what each queue's messages did; a queue that lost messages
+ * is marked. */
 function totals() {
   const table = $("totals");
   table.replaceChildren();
@@ -399,6 +414,9 @@ function totals() {
     const warn = c.in_flight_rate > UNFINISHED_WARNING;
     addRow(table, [name, c.requests, pct(c.success_rate), pct(c.degraded_rate), pct(c.failure_rate), `${c.in_flight} (${pct(c.in_flight_rate)})`], "td", warn);
   }
+  const spreads = Object.entries(state.run.summary.services).map(([name, s]) => [name, spread(s)]).filter(([, x]) => x);
+  if (spreads.length > 0) addRow(table, ["service", "busiest instance", "quietest instance"], "th");
+  for (const [name, x] of spreads) addRow(table, [name, x.busiest, x.quietest], "td");
   const queues = Object.entries(state.run.summary.queues ?? {});
   if (queues.length === 0) return;
   addRow(table, ["queue", "published", "acked", "dead letters", "lost", "remaining", "max depth", "max age s"], "th");
@@ -422,6 +440,11 @@ function compare() {
     row([`${name} failed`, pct(a.failure_rate), pct(b.failure_rate)]);
     row([`${name} attempts`, a.attempts, b.attempts]);
     row([`${name} p99 ms`, a.latency_ms.p99, b.latency_ms.p99]);
+  }
+  for (const [name, b] of Object.entries(state.run.summary.services)) {
+    const a = state.pinned.summary.services[name];
+    const [sa, sb] = [a && spread(a), spread(b)];
+    if (sa && sb) row([`${name} busiest instance`, sa.share, sb.share]);
   }
   for (const name of Object.keys(state.run.summary.queues ?? {})) {
     const a = state.pinned.summary.queues?.[name];
