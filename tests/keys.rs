@@ -105,6 +105,18 @@ fn a_lost_instance_hands_over_only_its_keys() {
     assert!(heirs >= 5, "{before:?} -> {after:?}");
 }
 
+#[test]
+fn without_ejection_a_crashed_instance_keeps_its_keys() {
+    // Like every balancer, hash skips only instances that outlier detection
+    // ejected: a crashed one still owns its keys, whose requests are
+    // refused, and nothing moves.
+    let crash = "[[fault]]\nkind = \"crash\"\ntarget = \"api#3\"\nat = \"0s\"";
+    let before = per_instance(&run_text(&scenario(ZIPF_CLIENT, HASHED, "", 20), 1));
+    let r = run_text(&scenario(ZIPF_CLIENT, HASHED, crash, 20), 1);
+    assert_eq!(per_instance(&r), before);
+    assert_eq!(r.services["api"].refused, before[3]);
+}
+
 /// A noisy tenant (key 0, 1000 requests a second) and quiet ones (50 a
 /// second over a million keys, so key 0 comes with probability 1e-6 per
 /// request), both constant, calling `api` with the limit `limit`.
@@ -152,6 +164,36 @@ fn a_per_key_limit_on_a_call_paces_each_key_apart() {
     assert_eq!(r.clients["noisy"].succeeded, 119);
     assert_eq!(r.clients["quiet"].failed, 0);
     assert_eq!(r.services["db"].arrivals, 119 + 499);
+}
+
+#[test]
+fn a_per_key_limit_on_a_client_gives_each_key_its_own_bucket() {
+    // One request each millisecond, its key one of 10 at random, through a
+    // client-side limit of 50 a second with a burst of 1, per key. A key's
+    // bucket refills in 20 ms after each admission, then waits for the key's
+    // next request: each millisecond brings it with probability 0.1, so
+    // (1 - 0.1) / 0.1 = 9 ms on average. A key is admitted every 29 ms, 10
+    // keys 10 · 10 s / 29 ms ≈ 3448 times, plus each key's first token. The
+    // intervals have a standard deviation near 9.5 ms, so the count over 10
+    // keys has one near sqrt(3448) · 9.5 / 29 ≈ 19; allow four.
+    let client = |per: &str| {
+        format!(
+            "[[client]]\nname = \"users\"\ntarget = \"api\"\nrate = 1000\narrivals = \"constant\"\n\
+             keys = {{ count = 10 }}\nlimit = {{ rate = 50, burst = 1{per} }}"
+        )
+    };
+    let keyed = run_text(&scenario(&client(", per = \"key\""), "", "", 10), 1);
+    let users = &keyed.clients["users"];
+    let want = 10.0 * 10_000.0 / 29.0 + 10.0;
+    assert!(
+        (users.succeeded as f64 - want).abs() < 80.0,
+        "{}",
+        users.succeeded
+    );
+    assert_eq!(users.failures.rejected, users.failed);
+    // One shared bucket: 1 + 50 · 10 tokens for all ten keys together.
+    let shared = run_text(&scenario(&client(""), "", "", 10), 1);
+    assert!(shared.clients["users"].succeeded <= 501);
 }
 
 /// Built-in `name` with `sets`, run with its own seed.
