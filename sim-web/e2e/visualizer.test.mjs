@@ -320,6 +320,7 @@ test("keys: the balancer knob spreads a hot key, and the limit knob shares a per
   const shares = (s) => s.services.store.per_instance.map((i) => i.arrivals / s.services.store.arrivals);
   assert.ok(Math.max(...shares(hashed)) > 0.25, "the hot key's instance takes over a quarter");
   assert.ok(hashed.clients.users.failed > 0);
+  assert.equal(await page.locator("#knobs label:has-text('store: vnodes')").count(), 1);
   await page.click("#pin");
   await choose(page, "store: balancer", "p2c");
   const spread = JSON.parse(await finished(page));

@@ -193,6 +193,7 @@ function buildKnobs(topology) {
   for (const s of topology.services) {
     slider(`${s.name}: workers`, 1, s.workers * 2, 1, s.workers, `service.${s.name}.workers`);
     if (s.instances > 1) choice(`${s.name}: balancer`, BALANCERS, s.balancer, `service.${s.name}.balancer`);
+    if (s.vnodes != null && s.instances > 1) slider(`${s.name}: vnodes`, 1, Math.max(200, 2 * s.vnodes), 1, s.vnodes, `service.${s.name}.vnodes`);
     limitScope(s.name, s.limit, `service.${s.name}`);
   }
   const dedupFor = new Set();
