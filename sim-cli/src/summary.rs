@@ -226,8 +226,9 @@ fn services(report: &Report) -> Table {
 }
 
 /// `  api by instance: busiest #3 31.00% of arrivals (util 97.0%, max queue
-/// 200), quietest #1 8.00% (util 25.1%, max queue 3)` for each service of several instances with
-/// arrivals: an uneven spread (a hot key under a `hash` balancer) shows.
+/// 200), quietest #1 8.00% (util 25.1%, max queue 3)` for each service of
+/// several instances with arrivals: an uneven spread (a hot key under a
+/// `hash` balancer) shows.
 fn instances(report: &Report) -> String {
     let mut out = String::new();
     for (name, s) in &report.services {
