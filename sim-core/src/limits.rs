@@ -12,7 +12,9 @@
 //! instances of about 500 bytes each: 50 MB), per breaker (a count window of
 //! [`MAX_BREAKER_CALLS`] two-byte entries on at most one breaker per call
 //! site: 120 MB) or per closed-loop user ([`MAX_TOTAL_USERS`], each one
-//! request in flight, the size of the default in-flight budget).
+//! request in flight, the size of the default in-flight budget). Hash rings
+//! take [`MAX_RING_POINTS`] points in all (160 MB); a per-key `limit` grows
+//! with the keys active at once, up to [`MAX_KEY_BUCKETS`] (1 MB each).
 
 /// The highest rate of a client or a token bucket, per second: one event
 /// per simulated microsecond. Faster rates would make gaps of a few

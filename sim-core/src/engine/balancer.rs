@@ -88,6 +88,8 @@ pub struct Ring {
 }
 
 impl Ring {
+    /// The ring of service `service`: `vnodes` points for each of its
+    /// `instances`.
     pub fn new(service: &str, instances: u32, vnodes: u32) -> Ring {
         let salt = fnv1a(service.as_bytes());
         let mut points: Vec<(u64, u32)> = (0..instances)
