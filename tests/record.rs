@@ -52,6 +52,9 @@ fn every_timeseries_count_sums_to_the_summary_warmup_excluded() {
             sums(&at("rejected"), &s.rejected, v.rejected, measured);
             sums(&at("shed"), &s.shed, v.shed, measured);
             sums(&at("refused"), &s.refused, v.refused, measured);
+            let per: Vec<u64> = v.per_instance.iter().map(|i| i.arrivals).collect();
+            let instances = v.instances as usize;
+            sums(&at("per-instance arrivals"), &per, v.arrivals, instances);
         }
         for (name, v) in &r.queues {
             let s = &ts.queues[name];

@@ -28,6 +28,7 @@ pub fn render(report: &Report) -> String {
     if !report.services.is_empty() {
         out.push('\n');
         out.push_str(&services(report).render(0));
+        out.push_str(&instances(report));
     }
     if !report.faults.is_empty() {
         out.push_str("\nfaults\n");
@@ -214,6 +215,39 @@ fn services(report: &Report) -> Table {
         ]);
     }
     t
+}
+
+/// `  api by instance: busiest #3 31.00% of arrivals (util 97.0%, max queue
+/// 200), quietest #1 8.00% (util 25.1%, max queue 3)` for each service of
+/// several instances with arrivals: an uneven spread (a hot key under a
+/// `hash` balancer) shows.
+fn instances(report: &Report) -> String {
+    let mut out = String::new();
+    for (name, s) in &report.services {
+        let per = &s.per_instance;
+        if per.len() < 2 || s.arrivals == 0 {
+            continue;
+        }
+        // Ties go to the lowest index, as the JSON lists them.
+        let by = |i: &usize| (per[*i].arrivals, std::cmp::Reverse(*i));
+        let busiest = (0..per.len()).max_by_key(by).unwrap_or(0);
+        let quietest = (0..per.len()).min_by_key(by).unwrap_or(0);
+        let share = |i: usize| percent(per[i].arrivals as f64 / s.arrivals as f64);
+        let load = |i: usize| {
+            let x = &per[i];
+            let util = x.utilization * 100.0;
+            format!("util {util:.1}%, max queue {}", x.max_queue)
+        };
+        out.push_str(&format!(
+            "  {} by instance: busiest #{busiest} {} of arrivals ({}), quietest #{quietest} {} ({})\n",
+            escape(name),
+            share(busiest),
+            load(busiest),
+            share(quietest),
+            load(quietest)
+        ));
+    }
+    out
 }
 
 /// One row per saga: what its runs did.

@@ -1059,3 +1059,36 @@ fn plot_sweep_draws_one_curve_per_other_parameter() {
         stderr(&o)
     );
 }
+
+#[test]
+fn the_table_names_the_busiest_and_quietest_instance_as_the_json_lists_them() {
+    let o = dsim(&["run", "hot-key", "--format", "json"]);
+    assert_eq!(code(&o), 0, "stderr: {}", stderr(&o));
+    let store = &json(&o)["services"]["store"];
+    let per: Vec<u64> = store["per_instance"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["arrivals"].as_u64().unwrap())
+        .collect();
+    assert_eq!(per.len(), 8);
+    assert_eq!(per.iter().sum::<u64>(), store["arrivals"].as_u64().unwrap());
+    let busiest = (0..8)
+        .max_by_key(|i| (per[*i], std::cmp::Reverse(*i)))
+        .unwrap();
+    let quietest = (0..8)
+        .min_by_key(|i| (per[*i], std::cmp::Reverse(*i)))
+        .unwrap();
+    let out = stdout(&dsim(&["run", "hot-key"]));
+    let line = out
+        .lines()
+        .find(|l| l.starts_with("  store by instance: "))
+        .unwrap_or_else(|| panic!("{out}"));
+    assert!(line.contains(&format!("busiest #{busiest} ")), "{line}");
+    assert!(line.contains(&format!("quietest #{quietest} ")), "{line}");
+    assert!(line.contains("(util 100.0%, max queue 200)"), "{line}");
+    // One instance: nothing to compare.
+    let dir = TempDir::new().unwrap();
+    let tiny = stdout(&dsim(&["run", &file(&dir, "tiny.toml", TINY)]));
+    assert!(!tiny.contains("by instance"), "{tiny}");
+}

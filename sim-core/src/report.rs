@@ -97,6 +97,20 @@ pub struct ServiceReport {
     pub max_queue: u64,
     pub latency_ms: Latency,
     pub queue_wait_ms: Latency,
+    /// Each instance's share of the load, in order (`api#0` first): a hot
+    /// key under a `hash` balancer makes a hot instance.
+    pub per_instance: Vec<InstanceReport>,
+}
+
+/// The load one instance of a service took.
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct InstanceReport {
+    /// Attempts that reached it (they sum to the service's `arrivals`).
+    pub arrivals: u64,
+    /// Average busy fraction of its workers.
+    pub utilization: f64,
+    /// Its longest queue (the service's `max_queue` is the largest of them).
+    pub max_queue: u64,
 }
 
 /// What one saga's runs did.

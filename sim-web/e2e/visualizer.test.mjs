@@ -8,7 +8,9 @@
 // queue is drawn and counted, that its outbox knob stops the losses of a dual
 // write, and that a short ack timeout duplicates effects which dedup stops;
 // that a saga is drawn as a node with step and compensation edges and live
-// counters, charted, and its last run shown as a timeline of its calls.
+// counters, charted, and its last run shown as a timeline of its calls;
+// that the balancer knob spreads a hot key and the limit knob shares a
+// per-key limit.
 // Screenshots go to target/e2e-screenshots/.
 //
 // Needs: target/release/dsim, sim-web/build.sh's output, /usr/bin/chromium.
@@ -409,5 +411,42 @@ test("a saga is a node with step and compensation edges, counters, a chart and a
   await page.selectOption("#speed", "16");
   await page.click("#play");
   await page.waitForFunction(() => document.getElementById("status").dataset.state === "played to the end", null, { timeout: 60_000 });
+  assert.deepEqual(page.errors, []);
+});
+
+/** Sets the choice knob labelled `label` to `word` and runs again. */
+function choose(page, label, word) {
+  return page.evaluate(([label, word]) => {
+    const slider = [...document.querySelectorAll("#knobs label")].find((l) => l.textContent.startsWith(label)).querySelector("input");
+    slider.value = JSON.parse(slider.dataset.choices).indexOf(word);
+    slider.dispatchEvent(new Event("input"));
+    slider.dispatchEvent(new Event("change"));
+  }, [label, word]);
+}
+
+test("keys: the balancer knob spreads a hot key, and the limit knob shares a per-key limit", async () => {
+  const page = await open();
+  await finished(page);
+  await page.selectOption("#picker", "hot-key");
+  const hashed = JSON.parse(await finished(page));
+  const shares = (s) => s.services.store.per_instance.map((i) => i.arrivals / s.services.store.arrivals);
+  assert.ok(Math.max(...shares(hashed)) > 0.25, "the hot key's instance takes over a quarter");
+  assert.ok(hashed.clients.users.failed > 0);
+  assert.equal(await page.locator("#knobs label:has-text('store: vnodes')").count(), 1);
+  await page.click("#pin");
+  await choose(page, "store: balancer", "p2c");
+  const spread = JSON.parse(await finished(page));
+  assert.ok(Math.max(...shares(spread)) < 0.13, "p2c spreads the load evenly");
+  assert.equal(spread.clients.users.failed, 0);
+  assert.match(await page.textContent("#totals"), /busiest instance/);
+  assert.match(await page.textContent("#compare"), /store busiest instance/);
+  await page.screenshot({ path: path.join(shots, "hot-key.png"), fullPage: true });
+
+  await page.selectOption("#picker", "noisy-neighbour");
+  const perKey = JSON.parse(await finished(page));
+  assert.ok(perKey.clients.tenants.failure_rate < 0.01, "a per-key limit spares the quiet tenants");
+  await page.check("#knobs label:has-text('api: one shared limit') input");
+  const shared = JSON.parse(await finished(page));
+  assert.ok(shared.clients.tenants.failure_rate > 0.2, "one shared bucket turns the burst on everyone");
   assert.deepEqual(page.errors, []);
 });

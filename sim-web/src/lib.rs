@@ -32,7 +32,7 @@
 //! CLI accepts above 2^53 − 1 are not reachable from here.
 
 use sim_core::scenario;
-use sim_core::scenario::model::{DeadLetter, Delivery, Endpoint, Load, Queue, Service};
+use sim_core::scenario::model::{Balancer, DeadLetter, Delivery, Endpoint, Load, Queue, Service};
 use sim_core::scenario::policy::Policy;
 use sim_core::scenario::Override;
 use sim_core::time::parse_duration;
@@ -220,9 +220,13 @@ fn topology_json(sc: &sim_core::Scenario, loads: &dyn Fn(&str) -> bool) -> serde
             "breaker": c.policy.breaker.is_some(),
             "deadline": c.policy.deadline,
             "saga": c.saga.map(|g| &sc.sagas[g.0 as usize].name),
+            "limit": c.policy.limit.as_ref().map(|l| l.per.name()),
         })).collect::<Vec<_>>(),
         "services": sc.services.iter().map(|s| json!({
             "name": s.name, "instances": s.instances, "workers": s.workers, "dedup": s.dedup.is_some(),
+            "balancer": s.balancer.name(),
+            "vnodes": match s.balancer { Balancer::Hash { vnodes } => Some(vnodes), _ => None },
+            "limit": s.protection.limit.as_ref().map(|l| l.per.name()),
         })).collect::<Vec<_>>(),
         "queues": queues,
         "sagas": sagas::sagas_json(sc),

@@ -145,6 +145,9 @@ function duration(s) {
   return s < 60 || s % 60 !== 0 ? `${s}s` : `${s / 60}m`;
 }
 
+/** The balancers a service's balancer knob offers, as the format names them. */
+const BALANCERS = ["round_robin", "random", "least_outstanding", "p2c", "hash"];
+
 /** The dedup table the dedup knob gives a consumer: keys for an hour. */
 const DEDUP = '{ ttl = "1h", capacity = 100000 }';
 
@@ -175,6 +178,11 @@ function buildKnobs(topology) {
     Object.assign(input.dataset, { kind: "check", path, value });
     knob(label, input, rerun).classList.add("check");
   };
+  /** A `limit` shared by every request gets a per-key knob, and the reverse. */
+  const limitScope = (name, per, path) => {
+    if (per === "all") check(`${name}: limit per key`, `${path}.limit.per`, '"key"');
+    if (per === "key") check(`${name}: one shared limit`, `${path}.limit.per`, '"all"');
+  };
   for (const c of topology.clients) {
     if (c.rate != null) {
       slider(`${c.name}: rate /s`, Math.max(1, Math.round(c.rate / 4)), Math.round(c.rate * 2), 1, c.rate, `client.${c.name}.rate`);
@@ -190,9 +198,13 @@ function buildKnobs(topology) {
     if (!c.breaker) {
       check(`${c.name}: breaker`, `client.${c.name}.breaker`, '{ window = "count", size = 20, min_calls = 10, failure_rate = 0.5, open_for = "5s", half_open_calls = 3 }');
     }
+    limitScope(c.name, c.limit, `client.${c.name}`);
   }
   for (const s of topology.services) {
     slider(`${s.name}: workers`, 1, s.workers * 2, 1, s.workers, `service.${s.name}.workers`);
+    if (s.instances > 1) choice(`${s.name}: balancer`, BALANCERS, s.balancer, `service.${s.name}.balancer`);
+    if (s.vnodes != null && s.instances > 1) slider(`${s.name}: vnodes`, 1, Math.max(200, 2 * s.vnodes), 1, s.vnodes, `service.${s.name}.vnodes`);
+    limitScope(s.name, s.limit, `service.${s.name}`);
   }
   const dedupFor = new Set();
   for (const q of topology.queues) {
@@ -391,10 +403,25 @@ const pct = (x) => `${(x * 100).toFixed(2)}%`;
  * run, as the CLI's table warns. */
 const UNFINISHED_WARNING = 0.01;
 
+/** The busiest and the quietest instance of service `s` (of several, with
+ * arrivals), by arrivals, ties to the lowest index as the CLI's table. */
+function spread(s) {
+  const per = s.per_instance;
+  if (per.length < 2 || s.arrivals === 0) return null;
+  let [busiest, quietest] = [0, 0];
+  per.forEach((x, i) => {
+    if (x.arrivals > per[busiest].arrivals) busiest = i;
+    if (x.arrivals < per[quietest].arrivals) quietest = i;
+  });
+  const show = (i) => `#${i}: ${pct(per[i].arrivals / s.arrivals)} of arrivals, util ${pct(per[i].utilization)}, max queue ${per[i].max_queue}`;
+  return { busiest: show(busiest), quietest: show(quietest), share: pct(per[busiest].arrivals / s.arrivals) };
+}
+
 /** What each client's requests did: successes, degraded and failed
  * answers, and those unfinished when the run ended — none of the last three
- * is a success. Then what each queue's messages did; a queue that lost
- * messages is marked. */
+ * is a success. Then how evenly each service of several instances spread
+ * its load, and what each queue's messages did; a queue that lost messages
+ * is marked. */
 function totals() {
   const table = $("totals");
   table.replaceChildren();
@@ -403,6 +430,9 @@ function totals() {
     const warn = c.in_flight_rate > UNFINISHED_WARNING;
     addRow(table, [name, c.requests, pct(c.success_rate), pct(c.degraded_rate), pct(c.failure_rate), `${c.in_flight} (${pct(c.in_flight_rate)})`], "td", warn);
   }
+  const spreads = Object.entries(state.run.summary.services).map(([name, s]) => [name, spread(s)]).filter(([, x]) => x);
+  if (spreads.length > 0) addRow(table, ["service", "busiest instance", "quietest instance"], "th");
+  for (const [name, x] of spreads) addRow(table, [name, x.busiest, x.quietest], "td");
   const queues = Object.entries(state.run.summary.queues ?? {});
   if (queues.length) {
     addRow(table, ["queue", "published", "acked", "dead letters", "lost", "remaining", "max depth", "max age s"], "th");
@@ -479,6 +509,11 @@ function compare() {
     row([`${name} inconsistent`, a.inconsistent, b.inconsistent]);
     row([`${name} in flight`, a.in_flight, b.in_flight]);
   }
+  for (const [name, b] of Object.entries(state.run.summary.services)) {
+    const a = state.pinned.summary.services[name];
+    const [sa, sb] = [a && spread(a), spread(b)];
+    if (sa && sb) row([`${name} busiest instance`, sa.share, sb.share]);
+  }
   for (const name of Object.keys(state.run.summary.queues ?? {})) {
     const a = state.pinned.summary.queues?.[name];
     const b = state.run.summary.queues[name];
@@ -498,6 +533,10 @@ function pick(name) {
   $("editor").value = b.text;
   state.sets = [];
   state.pinned = null;
+  // The last scenario's knobs name its nodes, and a picked scenario starts
+  // from its own values: the knobs are built again after the run.
+  $("knobs").replaceChildren();
+  state.knobsFor = null;
   history.replaceState(null, "", location.pathname);
   start();
 }

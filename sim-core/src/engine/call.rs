@@ -44,7 +44,8 @@ pub struct CallRec {
 impl Simulation {
     /// Sends an attempt of `exchange` to `target` over `link`; its answer
     /// will travel over `back`. It times out at `expires`; the callee sees
-    /// the deadline `carried`. The target's balancer picks the instance now.
+    /// the deadline `carried`. The target's balancer picks the instance now,
+    /// by the exchange's key if it hashes.
     #[allow(clippy::too_many_arguments)]
     pub(super) fn send_call(
         &mut self,
@@ -56,7 +57,8 @@ impl Simulation {
         link: u32,
         back: u32,
     ) {
-        let instance = self.services[target.service.0 as usize].pick(self.now);
+        let by = self.exchanges[exchange.key as usize].key;
+        let instance = self.services[target.service.0 as usize].pick(self.now, by);
         let uid = self.uid();
         let key = self.calls.insert(CallRec {
             uid,

@@ -7,7 +7,7 @@
 //! is in flight, not how long the run is.
 
 mod backoff;
-mod balancer;
+pub mod balancer;
 mod breaker;
 mod broker;
 pub mod budget;
@@ -201,7 +201,7 @@ impl Simulation {
             .services
             .iter()
             .enumerate()
-            .map(|(i, _)| ServiceState::new(&sc, i, seed))
+            .map(|(i, _)| ServiceState::new(&sc, i, seed, &Integrator::new(warmup, end)))
             .collect();
         let series = options.timeseries.filter(|w| w.0 > 0).map(|window| {
             let counts = [

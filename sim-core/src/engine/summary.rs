@@ -6,7 +6,8 @@ use super::Simulation;
 use crate::expect::{Metric, BREAKER_STATES};
 use crate::report::{
     BreakerReport, BreakerSeries, ClientReport, EffectReport, ExpectationResult, FaultReport,
-    Observed, QueueReport, Report, SagaReport, ServiceReport, StepReport, Timeseries,
+    InstanceReport, Observed, QueueReport, Report, SagaReport, ServiceReport, StepReport,
+    Timeseries,
 };
 use indexmap::IndexMap;
 
@@ -76,6 +77,16 @@ impl Simulation {
                 let rec = &self.service_totals[i];
                 let st = &rec.counts;
                 let capacity = self.services[i].capacity();
+                let workers = f64::from(s.workers.max(1));
+                let per_instance = self.services[i]
+                    .instances
+                    .iter_mut()
+                    .map(|x| InstanceReport {
+                        arrivals: x.arrivals,
+                        utilization: round5(x.busy_area.mean(now) / workers),
+                        max_queue: x.max_queue,
+                    })
+                    .collect();
                 let report = ServiceReport {
                     instances: s.instances,
                     arrivals: st.arrivals,
@@ -90,6 +101,7 @@ impl Simulation {
                     max_queue: self.max_queue[i],
                     latency_ms: rec.latency.summary(),
                     queue_wait_ms: rec.queue_wait.summary(),
+                    per_instance,
                 };
                 (s.name.clone(), report)
             })

@@ -646,7 +646,8 @@ pub(crate) static SERVICE: Table = Table {
         &[
             key("name", Kind::Name, "The service's name, unique among services.", "\"api\"").required(),
             key("instances", limited(1, limits::MAX_INSTANCES, "per service"), "Replicas behind the service's name.", "3").or("1"),
-            key("balancer", Kind::Choice(&["round_robin", "random", "least_outstanding", "p2c"]), "How a request picks an instance.", "\"p2c\"").or("round_robin"),
+            key("balancer", Kind::Choice(&["round_robin", "random", "least_outstanding", "p2c", "hash"]), "How a request picks an instance; `hash`: consistent hashing of the request's key, so a key always goes to the same instance and losing an instance moves only its own keys.", "\"p2c\"").or("round_robin"),
+            key("vnodes", limited(1, limits::MAX_VNODES, "per instance"), "Points per instance on a `hash` balancer's ring: more points, more even shares (an instance's share varies by about 1/sqrt(vnodes)).", "100").or("100"),
             key("workers", limited(1, limits::MAX_WORKERS, "per instance"), "Requests served at once per instance.", "8").or("1"),
             key("queue", limited(0, limits::MAX_QUEUE, "per instance"), "Waiting room per instance; when full, requests are rejected.", "1000").or("unbounded"),
             key("discipline", Kind::Choice(&["fifo", "lifo"]), "The order in which an instance takes waiting requests.", "\"lifo\"").or("fifo"),
@@ -860,6 +861,7 @@ pub(crate) static LIMIT: Table = Table {
     groups: &[&[
         key("rate", Kind::Rate, "Tokens per second; more than 0.", "100").required(),
         key("burst", int(1, U32), "Tokens the bucket holds.", "20").or("one second's worth"),
+        key("per", Kind::Choice(&["all", "key"]), "`all`: one bucket for every request; `key`: one bucket per request key, so one tenant's burst spends only its own tokens.", "\"key\"").or("all"),
     ]],
     sections: false,
 };

@@ -14,7 +14,7 @@ use super::overrides::{self, Override};
 use super::problems::{At, Problems};
 use super::queues::{self, queues};
 use super::sagas::{self, sagas};
-use super::services::services;
+use super::services::{self, services};
 use super::tree::{parse_toml, Node, Value};
 use super::Diagnostics;
 use crate::expect::{parse_expectation, Expectation, Metric};
@@ -132,6 +132,7 @@ fn build(root: &Node, file: &str, p: &mut Problems) -> Option<Scenario> {
         faults: faults.into_iter().collect::<Option<_>>()?,
     };
     queues::warn_unused(queue_nodes, &scenario.queues, &sites, p);
+    services::warn_keyless_hash(arrays("service", p), &scenario, p);
     let expect_nodes = doc.get("scenario").and_then(|s| match &s.value {
         Value::Table(t) => t.get("expect").map(|e| &e.node),
         _ => None,

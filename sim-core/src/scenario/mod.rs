@@ -19,6 +19,8 @@ mod fields;
 mod format;
 #[cfg(test)]
 mod format_tests;
+#[cfg(test)]
+mod hash_tests;
 mod json;
 mod keys;
 #[cfg(test)]

@@ -276,6 +276,22 @@ pub enum Balancer {
     LeastOutstanding,
     /// Power of two random choices, the less loaded wins.
     P2c,
+    /// Consistent hashing of the request's key on a ring with `vnodes`
+    /// points per instance.
+    Hash {
+        vnodes: u32,
+    },
+}
+
+impl Balancer {
+    /// Its name in scenario files (`hash` whatever its `vnodes`).
+    pub fn name(self) -> &'static str {
+        let kind = std::mem::discriminant(&self);
+        super::services::BALANCERS
+            .iter()
+            .find(|(_, b)| std::mem::discriminant(b) == kind)
+            .map_or("round_robin", |(name, _)| name)
+    }
 }
 
 /// The order in which an instance takes waiting requests.

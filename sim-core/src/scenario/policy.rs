@@ -80,7 +80,18 @@ impl Policy {
             (self.budget.is_some(), "budget"),
             (self.breaker.is_some(), "breaker"),
             (self.bulkhead.is_some(), "bulkhead"),
-            (self.limit.is_some(), "limit"),
+            (
+                self.limit
+                    .as_ref()
+                    .is_some_and(|l| l.per == LimitScope::All),
+                "limit",
+            ),
+            (
+                self.limit
+                    .as_ref()
+                    .is_some_and(|l| l.per == LimitScope::Key),
+                "limit per key",
+            ),
             (self.hedge.is_some(), "hedge"),
             (self.fallback.is_some(), "fallback"),
             (self.deadline, "deadline"),
@@ -219,6 +230,29 @@ pub struct Bulkhead {
 pub struct TokenBucket {
     pub rate: f64,
     pub burst: u32,
+    /// One bucket for every request, or one per request key.
+    pub per: LimitScope,
+}
+
+/// Which requests share a token bucket.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum LimitScope {
+    /// Every request through the limit takes from one bucket.
+    #[default]
+    All,
+    /// Each request key has its own bucket: a tenant's burst spends only
+    /// its own tokens.
+    Key,
+}
+
+impl LimitScope {
+    /// Its name in scenario files.
+    pub fn name(self) -> &'static str {
+        super::policies::SCOPES
+            .iter()
+            .find(|(_, s)| *s == self)
+            .map_or("all", |(name, _)| name)
+    }
 }
 
 /// Send another copy when the first is slow; the first answer wins.
