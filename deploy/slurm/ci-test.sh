@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # Tests deploy/slurm/sweep.sbatch on a real Slurm cluster of one node, this
 # machine: starts a private munged, slurmctld and slurmd (no systemd, no
-# cgroups), submits a sweep of the built-in `retry-storm` (2 values x 3 seeds)
-# as a job array of 3 shards with `sbatch --wait`, gathers the shards with
-# deploy/gather.sh and compares them byte for byte with the same sweep run
-# directly; then stops the daemons. On a failure it prints the daemons' logs.
+# cgroups), submits a sweep of the built-in `retry-storm` (2 x 1 values x 3
+# seeds) as a job array of 3 shards with `sbatch --wait`, gathers the shards
+# with deploy/gather.sh and compares them byte for byte with the same sweep
+# run directly; then stops the daemons. On a failure it prints the daemons'
+# logs.
 #
 #   deploy/slurm/ci-test.sh        (as root; needs Debian's slurm-wlm and munge)
 #
@@ -137,14 +138,15 @@ done
 [[ "$state" == idle ]] || { echo "the node is not idle after 60 s: '$state'" >&2; exit 1; }
 sinfo
 
-# The sweep, as the sbatch script reads it: 2 values x 3 seeds = 6 runs.
+# The sweep, as the sbatch script reads it: 2 values x 1 value x 3 seeds =
+# 6 runs (two parameters: DSIM_PARAMS has two lines).
 export DSIM="$dsim" DSIM_SCENARIO=retry-storm DSIM_SEEDS=1..4 DSIM_OUT_DIR="$dir/out"
-export DSIM_PARAMS=client.users.retry.max_attempts=1,3
+export DSIM_PARAMS=$'client.users.retry.max_attempts=1,3\nclient.users.rate=600'
 
 say "the sweep on one machine"
 status=0
-"$dsim" sweep "$DSIM_SCENARIO" --param "$DSIM_PARAMS" --seeds "$DSIM_SEEDS" \
-    --out "$dir/unsharded.csv" || status=$?
+"$dsim" sweep retry-storm --param client.users.retry.max_attempts=1,3 \
+    --param client.users.rate=600 --seeds 1..4 --out "$dir/unsharded.csv" || status=$?
 # retry-storm's expectations fail without its retries: exit 1, CSV complete.
 ((status == 0 || status == 1)) || exit "$status"
 
