@@ -257,7 +257,10 @@ pub struct SweepArgs {
     /// Runs at once (default: the number of CPUs).
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
     pub jobs: Option<u32>,
-    /// Run only the K-th of N shares of the grid (runs whose index % N == K-1).
+    /// Run only the K-th of N shares of the grid: a contiguous block of the
+    /// runs in grid order, with the CSV header only in share 1, so that
+    /// `cat` of shares 1 to N gives exactly the unsharded CSV (for a Slurm
+    /// job array or a Kubernetes Indexed Job; see deploy/README.md).
     #[arg(long, value_name = "K/N", value_parser = parse_shard)]
     pub shard: Option<Shard>,
     #[command(flatten)]
@@ -345,9 +348,18 @@ pub struct Shard {
 }
 
 impl Shard {
-    /// Whether the run at position `run` of the grid belongs to this share.
-    pub fn owns(self, run: usize) -> bool {
-        run as u64 % self.count == self.index - 1
+    /// The positions in the grid of this share's runs, out of `total`: share
+    /// K of N takes [(K-1)·total/N, K·total/N), rounded down, so the shares
+    /// are contiguous, in order, cover every run once, and differ in size
+    /// by at most one run.
+    pub fn runs(self, total: usize) -> std::ops::Range<usize> {
+        let bound = |k: u64| (u128::from(k) * total as u128 / u128::from(self.count)) as usize;
+        bound(self.index - 1)..bound(self.index)
+    }
+
+    /// Whether this share writes the CSV header: only the first does.
+    pub fn writes_header(self) -> bool {
+        self.index == 1
     }
 }
 
@@ -479,11 +491,30 @@ mod tests {
     fn shards_are_one_based() {
         let s = parse_shard("2/3").unwrap();
         assert_eq!(s, Shard { index: 2, count: 3 });
-        let owned: Vec<usize> = (0..7).filter(|&i| s.owns(i)).collect();
-        assert_eq!(owned, [1, 4]);
+        assert_eq!(s.runs(7), 2..4);
         assert!(parse_shard("0/3").is_err());
         assert!(parse_shard("4/3").is_err());
         assert!(parse_shard("1").is_err());
+    }
+
+    #[test]
+    fn shards_tile_the_runs_in_order() {
+        for total in 0..20 {
+            for count in 1..=12 {
+                let ranges: Vec<_> = (1..=count)
+                    .map(|index| Shard { index, count }.runs(total))
+                    .collect();
+                assert_eq!(ranges[0].start, 0);
+                assert_eq!(ranges[ranges.len() - 1].end, total);
+                assert!(ranges.windows(2).all(|w| w[0].end == w[1].start));
+                let sizes: Vec<usize> = ranges.iter().map(ExactSizeIterator::len).collect();
+                let (min, max) = (sizes.iter().min(), sizes.iter().max());
+                assert!(
+                    max.unwrap() - min.unwrap() <= 1,
+                    "{total}/{count}: {sizes:?}"
+                );
+            }
+        }
     }
 
     #[test]

@@ -3,12 +3,14 @@
 //!
 //! Runs are numbered in grid order: the first `--param` varies slowest, the
 //! seed fastest. Workers take runs in any order, but rows are written in run
-//! order, so the file is byte-identical for any `--jobs`. `--summary` adds
-//! one row per grid point: each figure's mean and 95% confidence interval
-//! over the seeds.
+//! order, so the file is byte-identical for any `--jobs`. `--shard K/N` runs
+//! the K-th contiguous block of the runs, and only share 1 writes the header,
+//! so the shares' files, concatenated in order, are the unsharded file byte
+//! for byte. `--summary` adds one row per grid point: each figure's mean and
+//! 95% confidence interval over the seeds.
 
 use super::{print, Outcome};
-use crate::cli::{Param, SweepArgs};
+use crate::cli::{Param, Shard, SweepArgs};
 use crate::figures::figures;
 use crate::input::Source;
 use crate::simulate;
@@ -52,9 +54,7 @@ pub fn sweep(args: &SweepArgs) -> anyhow::Result<Outcome> {
 
     let seeds = args.seeds.end - args.seeds.start;
     let total = points.len() * usize::try_from(seeds).context("too many seeds")?;
-    let runs: Vec<usize> = (0..total)
-        .filter(|&i| args.shard.is_none_or(|s| s.owns(i)))
-        .collect();
+    let runs: Vec<usize> = args.shard.map_or(0..total, |s| s.runs(total)).collect();
     let jobs = args
         .jobs
         .map_or_else(
@@ -70,7 +70,9 @@ pub fn sweep(args: &SweepArgs) -> anyhow::Result<Outcome> {
     let write_error = |e: std::io::Error| {
         anyhow::Error::new(e).context(format!("cannot write `{}`", args.out.display()))
     };
-    writeln!(csv, "{}", header(args, &points[0].scenario)).map_err(write_error)?;
+    if args.shard.is_none_or(Shard::writes_header) {
+        writeln!(csv, "{}", header(args, &points[0].scenario)).map_err(write_error)?;
+    }
 
     let mut summary = match &args.summary {
         Some(path) => Some(Summary::create(path, args, &points[0].scenario, seeds)?),
