@@ -37,6 +37,7 @@ pub const BUILTIN: &[Builtin] = &[
     builtin!("lifo-vs-fifo"),
     builtin!("load-shedding"),
     builtin!("lossy-network"),
+    builtin!("mesh-retries"),
     builtin!("ordering"),
     builtin!("outbox-vs-dual-write"),
     builtin!("partition"),
