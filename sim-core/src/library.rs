@@ -29,6 +29,7 @@ pub const BUILTIN: &[Builtin] = &[
     builtin!("circuit-breaker"),
     builtin!("consumer-lag"),
     builtin!("crash-vs-pause"),
+    builtin!("double-charge"),
     builtin!("exactly-once-illusion"),
     builtin!("fan-out-tail"),
     builtin!("gray-failure"),
