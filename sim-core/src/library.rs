@@ -42,6 +42,7 @@ pub const BUILTIN: &[Builtin] = &[
     builtin!("ordering"),
     builtin!("outbox-vs-dual-write"),
     builtin!("partition"),
+    builtin!("payments-down-at-checkout"),
     builtin!("poison-message"),
     builtin!("queueing-basics"),
     builtin!("retry-budget"),
