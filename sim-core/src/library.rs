@@ -31,6 +31,7 @@ pub const BUILTIN: &[Builtin] = &[
     builtin!("crash-vs-pause"),
     builtin!("double-charge"),
     builtin!("exactly-once-illusion"),
+    builtin!("fail-open-fail-closed"),
     builtin!("fan-out-tail"),
     builtin!("gray-failure"),
     builtin!("hedging-tail-latency"),
