@@ -46,6 +46,7 @@ pub const BUILTIN: &[Builtin] = &[
     builtin!("payments-down-at-checkout"),
     builtin!("poison-message"),
     builtin!("queueing-basics"),
+    builtin!("retries-help-and-hurt"),
     builtin!("retry-budget"),
     builtin!("retry-storm"),
     builtin!("saga-checkout"),
