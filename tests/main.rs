@@ -6,6 +6,7 @@ mod determinism;
 mod effects;
 mod faults;
 mod fuzz;
+mod interview;
 mod keys;
 mod library;
 mod messaging;
