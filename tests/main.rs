@@ -11,3 +11,4 @@ mod messaging;
 mod policies;
 mod queueing;
 mod record;
+mod saga_modes;

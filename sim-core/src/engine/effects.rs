@@ -9,6 +9,7 @@
 //! a duplicate.
 
 use super::call::Origin;
+use super::event::Handle;
 use super::saga::step_key;
 use super::service::Asker;
 use super::Simulation;
@@ -123,21 +124,21 @@ impl Simulation {
         };
         // Every exchange to an endpoint with an effect is kept until its
         // last copy is done, and a message until its last delivery is, so
-        // the record is still here.
-        let key = match asker {
-            Asker::Call { call, exchange } => {
+        // the record is still here. A saga's step (called by an
+        // orchestrator or triggered by an event) carries its saga key.
+        let saga = self.saga_step_of(asker);
+        let key = match (asker, saga) {
+            (_, Some((run, step, undo))) => step_key(run.uid, step, undo),
+            (Asker::Call { call, exchange }, None) => {
                 let x = &self.exchanges[exchange.key as usize];
                 debug_assert_eq!(x.uid, exchange.uid);
-                let keyed = self.sites[x.site as usize].policy.idempotency_key;
-                match x.origin {
-                    Origin::Saga {
-                        run, step, undo, ..
-                    } => step_key(run.uid, step, undo),
-                    _ if keyed => exchange.uid,
-                    _ => call.uid,
+                if self.sites[x.site as usize].policy.idempotency_key {
+                    exchange.uid
+                } else {
+                    call.uid
                 }
             }
-            Asker::Delivery(d) => {
+            (Asker::Delivery(d), None) => {
                 self.envelopes[self.deliveries[d.key as usize].envelope.key as usize].uid
             }
         };
@@ -146,28 +147,18 @@ impl Simulation {
                 return;
             }
         }
-        let applied = match asker {
-            Asker::Call { exchange, .. } => &mut self.exchanges[exchange.key as usize].applied,
-            Asker::Delivery(d) => {
-                let env = self.deliveries[d.key as usize].envelope;
-                &mut self.envelopes[env.key as usize].applied
-            }
-        };
-        if *applied > 0 && self.sc.services[s].endpoints[e].idempotent {
+        let idempotent = self.sc.services[s].endpoints[e].idempotent;
+        let applied = self.applied_of(asker);
+        if *applied > 0 && idempotent {
             return;
         }
         *applied += 1;
         let duplicate = *applied > 1;
-        if let Asker::Call { exchange, .. } = asker {
-            if let Origin::Saga {
-                run, step, undo, ..
-            } = self.exchanges[exchange.key as usize].origin
-            {
-                if !self.saga_effect(run, step, undo) {
-                    // A compensation of a step that never applied: a no-op.
-                    self.exchanges[exchange.key as usize].applied -= 1;
-                    return;
-                }
+        if let Some((run, step, undo)) = saga {
+            if !self.saga_effect(run, step, undo) {
+                // A compensation of a step that never applied: a no-op.
+                *self.applied_of(asker) -= 1;
+                return;
             }
         }
         if !counted {
@@ -179,6 +170,36 @@ impl Simulation {
         if duplicate {
             for p in &self.effect_probes[effect as usize] {
                 self.probes[*p as usize].on_duplicate(self.now);
+            }
+        }
+    }
+}
+
+impl Simulation {
+    /// The saga run, step and direction `asker` does, if it is a saga's step.
+    fn saga_step_of(&self, asker: Asker) -> Option<(Handle, u32, bool)> {
+        match asker {
+            Asker::Call { exchange, .. } => match self.exchanges[exchange.key as usize].origin {
+                Origin::Saga {
+                    run, step, undo, ..
+                } => Some((run, step, undo)),
+                _ => None,
+            },
+            Asker::Delivery(d) => {
+                let env = self.deliveries[d.key as usize].envelope;
+                let ev = self.envelopes[env.key as usize].saga?;
+                Some((ev.run, ev.step, ev.undo))
+            }
+        }
+    }
+
+    /// The count of applications of the logical unit `asker` serves.
+    fn applied_of(&mut self, asker: Asker) -> &mut u32 {
+        match asker {
+            Asker::Call { exchange, .. } => &mut self.exchanges[exchange.key as usize].applied,
+            Asker::Delivery(d) => {
+                let env = self.deliveries[d.key as usize].envelope;
+                &mut self.envelopes[env.key as usize].applied
             }
         }
     }

@@ -12,6 +12,7 @@ mod breaker;
 mod broker;
 pub mod budget;
 mod call;
+mod choreography;
 mod client;
 mod effects;
 mod event;
@@ -210,6 +211,7 @@ impl Simulation {
             )
         });
         let mut consumed_by = vec![Vec::new(); sc.services.len()];
+        let events = choreography::event_consumers(&sc);
         let queues = sc
             .queues
             .iter()
@@ -225,6 +227,7 @@ impl Simulation {
                         endpoint: EndpointId(e as u32),
                     })
                 });
+                let consumer = consumer.or(events[q]);
                 if let Some(t) = consumer {
                     consumed_by[t.service.0 as usize].push(q as u32);
                 }

@@ -23,7 +23,7 @@ use super::event::{Event, Handle, Outcome};
 use super::record::SagaFact;
 use super::trace::{outcome_name, Kind, Tag};
 use super::Simulation;
-use crate::scenario::model::{Cause, Target};
+use crate::scenario::model::{Cause, SagaMode, Target};
 use crate::time::{SimDuration, SimTime};
 
 /// How long an orchestrator waits before it calls a step again that must
@@ -52,7 +52,7 @@ pub struct SagaRun {
     request: Handle,
     pub started: SimTime,
     pub counted: bool,
-    key: u64,
+    pub key: u64,
     pub phase: Phase,
     /// The step being done, or compensated.
     step: u32,
@@ -63,8 +63,9 @@ pub struct SagaRun {
     /// Per step: applications of its effect, and of its compensation's.
     pub applied: Vec<u32>,
     pub undone: Vec<u32>,
-    /// Its calls whose exchange records still live (late copies may apply).
-    live: u32,
+    /// Its calls whose exchange records (or event messages) still live:
+    /// late copies may apply.
+    pub live: u32,
 }
 
 impl SagaRun {
@@ -107,7 +108,10 @@ impl Simulation {
             // A crashed orchestrator has no log to write: the start is refused.
             return self.end_saga(h, Phase::Compensated, Outcome::Failed(Cause::Refused));
         }
-        self.call_step(h);
+        match self.sc.sagas[g].mode {
+            SagaMode::Choreography => self.publish_event(h, 0, false, None),
+            SagaMode::Orchestration | SagaMode::TwoPhase => self.call_step(h),
+        }
     }
 
     /// Calls the current step (or compensation) of run `h`.
@@ -230,7 +234,7 @@ impl Simulation {
 
     /// Run `h` is over: its request ends with `outcome`; its effects are
     /// checked once its calls' last copies are done.
-    fn end_saga(&mut self, h: Handle, phase: Phase, outcome: Outcome) {
+    pub(super) fn end_saga(&mut self, h: Handle, phase: Phase, outcome: Outcome) {
         let run = &mut self.runs[h.key as usize];
         run.phase = phase;
         let (g, started, counted, request) =

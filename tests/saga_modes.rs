@@ -1,0 +1,175 @@
+//! The saga modes other than orchestration, with constant times: a
+//! choreography whose events travel through queues, and two-phase commit,
+//! whose prepared participants hold a worker until the decision.
+
+use crate::common::{run_text, span_starts_in};
+use sim_core::report::SagaReport;
+
+/// A service `name` with endpoints `do` (effect `name`) and `undo` (effect
+/// `name-undo`), 1 ms of work each, and `extra` keys.
+fn participant(name: &str, extra: &str) -> String {
+    format!(
+        r#"
+[[service]]
+name = "{name}"
+service_time = "1ms"
+{extra}
+[[service.endpoint]]
+name = "do"
+effect = "{name}"
+[[service.endpoint]]
+name = "undo"
+effect = "{name}-undo"
+"#
+    )
+}
+
+/// Ten sagas, one a second from 1 s, of steps a, b (no compensation), c,
+/// the pivot d and e (retried), choreographed; `d` and `e` take `d_extra`,
+/// `e_extra`; every participant takes `all`; `tail` is appended.
+fn checkout(d_extra: &str, e_extra: &str, all: &str, tail: &str) -> String {
+    let head = r#"[scenario]
+duration = "12s"
+
+[network]
+latency = "1ms"
+
+[[client]]
+name = "shoppers"
+target = "checkout"
+arrivals = "constant"
+rate = [ { at = "0s", rate = 1 }, { at = "10.5s", rate = 0 } ]
+
+[[saga]]
+name = "checkout"
+mode = "choreography"
+steps = [
+  { call = "a.do", compensate = "a.undo" },
+  { call = "b.do" },
+  { call = "c.do", compensate = "c.undo" },
+  { call = "d.do", compensate = "d.undo", pivot = true },
+  { call = "e.do", retry = { max_attempts = 3 } },
+]
+"#;
+    let with = |extra: &str| format!("{all}\n{extra}");
+    let services = [
+        participant("a", all),
+        participant("b", all),
+        participant("c", all),
+        participant("d", &with(d_extra)),
+        participant("e", &with(e_extra)),
+    ];
+    format!("{head}{}{tail}", services.concat())
+}
+
+/// When each delivery of queue `queue` left it (seconds), rounded to the µs.
+fn deliveries(text: &str, queue: &str) -> Vec<f64> {
+    let starts = span_starts_in(text, Some(queue), "delivery");
+    starts.iter().map(|t| (t * 1e6).round() / 1e6).collect()
+}
+
+fn saga(text: &str) -> SagaReport {
+    run_text(text, 1).sagas["checkout"].clone()
+}
+
+/// (calls, failures, compensations) of each step.
+fn steps(g: &SagaReport) -> Vec<(u64, u64, u64)> {
+    g.steps
+        .iter()
+        .map(|s| (s.calls, s.failures, s.compensations))
+        .collect()
+}
+
+#[test]
+fn a_choreography_runs_every_step_once_through_its_queues() {
+    let text = checkout("", "", "", "");
+    let r = run_text(&text, 1);
+    let g = &r.sagas["checkout"];
+    assert_eq!((g.started, g.completed, g.compensated), (10, 10, 0));
+    assert_eq!((g.in_flight, g.inconsistent), (0, 0));
+    assert_eq!(steps(g), vec![(10, 0, 0); 5]);
+    // Each step's trigger went through its own queue, acked once.
+    for step in 0..5 {
+        let q = &r.queues[&format!("checkout.{step}")];
+        assert_eq!((q.published, q.delivered, q.acked), (10, 10, 10), "{step}");
+    }
+    assert_eq!(r.clients["shoppers"].succeeded, 10);
+    // Step 0 is stored at 1 s by the request; each step's delivery takes
+    // 1 ms to its participant, 1 ms of work, and its successor's trigger
+    // 1 ms to the next queue, which delivers it at once: 3 ms a step.
+    let starts = deliveries(&text, "checkout.4");
+    assert_eq!(starts.first(), Some(&1.012), "{starts:?}");
+}
+
+#[test]
+fn a_failed_pivot_compensates_the_steps_before_it_in_reverse() {
+    let g = saga(&checkout("error_rate = 1.0", "", "", ""));
+    assert_eq!((g.started, g.completed, g.compensated), (10, 0, 10));
+    assert_eq!((g.in_flight, g.inconsistent), (0, 0));
+    assert_eq!(g.compensations_without_effect, 0);
+    // d fails once (no retry) and is not compensated; c then a (b has no
+    // compensation) are; e never runs.
+    assert_eq!(
+        steps(&g),
+        vec![(10, 0, 10), (10, 0, 0), (10, 0, 10), (10, 10, 0), (0, 0, 0)]
+    );
+    let text = checkout("error_rate = 1.0", "", "", "");
+    // d's delivery leaves at 1.009 s and fails at 1.011 s; c's undo is
+    // stored and delivered at 1.012 s, succeeds at 1.014 s, and a's undo
+    // is delivered at 1.015 s.
+    assert_eq!(deliveries(&text, "checkout.2.undo").first(), Some(&1.012));
+    assert_eq!(deliveries(&text, "checkout.0.undo").first(), Some(&1.015));
+}
+
+#[test]
+fn a_step_past_the_pivot_that_fails_transiently_is_retried_not_compensated() {
+    // e fails for its first 2.5 s: the sagas started then are redelivered
+    // until e answers, and all complete.
+    let tail = r#"
+[[fault]]
+kind = "error_rate"
+target = "e"
+at = "0s"
+for = "2.5s"
+rate = 1.0
+"#;
+    let g = saga(&checkout("", "", "", tail));
+    assert_eq!((g.completed, g.compensated, g.inconsistent), (10, 0, 0));
+    let e = &g.steps[4];
+    assert!(e.failures > 0 && e.calls == e.failures + 10, "{e:?}");
+    assert!(g.steps.iter().all(|s| s.compensations == 0));
+}
+
+#[test]
+fn duplicated_events_break_the_balance_unless_participants_deduplicate() {
+    // Every publish is stored twice: each step is served twice per copy of
+    // its trigger.
+    let dup = "[network]\nlatency = \"1ms\"\nduplicate = 1.0\n";
+    let text = checkout("", "", "", "").replace("[network]\nlatency = \"1ms\"\n", dup);
+    let g = saga(&text);
+    assert_eq!((g.completed, g.inconsistent), (10, 10));
+    let deduped = checkout("", "", "dedup = { ttl = \"1h\" }", "")
+        .replace("[network]\nlatency = \"1ms\"\n", dup);
+    let g = saga(&deduped);
+    assert_eq!((g.completed, g.inconsistent), (10, 0));
+    assert!(g.steps[4].calls > 10, "the steps did run more than once");
+}
+
+#[test]
+fn a_short_ack_timeout_redelivers_events_and_dedup_absorbs_them() {
+    // c takes 300 ms, its queue's ack timeout is 100 ms: c's trigger is
+    // delivered again at 100 ms and 200 ms while the first copy works.
+    let queue = "\n[[queue]]\nname = \"checkout.2\"\nack_timeout = \"100ms\"\n";
+    let slow = |all: &str| {
+        checkout("", "", all, queue).replace(
+            "name = \"c\"\nservice_time = \"1ms\"",
+            "name = \"c\"\nservice_time = \"300ms\"\nworkers = 4",
+        )
+    };
+    let r = run_text(&slow(""), 1);
+    let g = &r.sagas["checkout"];
+    assert_eq!((g.completed, g.inconsistent), (10, 10));
+    assert!(r.queues["checkout.2"].redelivered >= 10);
+    let g = saga(&slow("dedup = { ttl = \"1h\" }"));
+    assert_eq!((g.completed, g.inconsistent), (10, 0));
+}
