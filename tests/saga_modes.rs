@@ -173,3 +173,119 @@ fn a_short_ack_timeout_redelivers_events_and_dedup_absorbs_them() {
     let g = saga(&slow("dedup = { ttl = \"1h\" }"));
     assert_eq!((g.completed, g.inconsistent), (10, 0));
 }
+
+/// One two-phase saga at 1 s of steps `a.do` (1 ms) and `slow.do` (500 ms,
+/// one worker), and one request of `other` at 1.25 s to `a.other`, which
+/// has one worker; `tail` is appended.
+fn two_phase(mode: &str, tail: &str) -> String {
+    format!(
+        r#"[scenario]
+duration = "2.4s"
+
+[network]
+latency = "1ms"
+
+[[client]]
+name = "shoppers"
+target = "checkout"
+arrivals = "constant"
+rate = [ {{ at = "0s", rate = 1 }}, {{ at = "1.5s", rate = 0 }} ]
+
+[[client]]
+name = "other"
+target = "a.other"
+arrivals = "constant"
+rate = 0.8
+
+[[saga]]
+name = "checkout"
+mode = "{mode}"
+steps = [ {{ call = "a.do" }}, {{ call = "slow.do" }} ]
+
+[[service]]
+name = "a"
+service_time = "1ms"
+[[service.endpoint]]
+name = "do"
+effect = "a"
+[[service.endpoint]]
+name = "other"
+
+[[service]]
+name = "slow"
+service_time = "500ms"
+[[service.endpoint]]
+name = "do"
+effect = "slow"
+{tail}"#
+    )
+}
+
+/// The latency (ms) of `other`'s one request.
+fn other_ms(r: &sim_core::report::Report) -> f64 {
+    r.clients["other"].latency_ms.max
+}
+
+#[test]
+fn a_prepared_participant_holds_its_worker_until_the_decision() {
+    // Both prepares leave at 1 s; a's holds a's only worker from 1.002 s,
+    // slow's vote reaches the coordinator at 1.502 s, which commits and
+    // frees it. `other` reaches a at 1.251 s and waits until then: 1.502 +
+    // 1 ms of work + 1 ms back - 1.25 = 254 ms.
+    let r = run_text(&two_phase("two_phase", ""), 1);
+    let g = &r.sagas["checkout"];
+    assert_eq!((g.started, g.completed, g.compensated), (1, 1, 0));
+    assert_eq!(g.inconsistent, 0);
+    assert_eq!(other_ms(&r), 254.0);
+    assert_eq!(r.clients["shoppers"].latency_ms.max, 502.0);
+    // Held: a's worker 1.002..1.502, slow's 1.501..1.502.
+    assert_eq!((g.max_held, g.held_worker_seconds), (Some(2), Some(0.501)));
+    // The effects apply once, at the commit.
+    assert_eq!(r.effects["a"].applied, 1);
+    assert_eq!(r.effects["slow"].applied, 1);
+    // An orchestrated saga frees a's worker after its 1 ms: `other` takes 3 ms.
+    let r = run_text(&two_phase("orchestration", ""), 1);
+    assert_eq!(other_ms(&r), 3.0);
+    assert_eq!(r.sagas["checkout"].max_held, None);
+}
+
+#[test]
+fn a_crashed_coordinator_blocks_the_prepared_participants_until_it_restarts() {
+    // The coordinator is down 1.1 s..2.1 s: slow's vote (1.502 s) is lost;
+    // at the restart both participants hold a prepare, so it commits at
+    // 2.1 s. a's worker is held 1.002..2.1, slow's 1.501..2.1.
+    let crash =
+        "\n[[fault]]\nkind = \"crash\"\ntarget = \"checkout\"\nat = \"1.1s\"\nfor = \"1s\"\n";
+    let r = run_text(&two_phase("two_phase", crash), 1);
+    let g = &r.sagas["checkout"];
+    assert_eq!((g.completed, g.in_flight), (1, 0));
+    assert_eq!(g.held_worker_seconds, Some(1.697));
+    assert_eq!(r.clients["shoppers"].latency_ms.max, 1100.0);
+    // `other` reaches a at 1.251 s and starts at 2.1 s.
+    assert_eq!(other_ms(&r), 852.0);
+    // Still down at the end: the saga is in flight, the workers held.
+    let r = run_text(
+        &two_phase("two_phase", &crash.replace("for = \"1s\"\n", "")),
+        1,
+    );
+    let g = &r.sagas["checkout"];
+    assert_eq!((g.completed, g.in_flight), (0, 1));
+    // a's worker 1.002..2.4 and slow's 1.501..2.4.
+    assert_eq!(g.held_worker_seconds, Some(2.297));
+}
+
+#[test]
+fn a_failed_prepare_aborts_all_and_applies_nothing() {
+    let failing = two_phase("two_phase", "").replace(
+        "service_time = \"500ms\"",
+        "service_time = \"500ms\"\nerror_rate = 1.0",
+    );
+    let r = run_text(&failing, 1);
+    let g = &r.sagas["checkout"];
+    assert_eq!((g.completed, g.compensated, g.inconsistent), (0, 1, 0));
+    assert_eq!((g.steps[1].calls, g.steps[1].failures), (1, 1));
+    // a's prepare was released at the abort (1.502 s), unapplied.
+    assert_eq!(r.effects["a"].applied, 0);
+    assert_eq!(g.held_worker_seconds, Some(0.5));
+    assert_eq!(other_ms(&r), 254.0);
+}

@@ -245,6 +245,16 @@ fn sagas(report: &Report) -> Table {
             g.inconsistent.to_string(),
             g.compensations_without_effect.to_string(),
         ]);
+        if let (Some(max), Some(seconds)) = (g.max_held, g.held_worker_seconds) {
+            // Two-phase: the workers prepared participants held, blocked.
+            let mut row = vec![
+                "  held workers".to_string(),
+                format!("max {max}"),
+                format!("{seconds:.3} worker-s"),
+            ];
+            row.resize(7, String::new());
+            t.row(row);
+        }
         for (i, s) in g.steps.iter().enumerate() {
             t.row(vec![
                 format!("  {}. {}", i + 1, s.call),

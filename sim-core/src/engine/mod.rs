@@ -34,6 +34,7 @@ pub mod snapshot;
 mod summary;
 mod throttle;
 pub mod trace;
+mod two_phase;
 
 use crate::expect::Metric;
 use crate::limits::MAX_TIMESERIES_WINDOWS;
@@ -58,6 +59,7 @@ use series::Series;
 use service::{Job, ServiceState};
 use site::{BreakerRec, Site, Sites};
 use slab::Slab;
+use std::collections::BTreeMap;
 
 pub use crate::scenario::model::Cause;
 pub use event::Outcome;
@@ -145,6 +147,10 @@ pub struct Simulation {
     saga_held: Vec<Vec<saga::HeldAnswer>>,
     saga_totals: Vec<record::SagaCounts>,
     saga_probes: Vec<Vec<u32>>,
+    /// Two-phase transactions undecided, by run uid, and the workers each
+    /// saga's prepared participants hold.
+    txns: BTreeMap<u64, two_phase::Txn>,
+    held_workers: Vec<two_phase::HeldWorkers>,
     /// What each client's and service's requests, and each queue's
     /// messages, did after warmup.
     client_totals: Vec<ClientRecord>,
@@ -249,6 +255,8 @@ impl Simulation {
             saga_held: vec![Vec::new(); sagas],
             saga_totals: vec![record::SagaCounts::default(); sagas],
             saga_probes: vec![Vec::new(); sagas],
+            txns: BTreeMap::new(),
+            held_workers: vec![two_phase::HeldWorkers::default(); sagas],
             queues,
             envelopes: Slab::new(),
             deliveries: Slab::new(),

@@ -54,8 +54,8 @@ pub struct SagaRun {
     pub counted: bool,
     pub key: u64,
     pub phase: Phase,
-    /// The step being done, or compensated.
-    step: u32,
+    /// The step being done, or compensated (two-phase: prepared next).
+    pub step: u32,
     /// Bumped when the orchestrator crashes: answers to older calls are lost.
     generation: u32,
     /// Per step: its call may have applied (it succeeded, or timed out).
@@ -109,13 +109,14 @@ impl Simulation {
             return self.end_saga(h, Phase::Compensated, Outcome::Failed(Cause::Refused));
         }
         match self.sc.sagas[g].mode {
+            SagaMode::Orchestration => self.call_step(h),
             SagaMode::Choreography => self.publish_event(h, 0, false, None),
-            SagaMode::Orchestration | SagaMode::TwoPhase => self.call_step(h),
+            SagaMode::TwoPhase => self.prepare_all(h),
         }
     }
 
     /// Calls the current step (or compensation) of run `h`.
-    fn call_step(&mut self, h: Handle) {
+    pub(super) fn call_step(&mut self, h: Handle) {
         let run = &self.runs[h.key as usize];
         let (g, step, key) = (run.saga as usize, run.step, run.key);
         let undo = run.phase == Phase::Compensating;
@@ -155,6 +156,9 @@ impl Simulation {
             return;
         };
         let g = run.saga as usize;
+        if self.sc.sagas[g].mode == SagaMode::TwoPhase {
+            return self.on_vote(h, step, generation, outcome);
+        }
         let current = run.step == step && (run.phase == Phase::Compensating) == undo;
         if generation != self.saga_generation[g] || !current {
             return; // the orchestrator crashed since: this answer is lost
@@ -350,7 +354,10 @@ impl Simulation {
                 })
                 .collect();
             for h in runs {
-                self.call_step(h);
+                match self.sc.sagas[g].mode {
+                    SagaMode::TwoPhase => self.resume_txn(h),
+                    _ => self.call_step(h),
+                }
             }
         }
         if !self.saga_paused[g] {
