@@ -44,6 +44,8 @@ pub const BUILTIN: &[Builtin] = &[
     builtin!("queueing-basics"),
     builtin!("retry-budget"),
     builtin!("retry-storm"),
+    builtin!("saga-choreography"),
+    builtin!("saga-vs-2pc"),
     builtin!("slow-dependency"),
     builtin!("thundering-herd"),
 ];

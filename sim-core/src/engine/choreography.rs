@@ -16,11 +16,15 @@
 //! of a step's trigger carries the saga's idempotency key for that run and
 //! step ([`super::saga::step_key`]), so `dedup` absorbs the repeat. Each
 //! copy also triggers the next step again, as a real participant that
-//! answers a repeat "already done" would. The run record only keeps the
+//! answers a repeat "already done" would. A participant that deduplicates
+//! also records the key of a step it declined (failed for good), as an
+//! idempotency key stores an error answer: a late copy of that trigger,
+//! still at work when the step was declined, is then a repeat and cannot
+//! charge a card the saga is refunding. The run record only keeps the
 //! accounting (and lets a trigger of a saga already over change nothing).
 
 use super::event::{Handle, Outcome};
-use super::saga::Phase;
+use super::saga::{step_key, Phase};
 use super::Simulation;
 use crate::scenario::model::{Cause, SagaMode, Scenario, Target};
 
@@ -99,6 +103,9 @@ impl Simulation {
                 return false;
             }
         }
+        if !ok {
+            self.remember_declined(s, ev);
+        }
         let (h, step, from) = (ev.run, i64::from(ev.step), s as u32);
         let phase = self.runs[h.key as usize].phase;
         match (ev.undo, ok, phase) {
@@ -122,6 +129,16 @@ impl Simulation {
         let attempts =
             (steps[ev.step as usize].policy.retry.as_ref()).map_or(1, |r| r.max_attempts);
         ev.undo || past_pivot || ev.failures + 1 < attempts
+    }
+
+    /// Service `s` declined the step of `ev` for good: if it deduplicates,
+    /// its processed-keys table records the step's key, so no later copy
+    /// applies it.
+    fn remember_declined(&mut self, s: usize, ev: SagaEvent) {
+        let now = self.now;
+        if let Some(table) = &mut self.dedups[s] {
+            table.repeat(now, step_key(ev.run.uid, ev.step, ev.undo));
+        }
     }
 
     /// Step `step` of run `h` succeeded at service `from`: the next step's

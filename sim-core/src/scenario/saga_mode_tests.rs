@@ -2,10 +2,11 @@
 //! queues (implicit, or declared by name), and the keys two-phase commit
 //! does not use.
 
+use super::load;
 use super::messaging_tests::warned;
 use super::model::*;
 use super::saga_tests::{edit, SAGA};
-use super::tests::{errors, ok};
+use super::tests::{errors, ok, set};
 use crate::time::SimDuration;
 
 const CHOREOGRAPHY: &str = "name = \"checkout\"\nmode = \"choreography\"";
@@ -82,5 +83,24 @@ fn two_phase_warns_of_compensations_and_a_pivot() {
             never("compensate", 1, undo),
             never("pivot", 2, "every step commits or aborts with the others"),
         ]
+    );
+}
+
+#[test]
+fn set_reaches_a_declared_event_queue_by_its_dotted_name() {
+    let text =
+        edit("name = \"checkout\"", CHOREOGRAPHY) + "\n[[queue]]\nname = \"checkout.1.undo\"\n";
+    let sc = load(
+        &text,
+        "t.toml",
+        &[set("queue.checkout.1.undo.ack_timeout=5s")],
+    )
+    .unwrap();
+    assert_eq!(sc.queues[0].ack_timeout, SimDuration::from_secs(5));
+    // An implicit one has no element to set.
+    let e = load(&text, "t.toml", &[set("queue.checkout.0.ack_timeout=5s")]).unwrap_err();
+    assert_eq!(
+        e.items[0].message,
+        "--set queue.checkout.0.ack_timeout: no queue `checkout`"
     );
 }
