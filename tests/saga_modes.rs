@@ -24,12 +24,12 @@ effect = "{name}-undo"
     )
 }
 
-/// Ten sagas, one a second from 1 s, of steps a, b (no compensation), c,
-/// the pivot d and e (retried), choreographed; `d` and `e` take `d_extra`,
-/// `e_extra`; every participant takes `all`; `tail` is appended.
-fn checkout(d_extra: &str, e_extra: &str, all: &str, tail: &str) -> String {
-    let head = r#"[scenario]
-duration = "12s"
+/// A run of `duration` with 1 ms links, and `shoppers` starting saga
+/// `checkout` once a second from 1 s until `last`.
+fn shoppers(duration: &str, last: &str) -> String {
+    format!(
+        r#"[scenario]
+duration = "{duration}"
 
 [network]
 latency = "1ms"
@@ -38,8 +38,16 @@ latency = "1ms"
 name = "shoppers"
 target = "checkout"
 arrivals = "constant"
-rate = [ { at = "0s", rate = 1 }, { at = "10.5s", rate = 0 } ]
+rate = [ {{ at = "0s", rate = 1 }}, {{ at = "{last}", rate = 0 }} ]
+"#
+    )
+}
 
+/// Ten sagas, one a second from 1 s, of steps a, b (no compensation), c,
+/// the pivot d and e (retried), choreographed; `d` and `e` take `d_extra`,
+/// `e_extra`; every participant takes `all`; `tail` is appended.
+fn checkout(d_extra: &str, e_extra: &str, all: &str, tail: &str) -> String {
+    let saga = r#"
 [[saga]]
 name = "checkout"
 mode = "choreography"
@@ -59,7 +67,11 @@ steps = [
         participant("d", &with(d_extra)),
         participant("e", &with(e_extra)),
     ];
-    format!("{head}{}{tail}", services.concat())
+    format!(
+        "{}{saga}{}{tail}",
+        shoppers("12s", "10.5s"),
+        services.concat()
+    )
 }
 
 /// When each delivery of queue `queue` left it (seconds), rounded to the µs.
@@ -179,18 +191,7 @@ fn a_short_ack_timeout_redelivers_events_and_dedup_absorbs_them() {
 /// has one worker; `tail` is appended.
 fn two_phase(mode: &str, tail: &str) -> String {
     format!(
-        r#"[scenario]
-duration = "2.4s"
-
-[network]
-latency = "1ms"
-
-[[client]]
-name = "shoppers"
-target = "checkout"
-arrivals = "constant"
-rate = [ {{ at = "0s", rate = 1 }}, {{ at = "1.5s", rate = 0 }} ]
-
+        r#"{}
 [[client]]
 name = "other"
 target = "a.other"
@@ -217,7 +218,8 @@ service_time = "500ms"
 [[service.endpoint]]
 name = "do"
 effect = "slow"
-{tail}"#
+{tail}"#,
+        shoppers("2.4s", "1.5s")
     )
 }
 
