@@ -97,6 +97,7 @@ fn build(root: &Node, file: &str, p: &mut Problems) -> Option<Scenario> {
     let mut clients = clients(client_nodes, &names, p);
     let mut sagas = sagas(arrays("saga", p), &names, p);
     sagas::attach_events(&mut sagas, &mut queues);
+    sagas::check_event_queues(&sagas, &sites, p);
     sagas::attach_clients(client_nodes, &mut clients, &sagas, p);
     let links = links(arrays("link", p), &names, p);
     let fault_nodes = arrays("fault", p);

@@ -104,3 +104,16 @@ fn set_reaches_a_declared_event_queue_by_its_dotted_name() {
         "--set queue.checkout.0.ack_timeout: no queue `checkout`"
     );
 }
+
+#[test]
+fn an_endpoint_may_not_consume_a_sagas_event_queue() {
+    let text = edit("name = \"checkout\"", CHOREOGRAPHY).replace(
+        "name = \"shipping\"",
+        "name = \"shipping\"\nconsumes = \"checkout.2\"",
+    ) + "\n[[queue]]\nname = \"checkout.2\"\n";
+    let got: Vec<String> = errors(&text).into_iter().map(|d| d.message).collect();
+    assert_eq!(
+        got,
+        ["an endpoint consumes a queue of saga `checkout`'s events"]
+    );
+}

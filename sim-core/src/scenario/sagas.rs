@@ -9,7 +9,7 @@ use super::names::Names;
 use super::policies::policy;
 use super::problems::{At, Problems};
 use super::queues::implicit;
-use super::services::{label, unique_name};
+use super::services::{label, unique_name, Sites};
 use super::tree::{Node, Value};
 use crate::text::quote;
 use std::collections::BTreeMap;
@@ -275,6 +275,33 @@ fn node_has(node: &Node, key: &str) -> bool {
     match &node.value {
         Value::Table(t) => t.get(key).is_some(),
         _ => false,
+    }
+}
+
+/// A choreographed saga's event queue is the saga's alone: its consumer is
+/// the step's endpoint, and its publishers the participants.
+pub(crate) fn check_event_queues(sagas: &[Option<Saga>], sites: &Sites, p: &mut Problems) {
+    let uses = (sites.consumers.iter().map(|u| (u, "consumes")))
+        .chain(sites.publishes.iter().map(|u| (u, "publishes to")));
+    for (u, verb) in uses {
+        let owner = sagas.iter().flatten().find(|g| {
+            g.events
+                .iter()
+                .any(|(on, undo)| *on == u.queue || *undo == Some(u.queue))
+        });
+        if let Some(g) = owner {
+            p.hinted(
+                u.at,
+                format!(
+                    "an endpoint {verb} a queue of saga `{}`'s events",
+                    quote(&g.name)
+                ),
+                Some(
+                    "the saga publishes its triggers and the step's endpoint consumes them: use a queue of another name"
+                        .to_string(),
+                ),
+            );
+        }
     }
 }
 
