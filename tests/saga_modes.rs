@@ -206,6 +206,7 @@ steps = [ {{ call = "a.do" }}, {{ call = "slow.do" }} ]
 [[service]]
 name = "a"
 service_time = "1ms"
+workers = 1
 [[service.endpoint]]
 name = "do"
 effect = "a"
@@ -264,6 +265,11 @@ fn a_crashed_coordinator_blocks_the_prepared_participants_until_it_restarts() {
     assert_eq!(g.held_worker_seconds, Some(1.697));
     assert_eq!(r.clients["shoppers"].latency_ms.max, 1100.0);
     // `other` reaches a at 1.251 s and starts at 2.1 s.
+    assert_eq!(other_ms(&r), 852.0);
+    // A paused coordinator holds slow's vote until it resumes at 2.1 s:
+    // the same blocking.
+    let r = run_text(&two_phase("two_phase", &crash.replace("crash", "pause")), 1);
+    assert_eq!(r.sagas["checkout"].held_worker_seconds, Some(1.697));
     assert_eq!(other_ms(&r), 852.0);
     // Still down at the end: the saga is in flight, the workers held.
     let r = run_text(
