@@ -297,3 +297,43 @@ fn a_failed_prepare_aborts_all_and_applies_nothing() {
     assert_eq!(g.held_worker_seconds, Some(0.5));
     assert_eq!(other_ms(&r), 254.0);
 }
+
+#[test]
+fn a_late_copy_of_a_declined_step_applies_only_without_dedup() {
+    // c's first copy of the first saga, at work from 1.007 s, is slowed
+    // 50x: its 1 ms ends at 1.057 s. Its queue's 20 ms ack timeout redelivers it
+    // at 1.026 s, into an error fault: that copy fails at 1.028 s, c is
+    // declined and a compensated. Then the first copy ends, successfully.
+    let tail = r#"
+[[queue]]
+name = "checkout.2"
+ack_timeout = "20ms"
+
+[[fault]]
+kind = "slowdown"
+target = "c"
+at = "1s"
+for = "10ms"
+factor = 50.0
+
+[[fault]]
+kind = "error_rate"
+target = "c"
+at = "1.02s"
+for = "20ms"
+rate = 1.0
+"#;
+    let text = |all: &str| {
+        checkout("", "", all, tail).replace(
+            "name = \"c\"\nservice_time = \"1ms\"",
+            "name = \"c\"\nservice_time = \"1ms\"\nworkers = 2",
+        )
+    };
+    let g = saga(&text(""));
+    assert_eq!((g.completed, g.compensated, g.inconsistent), (9, 1, 1));
+    // With dedup, c recorded the key of the step it declined: the late
+    // copy is a repeat.
+    let g = saga(&text("dedup = { ttl = \"1h\" }"));
+    assert_eq!((g.completed, g.compensated, g.inconsistent), (9, 1, 0));
+    assert_eq!(g.steps[0].compensations, 1);
+}
