@@ -79,6 +79,8 @@ pub struct Delivering {
     seq: u64,
     /// Its partition, busy until an at-most-once delivery is done.
     partition: u32,
+    /// The consumer's dedup found its key processed: it committed nothing.
+    pub repeat: bool,
 }
 
 /// The run-time state of one queue.
@@ -363,6 +365,7 @@ impl Simulation {
             stored,
             seq,
             partition,
+            repeat: false,
         }) as u32;
         self.services[s].instances[i as usize].claimed += 1;
         if at_most_once {
@@ -488,7 +491,7 @@ impl Simulation {
         let q = rec.queue as usize;
         let ok = outcome == Outcome::Ok || outcome == Outcome::Degraded;
         let ok = match self.queues[q].consumer {
-            Some(t) => self.event_served(rec.envelope, t.service.0 as usize, ok),
+            Some(t) => self.event_served(rec.envelope, t.service.0 as usize, ok, rec.repeat),
             None => ok,
         };
         if self.queue_config(q).delivery == Delivery::AtMostOnce {

@@ -14,9 +14,10 @@
 //! duplicated publishes and partitions apply to them: a step served twice
 //! applies its effect twice, unless its service deduplicates — every copy
 //! of a step's trigger carries the saga's idempotency key for that run and
-//! step ([`super::saga::step_key`]), so `dedup` absorbs the repeat. Each
-//! copy also triggers the next step again, as a real participant that
-//! answers a repeat "already done" would. A participant that deduplicates
+//! step ([`super::saga::step_key`]), so `dedup` absorbs the repeat: the
+//! repeat commits nothing, so its outbox stores no event either, and only
+//! the copy that committed triggers the next step. Without `dedup`, every
+//! copy applies the step and triggers the next. A participant that deduplicates
 //! also records the key of a step it declined (failed for good), as an
 //! idempotency key stores an error answer: a late copy of that trigger,
 //! still at work when the step was declined, is then a repeat and cannot
@@ -79,11 +80,12 @@ impl Simulation {
         }
     }
 
-    /// A delivery of message `env` was served by service `s`, `ok` or not:
-    /// returns whether the queue is to be acked. A saga event's failure is
-    /// nacked while the step may try again; its last failure, and every
-    /// success, publishes the next trigger and acks.
-    pub(super) fn event_served(&mut self, env: Handle, s: usize, ok: bool) -> bool {
+    /// A delivery of message `env` was served by service `s`, `ok` or not
+    /// (a `repeat` its dedup absorbed): returns whether the queue is to be
+    /// acked. A saga event's failure is nacked while the step may try
+    /// again; its last failure, and every success that committed, publishes
+    /// the next trigger; both ack.
+    pub(super) fn event_served(&mut self, env: Handle, s: usize, ok: bool, repeat: bool) -> bool {
         let Some(ev) = self.envelopes[env.key as usize].saga else {
             return ok;
         };
@@ -102,6 +104,9 @@ impl Simulation {
                 }
                 return false;
             }
+        }
+        if repeat {
+            return true;
         }
         if !ok {
             self.remember_declined(s, ev);

@@ -144,6 +144,9 @@ impl Simulation {
         };
         if let Some(table) = &mut self.dedups[s] {
             if table.repeat(self.now, key) {
+                if let Asker::Delivery(d) = asker {
+                    self.deliveries[d.key as usize].repeat = true;
+                }
                 return;
             }
         }
