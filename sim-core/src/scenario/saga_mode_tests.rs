@@ -11,6 +11,11 @@ use crate::time::SimDuration;
 
 const CHOREOGRAPHY: &str = "name = \"checkout\"\nmode = \"choreography\"";
 
+/// `SAGA` choreographed, without the step `timeout` choreography ignores.
+fn choreographed() -> String {
+    edit("name = \"checkout\"", CHOREOGRAPHY).replace(", timeout = \"500ms\"", "")
+}
+
 /// The queues of `sc`'s first saga's events, by name.
 fn event_names(sc: &Scenario) -> Vec<(String, Option<String>)> {
     let name = |q: QueueId| sc.queues[q.0 as usize].name.clone();
@@ -23,7 +28,7 @@ fn event_names(sc: &Scenario) -> Vec<(String, Option<String>)> {
 
 #[test]
 fn a_choreographed_saga_gets_an_implicit_queue_per_trigger() {
-    let sc = ok(&edit("name = \"checkout\"", CHOREOGRAPHY));
+    let sc = ok(&choreographed());
     assert_eq!(sc.sagas[0].mode, SagaMode::Choreography);
     let named = |s: &str| s.to_string();
     assert_eq!(
@@ -45,7 +50,7 @@ fn a_choreographed_saga_gets_an_implicit_queue_per_trigger() {
 
 #[test]
 fn a_declared_queue_sets_a_saga_events_delivery_and_is_a_fault_target() {
-    let text = edit("name = \"checkout\"", CHOREOGRAPHY)
+    let text = choreographed()
         + "\n[[queue]]\nname = \"checkout.1\"\nack_timeout = \"2s\"\n"
         + "\n[[fault]]\nkind = \"duplicate\"\ntarget = \"payments->checkout.1\"\nat = \"1s\"\nrate = 1.0\n";
     let sc = ok(&text);
@@ -58,7 +63,7 @@ fn a_declared_queue_sets_a_saga_events_delivery_and_is_a_fault_target() {
 
 #[test]
 fn only_a_sagas_event_queues_may_have_a_dot_in_their_name() {
-    let text = edit("name = \"checkout\"", CHOREOGRAPHY) + "\n[[queue]]\nname = \"cart.1\"\n";
+    let text = choreographed() + "\n[[queue]]\nname = \"cart.1\"\n";
     let messages: Vec<String> = errors(&text).into_iter().map(|d| d.message).collect();
     assert_eq!(messages, ["`cart.1` is not a valid name"]);
 }
@@ -88,8 +93,7 @@ fn two_phase_warns_of_compensations_and_a_pivot() {
 
 #[test]
 fn set_reaches_a_declared_event_queue_by_its_dotted_name() {
-    let text =
-        edit("name = \"checkout\"", CHOREOGRAPHY) + "\n[[queue]]\nname = \"checkout.1.undo\"\n";
+    let text = choreographed() + "\n[[queue]]\nname = \"checkout.1.undo\"\n";
     let sc = load(
         &text,
         "t.toml",
@@ -107,7 +111,7 @@ fn set_reaches_a_declared_event_queue_by_its_dotted_name() {
 
 #[test]
 fn an_endpoint_may_not_consume_a_sagas_event_queue() {
-    let text = edit("name = \"checkout\"", CHOREOGRAPHY).replace(
+    let text = choreographed().replace(
         "name = \"shipping\"",
         "name = \"shipping\"\nconsumes = \"checkout.2\"",
     ) + "\n[[queue]]\nname = \"checkout.2\"\n";
@@ -115,5 +119,16 @@ fn an_endpoint_may_not_consume_a_sagas_event_queue() {
     assert_eq!(
         got,
         ["an endpoint consumes a queue of saga `checkout`'s events"]
+    );
+}
+
+#[test]
+fn choreography_warns_of_step_policies_but_retry() {
+    // Step 1 of SAGA has a `timeout`, step 2 a `retry`.
+    let text = edit("name = \"checkout\"", CHOREOGRAPHY);
+    let got: Vec<String> = warned(&text, &[]).into_iter().map(|w| w.2).collect();
+    assert_eq!(
+        got,
+        ["`timeout` of step 1 of [[saga]] `checkout` is never used in choreography: the step's endpoint consumes its trigger from a queue, there is no call"]
     );
 }

@@ -56,9 +56,11 @@ fn saga(
         let steps: Option<Vec<SagaStep>> = steps.into_iter().collect();
         steps.filter(|s| check_steps(s, nodes, &f, p))
     });
-    if mode == SagaMode::TwoPhase {
-        if let Some(nodes) = f.get("steps").and_then(|n| fields::tables(n, "steps", p)) {
-            warn_two_phase(nodes, &f.context, p);
+    if let Some(nodes) = f.get("steps").and_then(|n| fields::tables(n, "steps", p)) {
+        match mode {
+            SagaMode::TwoPhase => warn_two_phase(nodes, &f.context, p),
+            SagaMode::Choreography => warn_choreography(nodes, &f.context, p),
+            SagaMode::Orchestration => {}
         }
     }
     Some(Saga {
@@ -87,6 +89,24 @@ fn warn_two_phase(nodes: &[Node], saga: &str, p: &mut Problems) {
                     Some("remove it, or make the saga `mode = \"orchestration\"`".to_string()),
                 );
             }
+        }
+    }
+}
+
+/// A choreographed step is a queue's delivery to its endpoint, not a call:
+/// of its policies only `retry` applies (its `max_attempts` deliveries).
+fn warn_choreography(nodes: &[Node], saga: &str, p: &mut Problems) {
+    for (i, node) in nodes.iter().enumerate() {
+        let unused = format::POLICY.iter().filter(|k| k.name != "retry");
+        for key in unused.filter(|k| node_has(node, k.name)) {
+            p.warn(
+                node.place(key.name),
+                format!(
+                    "`{}` of step {i} of {saga} is never used in choreography: the step's endpoint consumes its trigger from a queue, there is no call",
+                    key.name
+                ),
+                Some("set it on the queue (`ack_timeout`), or make the saga `mode = \"orchestration\"`; `retry.max_attempts` counts the deliveries before the step fails".to_string()),
+            );
         }
     }
 }
