@@ -13,5 +13,6 @@ mod messaging;
 mod policies;
 mod queueing;
 mod record;
+mod saga_modes;
 mod saga_views;
 mod sagas;

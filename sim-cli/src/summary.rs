@@ -72,6 +72,15 @@ pub fn render(report: &Report) -> String {
     if !report.sagas.is_empty() {
         out.push('\n');
         out.push_str(&sagas(report).render(0));
+        for (name, g) in &report.sagas {
+            if let (Some(max), Some(seconds)) = (g.max_held, g.held_worker_seconds) {
+                // Two-phase: the workers prepared participants held, blocked.
+                out.push_str(&format!(
+                    "  {} held workers: at most {max} at once, {seconds:.3} worker-s in all\n",
+                    escape(name)
+                ));
+            }
+        }
         out.push('\n');
         out.push_str(&saga_steps(report).render(0));
     }

@@ -126,6 +126,13 @@ pub struct SagaReport {
     pub inconsistent: u64,
     /// Compensations of steps that never applied: no-ops.
     pub compensations_without_effect: u64,
+    /// Two-phase only: the most workers its prepared participants held at
+    /// once, and the worker-seconds they held (blocked, serving nothing)
+    /// after warmup.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub max_held: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub held_worker_seconds: Option<f64>,
     /// Per step, in order: its endpoint and its calls.
     pub steps: Vec<StepReport>,
 }

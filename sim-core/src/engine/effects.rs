@@ -9,6 +9,7 @@
 //! a duplicate.
 
 use super::call::Origin;
+use super::event::Handle;
 use super::saga::step_key;
 use super::service::Asker;
 use super::Simulation;
@@ -118,23 +119,22 @@ impl DedupTable {
 
 impl Simulation {
     /// The key a processed-keys table knows the work of `asker` by: a saga
-    /// step's key, a call's idempotency key (the exchange) or, without
-    /// one, the attempt's own id; a message's id.
+    /// step's key (called by an orchestrator or triggered by an event), a
+    /// call's idempotency key (the exchange) or, without one, the attempt's
+    /// own id; a message's id, shared by every copy.
     fn dedup_key(&self, asker: Asker) -> u64 {
-        match asker {
-            Asker::Call { call, exchange } => {
+        match (asker, self.saga_step_of(asker)) {
+            (_, Some((run, step, undo))) => step_key(run.uid, step, undo),
+            (Asker::Call { call, exchange }, None) => {
                 let x = &self.exchanges[exchange.key as usize];
                 debug_assert_eq!(x.uid, exchange.uid);
-                let keyed = self.sites[x.site as usize].policy.idempotency_key;
-                match x.origin {
-                    Origin::Saga {
-                        run, step, undo, ..
-                    } => step_key(run.uid, step, undo),
-                    _ if keyed => exchange.uid,
-                    _ => call.uid,
+                if self.sites[x.site as usize].policy.idempotency_key {
+                    exchange.uid
+                } else {
+                    call.uid
                 }
             }
-            Asker::Delivery(d) => {
+            (Asker::Delivery(d), None) => {
                 self.envelopes[self.deliveries[d.key as usize].envelope.key as usize].uid
             }
         }
@@ -154,8 +154,8 @@ impl Simulation {
     /// Work for endpoint `e` of service `s`, asked by `asker`, succeeded
     /// at `now`: apply its effect, if any. The logical unit whose repeats
     /// are duplicates is the exchange of a call (its idempotency key, or
-    /// the attempt's own id without one), or the message of a delivery (its
-    /// message id, shared by every copy).
+    /// the attempt's own id without one), the message of a delivery (its
+    /// message id, shared by every copy), or a saga run's step.
     pub(super) fn commit_effect(&mut self, s: usize, e: usize, asker: Asker, counted: bool) {
         let Some(effect) = self.effects.of(s, e) else {
             return;
@@ -166,33 +166,26 @@ impl Simulation {
         let key = self.dedup_key(asker);
         if let Some(table) = &mut self.dedups[s] {
             if table.repeat(self.now, key) {
+                if let Asker::Delivery(d) = asker {
+                    self.deliveries[d.key as usize].repeat = true;
+                }
                 return;
             }
         }
-        let applied = match asker {
-            Asker::Call { exchange, .. } => &mut self.exchanges[exchange.key as usize].applied,
-            Asker::Delivery(d) => {
-                let env = self.deliveries[d.key as usize].envelope;
-                &mut self.envelopes[env.key as usize].applied
-            }
-        };
-        if *applied > 0 && self.sc.services[s].endpoints[e].idempotent {
+        let idempotent = self.sc.services[s].endpoints[e].idempotent;
+        let applied = self.applied_of(asker);
+        if *applied > 0 && idempotent {
             return;
         }
         *applied += 1;
         let mut duplicate = *applied > 1;
-        if let Asker::Call { exchange, .. } = asker {
-            if let Origin::Saga {
-                run, step, undo, ..
-            } = self.exchanges[exchange.key as usize].origin
-            {
-                match self.saga_effect(run, step, undo) {
-                    Some(again) => duplicate |= again,
-                    None => {
-                        // A compensation of a step that never applied: a no-op.
-                        self.exchanges[exchange.key as usize].applied -= 1;
-                        return;
-                    }
+        if let Some((run, step, undo)) = self.saga_step_of(asker) {
+            match self.saga_effect(run, step, undo) {
+                Some(again) => duplicate |= again,
+                None => {
+                    // A compensation of a step that never applied: a no-op.
+                    *self.applied_of(asker) -= 1;
+                    return;
                 }
             }
         }
@@ -205,6 +198,36 @@ impl Simulation {
         if duplicate {
             for p in &self.effect_probes[effect as usize] {
                 self.probes[*p as usize].on_duplicate(self.now);
+            }
+        }
+    }
+}
+
+impl Simulation {
+    /// The saga run, step and direction `asker` does, if it is a saga's step.
+    fn saga_step_of(&self, asker: Asker) -> Option<(Handle, u32, bool)> {
+        match asker {
+            Asker::Call { exchange, .. } => match self.exchanges[exchange.key as usize].origin {
+                Origin::Saga {
+                    run, step, undo, ..
+                } => Some((run, step, undo)),
+                _ => None,
+            },
+            Asker::Delivery(d) => {
+                let env = self.deliveries[d.key as usize].envelope;
+                let ev = self.envelopes[env.key as usize].saga?;
+                Some((ev.run, ev.step, ev.undo))
+            }
+        }
+    }
+
+    /// The count of applications of the logical unit `asker` serves.
+    fn applied_of(&mut self, asker: Asker) -> &mut u32 {
+        match asker {
+            Asker::Call { exchange, .. } => &mut self.exchanges[exchange.key as usize].applied,
+            Asker::Delivery(d) => {
+                let env = self.deliveries[d.key as usize].envelope;
+                &mut self.envelopes[env.key as usize].applied
             }
         }
     }

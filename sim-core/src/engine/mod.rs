@@ -12,6 +12,7 @@ mod breaker;
 mod broker;
 pub mod budget;
 mod call;
+mod choreography;
 mod client;
 mod effects;
 mod event;
@@ -34,6 +35,7 @@ pub mod snapshot;
 mod summary;
 mod throttle;
 pub mod trace;
+mod two_phase;
 
 use crate::expect::Metric;
 use crate::limits::MAX_TIMESERIES_WINDOWS;
@@ -58,6 +60,7 @@ use series::Series;
 use service::{Job, ServiceState};
 use site::{BreakerRec, Site, Sites};
 use slab::Slab;
+use std::collections::BTreeMap;
 
 pub use crate::scenario::model::Cause;
 pub use event::Outcome;
@@ -145,6 +148,10 @@ pub struct Simulation {
     saga_held: Vec<Vec<saga::HeldAnswer>>,
     saga_totals: Vec<record::SagaCounts>,
     saga_probes: Vec<Vec<u32>>,
+    /// Two-phase transactions undecided, by run uid, and the workers each
+    /// saga's prepared participants hold.
+    txns: BTreeMap<u64, two_phase::Txn>,
+    held_workers: Vec<two_phase::HeldWorkers>,
     /// What each client's and service's requests, and each queue's
     /// messages, did after warmup.
     client_totals: Vec<ClientRecord>,
@@ -213,6 +220,7 @@ impl Simulation {
             Series::new(window, warmup, counts)
         });
         let mut consumed_by = vec![Vec::new(); sc.services.len()];
+        let events = choreography::event_consumers(&sc);
         let queues = sc
             .queues
             .iter()
@@ -228,6 +236,7 @@ impl Simulation {
                         endpoint: EndpointId(e as u32),
                     })
                 });
+                let consumer = consumer.or(events[q]);
                 if let Some(t) = consumer {
                     consumed_by[t.service.0 as usize].push(q as u32);
                 }
@@ -249,6 +258,8 @@ impl Simulation {
             saga_held: vec![Vec::new(); sagas],
             saga_totals: vec![record::SagaCounts::default(); sagas],
             saga_probes: vec![Vec::new(); sagas],
+            txns: BTreeMap::new(),
+            held_workers: vec![two_phase::HeldWorkers::default(); sagas],
             queues,
             envelopes: Slab::new(),
             deliveries: Slab::new(),

@@ -22,7 +22,7 @@ use super::call::Origin;
 use super::event::{Event, Handle, Outcome};
 use super::record::SagaFact;
 use super::Simulation;
-use crate::scenario::model::{Cause, Target};
+use crate::scenario::model::{Cause, SagaMode, Target};
 use crate::time::{SimDuration, SimTime};
 
 /// How long an orchestrator waits before it calls a step again that must
@@ -51,10 +51,10 @@ pub struct SagaRun {
     request: Handle,
     pub started: SimTime,
     pub counted: bool,
-    key: u64,
+    pub key: u64,
     pub phase: Phase,
-    /// The step being done, or compensated.
-    step: u32,
+    /// The step being done, or compensated (two-phase: prepared next).
+    pub step: u32,
     /// Bumped when the orchestrator crashes: answers to older calls are lost.
     generation: u32,
     /// Per step: its call may have applied (it succeeded, or timed out).
@@ -62,8 +62,9 @@ pub struct SagaRun {
     /// Per step: applications of its effect, and of its compensation's.
     pub applied: Vec<u32>,
     pub undone: Vec<u32>,
-    /// Its calls whose exchange records still live (late copies may apply).
-    live: u32,
+    /// Its calls whose exchange records (or event messages) still live:
+    /// late copies may apply.
+    pub live: u32,
 }
 
 impl SagaRun {
@@ -108,11 +109,15 @@ impl Simulation {
         self.saga_fact(g, self.now, counted, SagaFact::Started);
         let h = Handle { key: run, uid };
         self.view_saga_start(h, g, key);
-        self.call_step(h);
+        match self.sc.sagas[g].mode {
+            SagaMode::Orchestration => self.call_step(h),
+            SagaMode::Choreography => self.publish_event(h, 0, false, None),
+            SagaMode::TwoPhase => self.prepare_all(h),
+        }
     }
 
     /// Calls the current step (or compensation) of run `h`.
-    fn call_step(&mut self, h: Handle) {
+    pub(super) fn call_step(&mut self, h: Handle) {
         let run = &self.runs[h.key as usize];
         let (g, step, key, counted) = (run.saga as usize, run.step, run.key, run.counted);
         let undo = run.phase == Phase::Compensating;
@@ -155,6 +160,9 @@ impl Simulation {
             return;
         };
         let (g, counted) = (run.saga as usize, run.counted);
+        if self.sc.sagas[g].mode == SagaMode::TwoPhase {
+            return self.on_vote(h, step, generation, outcome);
+        }
         let current = run.step == step && (run.phase == Phase::Compensating) == undo;
         if generation != self.saga_generation[g] || !current {
             return; // the orchestrator crashed since: this answer is lost
@@ -235,7 +243,7 @@ impl Simulation {
 
     /// Run `h` is over: its request ends with `outcome`; its effects are
     /// checked once its calls' last copies are done.
-    fn end_saga(&mut self, h: Handle, phase: Phase, outcome: Outcome) {
+    pub(super) fn end_saga(&mut self, h: Handle, phase: Phase, outcome: Outcome) {
         let run = &mut self.runs[h.key as usize];
         run.phase = phase;
         let (g, started, counted, request) =
@@ -349,7 +357,10 @@ impl Simulation {
                 })
                 .collect();
             for h in runs {
-                self.call_step(h);
+                match self.sc.sagas[g].mode {
+                    SagaMode::TwoPhase => self.resume_txn(h),
+                    _ => self.call_step(h),
+                }
             }
         }
         if !self.saga_paused[g] {

@@ -579,6 +579,8 @@ impl Simulation {
     pub(super) fn answer_job(&mut self, h: Handle, outcome: Outcome) {
         let job = self.jobs.remove(h.key as usize);
         let s = job.target.service.0 as usize;
+        // A two-phase prepare keeps a worker before this one is freed.
+        let prepared = outcome.is_success() && self.prepare_held(job.asker, s, job.instance);
         if job.holds_worker {
             self.free_worker(s, job.instance);
         }
@@ -595,7 +597,7 @@ impl Simulation {
         if job.counted {
             self.service_fact(s, job.arrived, ServiceFact::Answered(outcome, latency));
         }
-        if outcome.is_success() {
+        if outcome.is_success() && !prepared {
             let (e, counted) = (job.target.endpoint.0 as usize, job.counted);
             self.commit_effect(s, e, job.asker, counted);
             self.publish_all(s, e, job.key);

@@ -9,6 +9,7 @@ use crate::report::{
     InstanceReport, Observed, QueueReport, Report, SagaReport, ServiceReport, StepReport,
     Timeseries,
 };
+use crate::scenario::model::SagaMode;
 use indexmap::IndexMap;
 
 /// Rounds a ratio to five decimals, for readable output.
@@ -324,7 +325,10 @@ impl Simulation {
                         compensation_failures: n.compensation_failures,
                     })
                     .collect();
+                let two_phase = saga.mode == SagaMode::TwoPhase;
                 let report = SagaReport {
+                    max_held: two_phase.then_some(self.held_workers[g].max),
+                    held_worker_seconds: two_phase.then(|| round3(self.held_worker_seconds(g))),
                     started: c.started,
                     completed: c.completed,
                     compensated: c.compensated,

@@ -39,6 +39,8 @@ mod problems;
 mod queues;
 mod reference;
 #[cfg(test)]
+mod saga_mode_tests;
+#[cfg(test)]
 mod saga_tests;
 mod sagas;
 mod schema;

@@ -152,6 +152,9 @@ pub struct Saga {
     pub mode: SagaMode,
     /// At least one, in order.
     pub steps: Vec<SagaStep>,
+    /// Choreography only: per step, the queue of its trigger (`SAGA.STEP`)
+    /// and, if it has a compensation, of its compensation's (`SAGA.STEP.undo`).
+    pub events: Vec<(QueueId, Option<QueueId>)>,
 }
 
 /// How a saga's steps are driven.

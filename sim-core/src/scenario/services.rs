@@ -533,9 +533,20 @@ pub(crate) fn unique_name<'a>(
     seen: &mut BTreeMap<String, At>,
     p: &mut Problems,
 ) -> Option<&'a str> {
+    unique_name_with(f, kind, seen, p, check_name)
+}
+
+/// [`unique_name`] with its own check of the name's form.
+pub(crate) fn unique_name_with<'a>(
+    f: &Fields<'a>,
+    kind: &str,
+    seen: &mut BTreeMap<String, At>,
+    p: &mut Problems,
+    check: impl Fn(&str, At, &mut Problems) -> bool,
+) -> Option<&'a str> {
     let name = f.require("name", p, fields::string)?;
     let at = f.place("name");
-    if !check_name(name, at, p) {
+    if !check(name, at, p) {
         return None;
     }
     if let Some(first) = seen.get(name) {
