@@ -223,7 +223,20 @@ pub const FUNCTIONS: &[&str] = &[
 ];
 
 /// Functions of the contract that later features implement.
-const NOT_YET: &[&str] = &["sagas", "instances", "max_instances", "deploy"];
+const NOT_YET: &[&str] = &["instances", "max_instances", "deploy"];
+
+/// The words of `sagas(NAME).STAT`, as the summary's `sagas` object names them.
+const SAGA_STATS: [(&str, SagaStat); 6] = [
+    ("started", SagaStat::Started),
+    ("completed", SagaStat::Completed),
+    ("compensated", SagaStat::Compensated),
+    ("in_flight", SagaStat::InFlight),
+    ("inconsistent", SagaStat::Inconsistent),
+    (
+        "compensations_without_effect",
+        SagaStat::CompensationsWithoutEffect,
+    ),
+];
 
 /// Parses a window: `60s..120s`, `60s..`, `..30s`.
 pub fn parse_window(text: &str) -> Result<Window, String> {
@@ -281,6 +294,7 @@ pub fn parse_expectation(text: &str) -> Result<Expectation, String> {
         "max_age" => Metric::MaxAge,
         "out_of_order" => Metric::OutOfOrder,
         "hit_ratio" => Metric::HitRatio,
+        "sagas" => Metric::Saga(SagaStat::Started),
         f if NOT_YET.contains(&f) => {
             return Err(format!("`{f}(...)` expectations are not supported yet"))
         }
@@ -306,6 +320,11 @@ pub fn parse_expectation(text: &str) -> Result<Expectation, String> {
     if let Metric::Breaker(_) = metric {
         let (at, after) = breaker_instant(text, rest)?;
         metric = Metric::Breaker(at);
+        rest = after;
+    }
+    if let Metric::Saga(_) = metric {
+        let (stat, after) = saga_stat(text, rest)?;
+        metric = Metric::Saga(stat);
         rest = after;
     }
     let (op, value_text) = parse_op(rest).ok_or_else(|| {
@@ -350,6 +369,34 @@ fn breaker_instant<'a>(text: &str, rest: &'a str) -> Result<(SimTime, &'a str), 
         .unwrap_or(after.len());
     let at = parse_duration(&after[..end]).map_err(|e| format!("{e} (in `{text}`)"))?;
     Ok((SimTime(at.0), after[end..].trim()))
+}
+
+/// `.STAT` after `sagas(NAME)`, and what follows it.
+fn saga_stat<'a>(text: &str, rest: &'a str) -> Result<(SagaStat, &'a str), String> {
+    let words: Vec<&str> = SAGA_STATS.iter().map(|(w, _)| *w).collect();
+    let expected = || format!("expected one of {}", words.join(", "));
+    let after = rest.strip_prefix('.').ok_or_else(|| {
+        format!(
+            "`{text}`: say what to count after `)`, like `sagas(checkout).inconsistent == 0`: {}",
+            expected()
+        )
+    })?;
+    let end = after
+        .find(|c: char| !(c.is_alphanumeric() || c == '_'))
+        .unwrap_or(after.len());
+    let word = &after[..end];
+    let stat = SAGA_STATS
+        .iter()
+        .find(|(w, _)| *w == word)
+        .map(|(_, s)| *s)
+        .ok_or_else(|| {
+            format!(
+                "`{word}` is not a count of a saga in `{text}`: {}{}",
+                expected(),
+                crate::suggest::did_you_mean(word, &words)
+            )
+        })?;
+    Ok((stat, after[end..].trim()))
 }
 
 /// The code of the state a breaker expectation compares with (only `==`
@@ -439,9 +486,18 @@ mod tests {
         assert!(parse_expectation("p99(users, 60s..30s) < 1s")
             .unwrap_err()
             .contains("ends before"));
-        assert!(parse_expectation("sagas(checkout).inconsistent == 0")
+        let e = parse_expectation("sagas(checkout, 10s..).inconsistent == 0").unwrap();
+        assert_eq!(e.metric, Metric::Saga(SagaStat::Inconsistent));
+        assert_eq!((e.subject.as_str(), e.value), ("checkout", 0.0));
+        assert!(e.window.is_some());
+        let e = parse_expectation("sagas(checkout).compensated >= 5").unwrap();
+        assert_eq!(e.metric, Metric::Saga(SagaStat::Compensated));
+        assert!(parse_expectation("sagas(checkout).inconsistant == 0")
             .unwrap_err()
-            .contains("not supported yet"));
+            .contains("did you mean `inconsistent`"));
+        assert!(parse_expectation("sagas(checkout) == 0")
+            .unwrap_err()
+            .contains("say what to count"));
         assert!(parse_expectation("breaker(api->db) == open")
             .unwrap_err()
             .contains("at an instant"));

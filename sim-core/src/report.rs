@@ -99,6 +99,20 @@ pub struct ServiceReport {
     pub max_queue: u64,
     pub latency_ms: Latency,
     pub queue_wait_ms: Latency,
+    /// Each instance's share of the load, in order (`api#0` first): a hot
+    /// key under a `hash` balancer makes a hot instance.
+    pub per_instance: Vec<InstanceReport>,
+}
+
+/// The load one instance of a service took.
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct InstanceReport {
+    /// Attempts that reached it (they sum to the service's `arrivals`).
+    pub arrivals: u64,
+    /// Average busy fraction of its workers.
+    pub utilization: f64,
+    /// Its longest queue (the service's `max_queue` is the largest of them).
+    pub max_queue: u64,
 }
 
 /// What one saga's runs did.
@@ -114,6 +128,13 @@ pub struct SagaReport {
     pub inconsistent: u64,
     /// Compensations of steps that never applied: no-ops.
     pub compensations_without_effect: u64,
+    /// Two-phase only: the most workers its prepared participants held at
+    /// once, and the worker-seconds they held (blocked, serving nothing)
+    /// after warmup.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub max_held: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub held_worker_seconds: Option<f64>,
     /// Per step, in order: its endpoint and its calls.
     pub steps: Vec<StepReport>,
 }
@@ -280,6 +301,7 @@ pub struct Timeseries {
     pub queues: IndexMap<String, QueueSeries>,
     #[serde(skip_serializing_if = "IndexMap::is_empty")]
     pub caches: IndexMap<String, CacheSeries>,
+    pub sagas: IndexMap<String, SagaSeries>,
     /// The fault windows, to shade behind the series.
     pub faults: Vec<FaultReport>,
 }
@@ -310,6 +332,19 @@ pub struct CacheSeries {
     pub hit_ratio: Vec<Option<f64>>,
     pub max_concurrent_misses: Vec<u64>,
     pub size: Vec<u64>,
+}
+
+/// A saga's runs per window: `started` in the window they started,
+/// `completed`, `compensated` and `inconsistent` in the window that saw it,
+/// so each sums to the summary's figure; `in_flight` at each window's end
+/// (of the runs the summary counts: started after the warmup).
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct SagaSeries {
+    pub started: Vec<u64>,
+    pub completed: Vec<u64>,
+    pub compensated: Vec<u64>,
+    pub inconsistent: Vec<u64>,
+    pub in_flight: Vec<u64>,
 }
 
 /// A breaker's state at the end of each window.

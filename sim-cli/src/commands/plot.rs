@@ -21,7 +21,14 @@ struct Line {
 
 /// Runs the scenario with a timeseries and writes one SVG per chart into `--out`.
 pub fn plot(args: &PlotArgs) -> anyhow::Result<Outcome> {
-    let scenario = input::load(&args.file, &args.set.set)?;
+    let (Some(file), None) = (&args.file, &args.sweep) else {
+        let (csv, x, y) = (args.sweep.as_deref(), args.x.as_deref(), args.y.as_deref());
+        let (Some(csv), Some(x), Some(y)) = (csv, x, y) else {
+            anyhow::bail!("give a scenario FILE, or --sweep GRID.csv with --x and --y");
+        };
+        return super::sweep_plot::plot(csv, x, y, &args.out);
+    };
+    let scenario = input::load(file, &args.set.set)?;
     std::fs::create_dir_all(&args.out)
         .with_context(|| format!("cannot create directory `{}`", args.out.display()))?;
     let window = args
@@ -117,12 +124,22 @@ pub fn plot(args: &PlotArgs) -> anyhow::Result<Outcome> {
             ),
         ]
     });
+    let saga_chart = (!series.sagas.is_empty()).then(|| {
+        (
+            "sagas.svg",
+            "Sagas by state",
+            "runs (per window; in flight at its end)",
+            None,
+            sagas(series),
+        )
+    });
     let mut written = String::new();
     let all = charts
         .into_iter()
         .chain(breaker_chart)
         .chain(queue_charts.into_iter().flatten())
-        .chain(cache_charts.into_iter().flatten());
+        .chain(cache_charts.into_iter().flatten())
+        .chain(saga_chart);
     for (file, title, unit, y_max, lines) in all {
         let path = args.out.join(file);
         let frame = Frame {
@@ -306,6 +323,38 @@ fn fills(series: &Timeseries) -> Vec<Line> {
 /// The oldest held message's age at each window's end, per broker queue.
 fn queue_age(series: &Timeseries) -> Vec<Line> {
     per_name(series, &series.queues, |q| q.age_s.clone())
+}
+
+/// Per saga, stepped over each window: runs started, completed,
+/// compensated and found inconsistent in it, and in flight at its end.
+fn sagas(series: &Timeseries) -> Vec<Line> {
+    let steps = |v: &[u64]| -> Vec<(f64, f64)> {
+        let mut from = series.start_s;
+        let mut points = Vec::with_capacity(2 * v.len());
+        for (i, &n) in v.iter().enumerate() {
+            let to = at(series, i);
+            points.extend([(from, n as f64), (to, n as f64)]);
+            from = to;
+        }
+        points
+    };
+    series
+        .sagas
+        .iter()
+        .flat_map(|(name, g)| {
+            [
+                ("started", &g.started),
+                ("completed", &g.completed),
+                ("compensated", &g.compensated),
+                ("inconsistent", &g.inconsistent),
+                ("in flight", &g.in_flight),
+            ]
+            .map(|(label, v)| Line {
+                label: format!("{name} {label}"),
+                points: steps(v),
+            })
+        })
+        .collect()
 }
 
 /// Each breaker's state per window: 0 closed, 0.5 half-open, 1 open.

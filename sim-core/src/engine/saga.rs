@@ -21,9 +21,8 @@
 use super::call::Origin;
 use super::event::{Event, Handle, Outcome};
 use super::record::SagaFact;
-use super::trace::{outcome_name, Kind, Tag};
 use super::Simulation;
-use crate::scenario::model::{Cause, Target};
+use crate::scenario::model::{Cause, SagaMode, Target};
 use crate::time::{SimDuration, SimTime};
 
 /// How long an orchestrator waits before it calls a step again that must
@@ -52,10 +51,10 @@ pub struct SagaRun {
     request: Handle,
     pub started: SimTime,
     pub counted: bool,
-    key: u64,
+    pub key: u64,
     pub phase: Phase,
-    /// The step being done, or compensated.
-    step: u32,
+    /// The step being done, or compensated (two-phase: prepared next).
+    pub step: u32,
     /// Bumped when the orchestrator crashes: answers to older calls are lost.
     generation: u32,
     /// Per step: its call may have applied (it succeeded, or timed out).
@@ -63,8 +62,9 @@ pub struct SagaRun {
     /// Per step: applications of its effect, and of its compensation's.
     pub applied: Vec<u32>,
     pub undone: Vec<u32>,
-    /// Its calls whose exchange records still live (late copies may apply).
-    live: u32,
+    /// Its calls whose exchange records (or event messages) still live:
+    /// late copies may apply.
+    pub live: u32,
 }
 
 impl SagaRun {
@@ -83,6 +83,11 @@ pub fn step_key(run: u64, step: u32, undo: bool) -> u64 {
 impl Simulation {
     /// A client's request `r` starts a run of saga `g`.
     pub(super) fn start_saga(&mut self, g: usize, r: Handle, key: u64) {
+        if self.saga_down[g] {
+            // A crashed orchestrator has no log to write: no saga starts,
+            // and the request is refused.
+            return self.on_request_result(r, Outcome::Failed(Cause::Refused));
+        }
         let counted = self.now >= self.warmup;
         let n = self.sc.sagas[g].steps.len();
         let uid = self.uid();
@@ -103,17 +108,18 @@ impl Simulation {
         }) as u32;
         self.saga_fact(g, self.now, counted, SagaFact::Started);
         let h = Handle { key: run, uid };
-        if self.saga_down[g] {
-            // A crashed orchestrator has no log to write: the start is refused.
-            return self.end_saga(h, Phase::Compensated, Outcome::Failed(Cause::Refused));
+        self.view_saga_start(h, g, key);
+        match self.sc.sagas[g].mode {
+            SagaMode::Orchestration => self.call_step(h),
+            SagaMode::Choreography => self.publish_event(h, 0, false, None),
+            SagaMode::TwoPhase => self.prepare_all(h),
         }
-        self.call_step(h);
     }
 
     /// Calls the current step (or compensation) of run `h`.
-    fn call_step(&mut self, h: Handle) {
+    pub(super) fn call_step(&mut self, h: Handle) {
         let run = &self.runs[h.key as usize];
-        let (g, step, key) = (run.saga as usize, run.step, run.key);
+        let (g, step, key, counted) = (run.saga as usize, run.step, run.key, run.counted);
         let undo = run.phase == Phase::Compensating;
         let generation = self.saga_generation[g];
         self.runs[h.key as usize].generation = generation;
@@ -126,8 +132,11 @@ impl Simulation {
         } else {
             call
         };
-        self.saga_steps[g][step as usize].count(undo, false);
+        if counted {
+            self.saga_steps[g][step as usize].count(undo, false);
+        }
         self.runs[h.key as usize].live += 1;
+        self.view_step_start(h, step, undo);
         let origin = Origin::Saga {
             run: h,
             step,
@@ -150,7 +159,10 @@ impl Simulation {
         let Some(run) = self.runs.get(h.key as usize).filter(|r| r.uid == h.uid) else {
             return;
         };
-        let g = run.saga as usize;
+        let (g, counted) = (run.saga as usize, run.counted);
+        if self.sc.sagas[g].mode == SagaMode::TwoPhase {
+            return self.on_vote(h, step, generation, outcome);
+        }
         let current = run.step == step && (run.phase == Phase::Compensating) == undo;
         if generation != self.saga_generation[g] || !current {
             return; // the orchestrator crashed since: this answer is lost
@@ -158,8 +170,9 @@ impl Simulation {
         if self.saga_paused[g] {
             return self.saga_held[g].push((h, step, undo, generation, outcome));
         }
+        self.view_step_result(h, outcome);
         let failed = !outcome.is_success();
-        if failed {
+        if failed && counted {
             self.saga_steps[g][step as usize].count(undo, true);
         }
         if undo {
@@ -230,7 +243,7 @@ impl Simulation {
 
     /// Run `h` is over: its request ends with `outcome`; its effects are
     /// checked once its calls' last copies are done.
-    fn end_saga(&mut self, h: Handle, phase: Phase, outcome: Outcome) {
+    pub(super) fn end_saga(&mut self, h: Handle, phase: Phase, outcome: Outcome) {
         let run = &mut self.runs[h.key as usize];
         run.phase = phase;
         let (g, started, counted, request) =
@@ -241,14 +254,7 @@ impl Simulation {
             SagaFact::Compensated
         };
         self.saga_fact(g, started, counted, fact);
-        if self.trace.is_some() {
-            let name = self.sc.sagas[g].name.clone();
-            let tag = Some(Tag {
-                key: self.runs[h.key as usize].key,
-                message: Some(h.uid),
-            });
-            self.record_tagged(Kind::Saga, &name, None, started, outcome_name(outcome), tag);
-        }
+        self.view_saga_end(h, phase == Phase::Completed, outcome);
         self.on_request_result(request, outcome);
         self.finish_run_if_done(h);
     }
@@ -304,24 +310,28 @@ impl Simulation {
     }
 
     /// Step `step` of run `h` applied its effect (`undo`: its compensation
-    /// did). Returns false when a compensation must be a no-op: its step
-    /// never applied.
-    pub(super) fn saga_effect(&mut self, h: Handle, step: u32, undo: bool) -> bool {
+    /// did): whether the run had applied it already (a resend after a
+    /// crash: a duplicate), or `None` when a compensation must be a no-op
+    /// because its step never applied (so far: a step applied after its
+    /// compensation leaves the run unbalanced). A second compensation of a
+    /// step applied once applies again, as a refund does twice.
+    pub(super) fn saga_effect(&mut self, h: Handle, step: u32, undo: bool) -> Option<bool> {
         let Some(run) = self.runs.get_mut(h.key as usize).filter(|r| r.uid == h.uid) else {
-            return true;
+            return Some(false);
         };
         let i = step as usize;
-        if undo && run.applied[i] <= run.undone[i] {
+        if undo && run.applied[i] == 0 {
             let (g, started, counted) = (run.saga as usize, run.started, run.counted);
             self.saga_fact(g, started, counted, SagaFact::WithoutEffect);
-            return false;
+            return None;
         }
-        if undo {
-            run.undone[i] += 1;
+        let times = if undo {
+            &mut run.undone[i]
         } else {
-            run.applied[i] += 1;
-        }
-        true
+            &mut run.applied[i]
+        };
+        *times += 1;
+        Some(*times > 1)
     }
 
     /// Saga `g`'s orchestrator crashed (`down`) or restarted. The answers
@@ -333,6 +343,7 @@ impl Simulation {
         self.saga_paused[g] = paused && !down;
         if down && !was_down {
             self.saga_generation[g] += 1;
+            self.view_saga_crash(g);
         }
         if !down && was_down {
             self.saga_generation[g] += 1;
@@ -346,7 +357,10 @@ impl Simulation {
                 })
                 .collect();
             for h in runs {
-                self.call_step(h);
+                match self.sc.sagas[g].mode {
+                    SagaMode::TwoPhase => self.resume_txn(h),
+                    _ => self.call_step(h),
+                }
             }
         }
         if !self.saga_paused[g] {

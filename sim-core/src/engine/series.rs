@@ -8,13 +8,13 @@
 use super::histogram::round3;
 use super::integrator::Integrator;
 use super::record::{
-    CacheCounts, CacheRecord, ClientCounts, ClientRecord, QueueCounts, QueueRecord, ServiceCounts,
-    ServiceRecord,
+    CacheCounts, CacheRecord, ClientCounts, ClientRecord, QueueCounts, QueueRecord, SagaCounts,
+    ServiceCounts, ServiceRecord,
 };
-use crate::report::{CacheSeries, ClientSeries, QueueSeries, ServiceSeries};
+use crate::report::{CacheSeries, ClientSeries, QueueSeries, SagaSeries, ServiceSeries};
 use crate::time::{SimDuration, SimTime};
 
-/// The series of every client, service, queue and cache.
+/// The series of every client, service, queue, cache and saga.
 #[derive(Clone, Debug)]
 pub struct Series {
     pub window: SimDuration,
@@ -22,6 +22,17 @@ pub struct Series {
     pub services: Vec<ServiceWindows>,
     pub queues: Vec<QueueWindows>,
     pub caches: Vec<CacheWindows>,
+    pub sagas: Vec<SagaWindows>,
+}
+
+/// A saga's open window and its closed ones: runs started in each window,
+/// completed, compensated and found inconsistent in each, and in flight at
+/// each window's end.
+#[derive(Clone, Debug, Default)]
+pub struct SagaWindows {
+    pub open: SagaCounts,
+    rows: Vec<SagaCounts>,
+    in_flight: Vec<u64>,
 }
 
 /// A cache's open window and its closed ones.
@@ -62,18 +73,13 @@ pub struct ServiceWindows {
 }
 
 impl Series {
-    /// Empty series of `window` for `clients` and `services`, whose first
-    /// window starts at `from`.
-    pub fn new(
-        window: SimDuration,
-        from: SimTime,
-        clients: usize,
-        services: usize,
-        queues: usize,
-        caches: usize,
-    ) -> Series {
+    /// Empty series of `window` for `counts` clients, services, queues,
+    /// caches and sagas, whose first window starts at `from`.
+    pub fn new(window: SimDuration, from: SimTime, counts: [usize; 5]) -> Series {
+        let [clients, services, queues, caches, sagas] = counts;
         Series {
             window,
+            sagas: vec![SagaWindows::default(); sagas],
             clients: vec![ClientWindows::default(); clients],
             queues: vec![QueueWindows::default(); queues],
             caches: vec![CacheWindows::default(); caches],
@@ -203,6 +209,32 @@ impl CacheWindows {
                 .collect(),
             max_concurrent_misses: all.rows.iter().map(|r| r.max_concurrent_misses).collect(),
             size: all.size,
+        }
+    }
+}
+
+impl SagaWindows {
+    /// Closes the open window with `in_flight` runs at its end.
+    pub fn close(&mut self, in_flight: u64) {
+        self.rows.push(self.open);
+        self.in_flight.push(in_flight);
+        self.open = SagaCounts::default();
+    }
+
+    /// The closed windows and the open one, as the report shows them:
+    /// `in_flight` now, and `inconsistent` more runs, over with calls
+    /// still out, found so when the report is made.
+    pub fn report(&self, in_flight: u64, inconsistent: u64) -> SagaSeries {
+        let mut all = self.clone();
+        all.open.inconsistent += inconsistent;
+        all.close(in_flight);
+        let column = |f: fn(&SagaCounts) -> u64| all.rows.iter().map(f).collect();
+        SagaSeries {
+            started: column(|c| c.started),
+            completed: column(|c| c.completed),
+            compensated: column(|c| c.compensated),
+            inconsistent: column(|c| c.inconsistent),
+            in_flight: all.in_flight,
         }
     }
 }

@@ -4,9 +4,10 @@
 use super::balancer::Picker;
 use super::call::Origin;
 use super::event::{Event, Handle, Outcome};
+use super::integrator::Integrator;
 use super::network::either;
 use super::record::ServiceFact;
-use super::throttle::Bucket;
+use super::throttle::Limiter;
 use super::trace::{outcome_name, Kind, Tag};
 use super::Simulation;
 use crate::rng::Stream;
@@ -39,6 +40,12 @@ pub(super) struct Instance {
     failures_in_a_row: u32,
     /// Ejected from the balancer until then.
     ejected_until: SimTime,
+    /// Measured arrivals (after warmup) at this instance.
+    pub arrivals: u64,
+    /// Its longest waiting room after warmup.
+    pub max_queue: u64,
+    /// Its busy workers over the measured span.
+    pub busy_area: Integrator,
 }
 
 /// The combined effect of the faults active on one instance.
@@ -81,8 +88,8 @@ pub struct ServiceState {
     /// Busy workers and waiting jobs over all instances.
     busy: u64,
     queued: u64,
-    /// Admission token bucket (`limit`).
-    admission: Option<Bucket>,
+    /// Admission token bucket (`limit`), shared or per key.
+    admission: Option<Limiter>,
     /// Drop requests that waited longer than this (`shed`).
     shed_after: Option<SimDuration>,
     /// Passive health checking (`outlier`).
@@ -92,11 +99,15 @@ pub struct ServiceState {
 }
 
 impl ServiceState {
-    pub fn new(sc: &Scenario, index: usize, seed: u64) -> ServiceState {
+    /// Service `index` of `sc`; `measured` integrates over the span after
+    /// warmup, for each instance's utilization.
+    pub fn new(sc: &Scenario, index: usize, seed: u64, measured: &Integrator) -> ServiceState {
         let s = &sc.services[index];
         ServiceState {
             picker: Picker::new(
                 s.balancer,
+                &s.name,
+                s.instances,
                 Stream::fork(seed, &format!("balancer:{}", s.name)),
             ),
             instances: (0..s.instances)
@@ -112,6 +123,9 @@ impl ServiceState {
                     held: Vec::new(),
                     failures_in_a_row: 0,
                     ejected_until: SimTime::ZERO,
+                    arrivals: 0,
+                    max_queue: 0,
+                    busy_area: measured.clone(),
                 })
                 .collect(),
             outstanding: vec![0; s.instances as usize],
@@ -120,7 +134,7 @@ impl ServiceState {
             discipline: s.discipline,
             busy: 0,
             queued: 0,
-            admission: s.protection.limit.as_ref().map(Bucket::new),
+            admission: s.protection.limit.as_ref().map(Limiter::new),
             shed_after: s.protection.shed,
             outlier: s.protection.outlier.clone(),
             eligible: vec![true; s.instances as usize],
@@ -176,14 +190,15 @@ impl ServiceState {
             .unwrap_or(0)
     }
 
-    /// Picks an instance for a new call and counts it as outstanding there.
-    pub fn pick(&mut self, now: SimTime) -> u32 {
+    /// Picks an instance for a new call carrying `key` and counts it as
+    /// outstanding there.
+    pub fn pick(&mut self, now: SimTime, key: u64) -> u32 {
         if self.outlier.is_some() {
             for (e, x) in self.eligible.iter_mut().zip(&self.instances) {
                 *e = x.ejected_until <= now;
             }
         }
-        let i = self.picker.pick(&self.outstanding, &self.eligible);
+        let i = self.picker.pick(&self.outstanding, &self.eligible, key);
         self.outstanding[i as usize] += 1;
         i
     }
@@ -285,6 +300,7 @@ impl Simulation {
         let (now, counted) = (self.now, self.now >= self.warmup);
         if counted {
             self.service_fact(s, now, ServiceFact::Arrived);
+            self.services[s].instances[instance as usize].arrivals += 1;
         }
         if self.services[s].instances[instance as usize].health.down {
             if counted {
@@ -294,7 +310,7 @@ impl Simulation {
         }
         let workers = self.services[s].workers_of(instance);
         let state = &mut self.services[s];
-        let admitted = pulled || state.admission.as_mut().is_none_or(|b| b.take(now));
+        let admitted = pulled || state.admission.as_mut().is_none_or(|b| b.take(now, key));
         let inst = &state.instances[instance as usize];
         let idle = inst.busy + inst.claimed < workers || (pulled && inst.busy < workers);
         let full = !idle
@@ -354,8 +370,10 @@ impl Simulation {
 
     /// Records a change of an instance's waiting room.
     fn queue_changed(&mut self, s: usize, instance: u32) {
-        let len = self.services[s].instances[instance as usize].waiting.len() as u64;
+        let inst = &mut self.services[s].instances[instance as usize];
+        let len = inst.waiting.len() as u64;
         if self.now >= self.warmup {
+            inst.max_queue = inst.max_queue.max(len);
             self.max_queue[s] = self.max_queue[s].max(len);
         }
         for p in &self.service_probes[s] {
@@ -363,9 +381,11 @@ impl Simulation {
         }
     }
 
-    /// Adds `delta` busy workers at service `s`.
-    fn busy_changed(&mut self, s: usize, delta: i64) {
+    /// Adds `delta` busy workers at instance `instance` of service `s`.
+    fn busy_changed(&mut self, s: usize, instance: u32, delta: i64) {
         let state = &mut self.services[s];
+        let inst = &mut state.instances[instance as usize];
+        inst.busy_area.set(self.now, u64::from(inst.busy));
         state.busy = state
             .busy
             .checked_add_signed(delta)
@@ -389,7 +409,7 @@ impl Simulation {
         let uid = job.uid;
         let s = target.service.0 as usize;
         self.services[s].instances[instance as usize].busy += 1;
-        self.busy_changed(s, 1);
+        self.busy_changed(s, instance, 1);
         if counted {
             self.service_fact(s, arrived, ServiceFact::Started(self.now - arrived));
         }
@@ -413,7 +433,7 @@ impl Simulation {
     /// Frees a worker of `instance` and gives it the next waiting job.
     fn free_worker(&mut self, s: usize, instance: u32) {
         self.services[s].instances[instance as usize].busy -= 1;
-        self.busy_changed(s, -1);
+        self.busy_changed(s, instance, -1);
         self.start_next(s, instance);
     }
 
@@ -483,7 +503,9 @@ impl Simulation {
             endpoint.blocking,
         );
         let error_rate = either(endpoint.error_rate, inst.health.error);
-        if inst.error_rng.chance(error_rate) {
+        // A repeat of processed work is answered from the processed-keys
+        // table, as it was the first time, whatever this attempt would do.
+        if inst.error_rng.chance(error_rate) && !self.already_processed(s, job.asker) {
             return self.answer_job(h, Outcome::Failed(Cause::Error));
         }
         if calls == 0 {
@@ -562,6 +584,8 @@ impl Simulation {
     pub(super) fn answer_job(&mut self, h: Handle, outcome: Outcome) {
         let job = self.jobs.remove(h.key as usize);
         let s = job.target.service.0 as usize;
+        // A two-phase prepare keeps a worker before this one is freed.
+        let prepared = outcome.is_success() && self.prepare_held(job.asker, s, job.instance);
         if job.holds_worker {
             self.free_worker(s, job.instance);
         }
@@ -578,7 +602,7 @@ impl Simulation {
         if job.counted {
             self.service_fact(s, job.arrived, ServiceFact::Answered(outcome, latency));
         }
-        if outcome.is_success() {
+        if outcome.is_success() && !prepared {
             let (e, counted) = (job.target.endpoint.0 as usize, job.counted);
             self.commit_effect(s, e, job.asker, counted);
             self.publish_all(s, e, job.key);

@@ -195,8 +195,8 @@ fn hit_ratio_measures_a_cache() {
     only_at(
         &with("hit_ratio(db) >= 0.9"),
         "\"hit_ratio",
-        "no cache `db` in `hit_ratio(db) >= 0.9`",
-        Some("`hit_ratio` measures a `[[cache]]`: name one"),
+        "`hit_ratio` measures a cache, and `db` is a service",
+        None,
     );
 }
 

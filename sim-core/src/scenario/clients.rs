@@ -3,7 +3,7 @@
 use super::fields::{self, Fields, LIMIT_HINT};
 use super::format;
 use super::keys::keys;
-use super::model::{Arrivals, Client, Keys, Load};
+use super::model::{Arrivals, Client, EndpointId, Keys, Load, ServiceId, Target};
 use super::names::Names;
 use super::policies::policy;
 use super::problems::{At, Problems};
@@ -62,10 +62,20 @@ fn client(
     let context = format!("[[client]] {}", label(node, index));
     let f = Fields::open(node, "each `client`", &format::CLIENT, context, p)?;
     let name = unique_name(&f, "client", seen, p);
-    let target = f.require("target", p, fields::string).and_then(|t| {
-        let at = f.place("target");
-        names.target(t, at, &format!("`target` of {}", f.context), p)
-    });
+    let target_text = f.require("target", p, fields::string);
+    let saga = target_text.and_then(|t| names.saga(t));
+    // A saga's first step stands in until the saga is read (sagas::attach_clients).
+    let target = match (target_text, saga) {
+        (Some(_), Some(_)) => Some(Target {
+            service: ServiceId(0),
+            endpoint: EndpointId(0),
+        }),
+        (Some(t), None) => {
+            let at = f.place("target");
+            names.target(t, at, &format!("`target` of {}", f.context), p)
+        }
+        (None, _) => None,
+    };
     let load = load(&f, p);
     let keys = match f.get("keys") {
         Some(node) => keys(node, &f.context, p),
@@ -76,7 +86,7 @@ fn client(
         name: name?.to_string(),
         target: target?,
         load: load?,
-        saga: None,
+        saga,
         keys: keys?,
         policy: policy?,
     })

@@ -139,7 +139,7 @@ fn fault(
 
 /// Why a fault of `kind` cannot strike `target`: what it strikes and a
 /// hint, or `None` when it can. Links take only network faults; queues
-/// and caches only crash and pause.
+/// and caches and sagas' orchestrators only crash and pause.
 fn misfit(kind: FaultKind, target: FaultTarget) -> Option<(&'static str, &'static str)> {
     let network = matches!(
         kind,
@@ -153,6 +153,10 @@ fn misfit(kind: FaultKind, target: FaultTarget) -> Option<(&'static str, &'stati
         FaultTarget::Link(..) if !network => Some((
             "a service or an instance, not a link",
             "links take latency, loss, duplicate and partition faults",
+        )),
+        FaultTarget::Saga(_) if !whole => Some((
+            "a service, an instance or a link, not a saga",
+            "a saga's orchestrator takes crash (it loses the answers of its calls in flight and resumes every saga from its log when it restarts) and pause faults",
         )),
         FaultTarget::Queue(_) if !whole => Some((
             "a service, an instance or a link, not a queue",
@@ -220,15 +224,15 @@ fn target(
         (NodeId::Saga(s), None) => return Some(FaultTarget::Saga(s)),
         (NodeId::Cache(c), None) => return Some(FaultTarget::Cache(c)),
         (node @ (NodeId::Queue(_) | NodeId::Saga(_) | NodeId::Cache(_)), Some(_)) => {
-            let what = if let NodeId::Cache(_) = node {
-                "cache"
-            } else {
-                "queue"
+            let (what, whole) = match node {
+                NodeId::Queue(_) => ("a queue", "the whole queue"),
+                NodeId::Cache(_) => ("a cache", "the whole cache"),
+                _ => ("a saga", "its orchestrator"),
             };
             p.hinted(
                 at,
-                format!("`{}` is a {what}: it has no instances", quote(name)),
-                Some(format!("target the whole {what}: `{}`", quote(name))),
+                format!("`{}` is {what}: it has no instances", quote(name)),
+                Some(format!("target {whole}: `{}`", quote(name))),
             );
             return None;
         }

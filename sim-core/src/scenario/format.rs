@@ -266,7 +266,16 @@ pub(crate) static TOP: Table = Table {
             "Faults injected during the run.",
             "",
         ),
-        Key::not_yet("saga", "Sagas: steps with compensations."),
+        key(
+            "saga",
+            Kind::Tables {
+                table: &SAGA,
+                max: limits::MAX_SAGAS,
+            },
+            "Sagas: steps with compensations, orchestrated, choreographed, or two-phase for contrast.",
+            "",
+        ),
+        Key::not_yet("deploy", "Deployments: rolling, canary or blue-green, with rollback."),
     ]],
     sections: true,
 };
@@ -395,8 +404,8 @@ pub(crate) static LINK: Table = Table {
     sections: false,
 };
 
-/// Caller-side policies, on a client or a call.
-const POLICY: &[Key] = &[
+/// Caller-side policies a saga's step takes too, on a client or a call.
+pub(crate) const POLICY: &[Key] = &[
     key(
         "timeout",
         Kind::Duration,
@@ -441,19 +450,24 @@ const POLICY: &[Key] = &[
     )
     .or("no hedging"),
     key(
-        "fallback",
-        Kind::Table(&FALLBACK),
-        "Answer \"degraded\" instead of failing.",
-        "",
-    )
-    .or("no fallback"),
-    key(
         "deadline",
         Kind::Bool,
         "Propagate the remaining timeout downstream.",
         "true",
     )
     .or("false"),
+];
+
+/// Caller-side policies of clients and calls that a saga's step does not
+/// take: a step cannot answer "degraded", and always carries its key.
+pub(crate) const CALLER_ONLY: &[Key] = &[
+    key(
+        "fallback",
+        Kind::Table(&FALLBACK),
+        "Answer \"degraded\" instead of failing.",
+        "",
+    )
+    .or("no fallback"),
     key(
         "idempotency_key",
         Kind::Bool,
@@ -479,6 +493,7 @@ pub(crate) static CLIENT: Table = Table {
             key("keys", Kind::Table(&KEYS), "The keys its requests carry, one each; a key travels with every call and message the request causes.", "").or("one key, 0"),
         ],
         POLICY,
+        CALLER_ONLY,
     ],
     sections: false,
 };
@@ -659,7 +674,8 @@ pub(crate) static SERVICE: Table = Table {
         &[
             key("name", Kind::Name, "The service's name, unique among services.", "\"api\"").required(),
             key("instances", limited(1, limits::MAX_INSTANCES, "per service"), "Replicas behind the service's name.", "3").or("1"),
-            key("balancer", Kind::Choice(&["round_robin", "random", "least_outstanding", "p2c"]), "How a request picks an instance.", "\"p2c\"").or("round_robin"),
+            key("balancer", Kind::Choice(&["round_robin", "random", "least_outstanding", "p2c", "hash"]), "How a request picks an instance; `hash`: consistent hashing of the request's key, so a key always goes to the same instance and losing an instance moves only its own keys.", "\"p2c\"").or("round_robin"),
+            key("vnodes", limited(1, limits::MAX_VNODES, "per instance"), "Points per instance on a `hash` balancer's ring: more points, more even shares (an instance's share varies by about 1/sqrt(vnodes)).", "100").or("100"),
             key("workers", limited(1, limits::MAX_WORKERS, "per instance"), "Requests served at once per instance.", "8").or("1"),
             key("queue", limited(0, limits::MAX_QUEUE, "per instance"), "Waiting room per instance; when full, requests are rejected.", "1000").or("unbounded"),
             key("discipline", Kind::Choice(&["fifo", "lifo"]), "The order in which an instance takes waiting requests.", "\"lifo\"").or("fifo"),
@@ -668,6 +684,9 @@ pub(crate) static SERVICE: Table = Table {
             key("limit", Kind::Table(&LIMIT), "An admission token bucket.", "").or("no limit"),
             key("outlier", Kind::Table(&OUTLIER), "Passive health checking by the balancer (Envoy's outlier detection).", "").or("none"),
             key("dedup", Kind::Table(&DEDUP), "Remember idempotency keys; repeats are answered, not re-applied.", "").or("none"),
+            Key::not_yet("startup", "How long a new or restarted instance takes before it serves."),
+            Key::not_yet("health", "Health checks from the balancer: readiness (remove) or liveness (restart)."),
+            Key::not_yet("autoscale", "Instances added and removed to hold a metric at a target."),
         ],
         REQUEST,
     ],
@@ -706,6 +725,45 @@ pub(crate) static CALL: Table = Table {
             "\"sessions\"",
         )
         .or("no cache")],
+        POLICY,
+        CALLER_ONLY,
+    ],
+    sections: false,
+};
+
+/// `[[saga]]`.
+pub(crate) static SAGA: Table = Table {
+    id: "saga",
+    title: "[[saga]]",
+    doc: "A saga: steps done in order, each undone by its compensation if a later step fails. A client whose `target` names the saga starts one per request. Sagas share the namespace of services and queues.",
+    groups: &[&[
+        key("name", Kind::Name, "The saga's name, unique among sagas, services and queues; faults on it strike its orchestrator.", "\"checkout\"").required(),
+        key("mode", Kind::Choice(&["orchestration", "choreography", "two_phase"]), "`orchestration`: an orchestrator calls each step and keeps a durable log. `choreography`: no orchestrator; each step's trigger is a message on the queue `SAGA.STEP` (steps numbered from 0) consumed by the step's endpoint, whose success publishes the next step's trigger, and whose failure (after `retry.max_attempts` deliveries; past the pivot, never) publishes the trigger of the previous step's compensation on `SAGA.STEP.undo`; each compensation's success triggers the one before it. The queues are at least once with the defaults of a `[[queue]]`, unless a `[[queue]]` of that name sets them (and can be a fault target); the first trigger is put on `SAGA.0` by the client's request, which ends when the saga completes or is compensated. A step's other policies do not apply. `two_phase` (two-phase commit, for contrast): the coordinator (the saga's node) asks every step's endpoint to prepare, which then holds one worker of its instance until the decision; if all prepared it commits all (the effects apply then), else it aborts all. A crashed coordinator leaves the prepared participants blocked until it restarts. `compensate` and `pivot` do not apply.", "\"orchestration\"").or("orchestration"),
+        key(
+            "steps",
+            Kind::Tables {
+                table: &SAGA_STEP,
+                max: limits::MAX_SAGA_STEPS,
+            },
+            "The steps, in order: at least one.",
+            "",
+        )
+        .required(),
+    ]],
+    sections: false,
+};
+
+/// One entry of a saga's `steps`.
+pub(crate) static SAGA_STEP: Table = Table {
+    id: "saga_step",
+    title: "steps = [{ call, compensate, pivot, … }]",
+    doc: "One step of a saga with its policies. Its calls carry an idempotency key (the saga run and the step), the same for every resend, so a participant's `dedup` absorbs them. A compensation is retried, every second, until it succeeds.",
+    groups: &[
+        &[
+            key("call", Kind::Target, "The endpoint that does the step.", "\"payments.charge\"").required(),
+            key("compensate", Kind::Target, "The endpoint that undoes it; a step without one cannot be undone (an email sent).", "\"payments.refund\"").or("none"),
+            key("pivot", Kind::Bool, "The point of no return: the steps after it are retried, every second, until they succeed, and never compensated. At most one step is the pivot.", "true").or("false"),
+        ],
         POLICY,
     ],
     sections: false,
@@ -838,6 +896,7 @@ pub(crate) static LIMIT: Table = Table {
     groups: &[&[
         key("rate", Kind::Rate, "Tokens per second; more than 0.", "100").required(),
         key("burst", int(1, U32), "Tokens the bucket holds.", "20").or("one second's worth"),
+        key("per", Kind::Choice(&["all", "key"]), "`all`: one bucket for every request; `key`: one bucket per request key, so one tenant's burst spends only its own tokens.", "\"key\"").or("all"),
     ]],
     sections: false,
 };
@@ -941,11 +1000,12 @@ pub(crate) static FAULT: Table = Table {
 pub(crate) static TABLES: &[&Table] = &[
     &TOP, &SCENARIO, &NETWORK, &LINK, &CLIENT, &STEP, &KEYS, &SERVICE, &ENDPOINT, &CALL, &PUBLISH,
     &RETRY, &BUDGET, &BREAKER, &BULKHEAD, &LIMIT, &HEDGE, &FALLBACK, &SHED, &OUTLIER, &DEDUP,
-    &QUEUE, &CACHE, &FAULT,
+    &QUEUE, &CACHE, &SAGA, &SAGA_STEP, &FAULT,
 ];
 
 /// Keys whose value is an array of tables whose elements a `--set` path
 /// selects by index or name.
 pub(crate) const ARRAYS: &[&str] = &[
     "link", "client", "service", "queue", "cache", "saga", "fault", "endpoint", "calls", "publish",
+    "steps",
 ];

@@ -3,7 +3,7 @@
 //! well-formed, the contract's example is known key by key, and the
 //! committed reference page is the generated one.
 
-use super::format::{Key, Kind, Table, TABLES, TOP};
+use super::format::{Key, Kind, Table, SAGA_STEP, TABLES, TOP};
 use super::{load, reference, schema, Diagnostic, Severity};
 use serde_json::Value;
 
@@ -15,6 +15,11 @@ const SERVICES: &str = "[[service]]\nname = \"api\"\nservice_time = \"1ms\"\n\
 const QUEUE: &str = "[[queue]]\nname = \"orders\"\n";
 /// The cache that the example of `via` names.
 const CACHE: &str = "[[cache]]\nname = \"sessions\"\nttl = \"1s\"\n";
+/// A client of the saga `checkout`, and the endpoints its steps' examples name.
+const SAGA_HOST: &str = "[[client]]\nname = \"users\"\ntarget = \"checkout\"\nrate = 10\n\
+                         [[service]]\nname = \"payments\"\nservice_time = \"1ms\"\n\
+                         [[service.endpoint]]\nname = \"charge\"\n\
+                         [[service.endpoint]]\nname = \"refund\"\n";
 
 /// `key = value` as TOML writes it.
 fn pair(name: &str, value: &str) -> String {
@@ -30,6 +35,9 @@ fn pair(name: &str, value: &str) -> String {
 fn value_of(key: &Key) -> String {
     match key.kind {
         Kind::Table(t) => format!("{{ {} }}", body(t, None, ", ")),
+        Kind::Tables { table, .. } if std::ptr::eq(table, &SAGA_STEP) => {
+            format!("[{{ {} }}]", body(table, None, ", "))
+        }
         Kind::Tables { .. } | Kind::Unread => "[]".to_string(),
         _ => key.example.to_string(),
     }
@@ -90,6 +98,11 @@ fn host(table: &Table, extra: Option<(&str, String)>) -> String {
         ),
         "queue" => format!("{META}{CLIENT}{SERVICES}[[queue]]\n{lines}\n"),
         "cache" => format!("{META}{CLIENT}{SERVICES}[[cache]]\n{lines}\n"),
+        "saga" => format!("{META}{SAGA_HOST}[[saga]]\n{lines}\n"),
+        "saga_step" => format!(
+            "{META}{SAGA_HOST}[[saga]]\nname = \"checkout\"\nsteps = [{{ {inline}{retry} }}]\n",
+            retry = if key == "budget" { ", retry = {}" } else { "" },
+        ),
         "call" => format!(
             "{META}{CLIENT}[[service]]\nname = \"api\"\nservice_time = \"1ms\"\ncalls = [{{ {inline}{retry} }}]\n\
              [[service]]\nname = \"db\"\nservice_time = \"1ms\"\n{CACHE}",
@@ -224,7 +237,8 @@ fn the_schema_lists_exactly_the_supported_keys() {
         assert_eq!(listed, supported, "{}", table.title);
         assert_eq!(object["additionalProperties"], false, "{}", table.title);
     }
-    assert!(value["properties"].get("saga").is_none());
+    assert!(value["properties"].get("deploy").is_none());
+    assert!(value["properties"].get("saga").is_some());
     assert!(value["properties"].get("queue").is_some());
 }
 
@@ -250,7 +264,7 @@ fn schema_is_json_with_descriptions_ranges_and_limits() {
     );
     assert_eq!(
         service["balancer"]["enum"],
-        serde_json::json!(["round_robin", "random", "least_outstanding", "p2c"])
+        serde_json::json!(["round_robin", "random", "least_outstanding", "p2c", "hash"])
     );
     assert_eq!(
         value["definitions"]["hedge"]["properties"]["max_extra"]["maximum"],
@@ -344,6 +358,11 @@ capacity = 100000
 
 [[saga]]
 name = "checkout"
+mode = "orchestration"
+steps = [
+  { call = "api.charge", compensate = "db", timeout = "1s" },
+  { call = "auth", pivot = true, retry = { max_attempts = 10 } },
+]
 
 [[fault]]
 kind = "slowdown"
@@ -357,7 +376,7 @@ factor = 5.0
         .filter(|d| d.severity == Severity::Error)
         .map(|d| d.message)
         .collect();
-    assert_eq!(messages, ["`[[saga]]` is not supported yet"]);
+    assert_eq!(messages, Vec::<String>::new());
 }
 
 #[test]

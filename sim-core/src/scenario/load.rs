@@ -9,12 +9,13 @@ use super::faults::{self, faults};
 use super::fields::{self, Fields};
 use super::format;
 use super::json::parse_json;
-use super::model::{Link, Network, NodeId, Scenario};
+use super::model::{Link, Network, NodeId, QueueId, Scenario};
 use super::names::{ambiguous, no_cache_link, Names};
 use super::overrides::{self, Override};
 use super::problems::{At, Problems};
 use super::queues::{self, queues};
-use super::services::services;
+use super::sagas::{self, sagas};
+use super::services::{self, services};
 use super::tree::{parse_toml, Node, Value};
 use super::Diagnostics;
 use crate::expect::{parse_expectation, Expectation, Metric};
@@ -91,13 +92,19 @@ fn build(root: &Node, file: &str, p: &mut Problems) -> Option<Scenario> {
     let arrays = |key: &str, p: &mut Problems| doc.read(key, p, fields::tables).unwrap_or(&[]);
     let (services, sites) = services(arrays("service", p), &names, p);
     let queue_nodes = arrays("queue", p);
-    let queues = queues(queue_nodes, &names, p);
+    let mut queues = queues(queue_nodes, &names, p);
     queues::check_consumers(&sites, &names, p);
     let caches = caches(arrays("cache", p), &names, p);
-    let clients = clients(arrays("client", p), &names, p);
+    let client_nodes = arrays("client", p);
+    let mut clients = clients(client_nodes, &names, p);
+    let mut sagas = sagas(arrays("saga", p), &names, p);
+    sagas::attach_events(&mut sagas, &mut queues);
+    sagas::check_event_queues(&sagas, &sites, p);
+    sagas::attach_clients(client_nodes, &mut clients, &sagas, p);
     let links = links(arrays("link", p), &names, p);
     let fault_nodes = arrays("fault", p);
     let faults = faults(fault_nodes, &names, &services, p);
+    sagas::check_faults(fault_nodes, &faults, &sagas, p);
     let network = doc
         .get("network")
         .and_then(|n| network(n, p))
@@ -124,12 +131,16 @@ fn build(root: &Node, file: &str, p: &mut Problems) -> Option<Scenario> {
         links: links.into_iter().collect::<Option<_>>()?,
         clients: clients.into_iter().collect::<Option<_>>()?,
         services: services.into_iter().collect::<Option<_>>()?,
-        sagas: Vec::new(),
+        sagas: sagas.into_iter().collect::<Option<_>>()?,
         caches: caches.into_iter().collect::<Option<_>>()?,
         queues: queues.into_iter().collect::<Option<_>>()?,
         faults: faults.into_iter().collect::<Option<_>>()?,
     };
-    queues::warn_unused(queue_nodes, &scenario.queues, &sites, p);
+    let events: Vec<QueueId> = (scenario.sagas.iter().flat_map(|g| &g.events))
+        .flat_map(|(q, undo)| std::iter::once(*q).chain(*undo))
+        .collect();
+    queues::warn_unused(queue_nodes, &scenario.queues, &events, &sites, p);
+    services::warn_keyless_hash(arrays("service", p), &scenario, p);
     let expect_nodes = doc.get("scenario").and_then(|s| match &s.value {
         Value::Table(t) => t.get("expect").map(|e| &e.node),
         _ => None,
@@ -301,11 +312,17 @@ fn check_subject(e: &Expectation, at: At, names: &Names, p: &mut Problems) -> Op
     if let Metric::DuplicateEffects = e.metric {
         return Some(()); // effects are checked once the endpoints are read
     }
-    if is_about_a_queue(e.metric) {
-        return check_queue_subject(e, at, names, p);
+    if e.metric.is_about_a_queue() {
+        let known = names.queue_names();
+        return check_named_subject(e, at, names, "queue", &known, p);
+    }
+    if let Metric::Saga(_) = e.metric {
+        let known = names.saga_names();
+        return check_named_subject(e, at, names, "saga", &known, p);
     }
     if let Metric::HitRatio = e.metric {
-        return check_cache_subject(e, at, names, p);
+        let known = names.cache_names();
+        return check_named_subject(e, at, names, "cache", &known, p);
     }
     if let Metric::Breaker(_) = e.metric {
         let Some((from, to)) = name.split_once("->") else {
@@ -340,62 +357,36 @@ fn check_subject(e: &Expectation, at: At, names: &Names, p: &mut Problems) -> Op
     check_subject_name(e, name, needs_service, at, names, p)
 }
 
-/// Whether a metric measures a queue.
-fn is_about_a_queue(metric: Metric) -> bool {
-    matches!(
-        metric,
-        Metric::DeadLetters | Metric::Lost | Metric::MaxDepth | Metric::MaxAge | Metric::OutOfOrder
-    )
-}
-
-/// The subject of a messaging metric must be a declared queue.
-fn check_queue_subject(e: &Expectation, at: At, names: &Names, p: &mut Problems) -> Option<()> {
+/// The subject of a queue's or a saga's metric must be a declared `kind`,
+/// one of `known`.
+fn check_named_subject(
+    e: &Expectation,
+    at: At,
+    names: &Names,
+    kind: &str,
+    known: &[&str],
+    p: &mut Problems,
+) -> Option<()> {
     let name = e.subject.as_str();
-    if names.queue(name).is_some() {
+    if known.contains(&name) {
         return Some(());
     }
-    let function = function_name(e);
-    let other = match (names.client(name), names.service(name)) {
-        (_, Some(_)) => Some("a service"),
-        (Some(_), None) => Some("a client"),
-        (None, None) => None,
-    };
-    if let Some(other) = other {
+    if let Some(other) = names.kind_of(name) {
         p.error(
             at,
             format!(
-                "`{}` measures a queue, and `{}` is {other}",
-                quote(function),
+                "`{}` measures a {kind}, and `{}` is {other}",
+                quote(function_name(e)),
                 quote(name)
             ),
         );
         return None;
     }
-    let queues = names.queue_names();
-    let hint = crate::suggest::closest(name, &queues).map(|c| format!("did you mean `{c}`?"));
+    let hint = crate::suggest::closest(name, known).map(|c| format!("did you mean `{c}`?"));
     p.hinted(
         at,
-        format!("no queue `{}` in `{}`", quote(name), quote(&e.text)),
+        format!("no {kind} `{}` in `{}`", quote(name), quote(&e.text)),
         hint,
-    );
-    None
-}
-
-/// The subject of `hit_ratio` must be a declared cache.
-fn check_cache_subject(e: &Expectation, at: At, names: &Names, p: &mut Problems) -> Option<()> {
-    let name = e.subject.as_str();
-    if names.cache(name).is_some() {
-        return Some(());
-    }
-    let caches = names.cache_names();
-    let hint = match crate::suggest::closest(name, &caches) {
-        Some(c) => format!("did you mean `{c}`?"),
-        None => "`hit_ratio` measures a `[[cache]]`: name one".to_string(),
-    };
-    p.hinted(
-        at,
-        format!("no cache `{}` in `{}`", quote(name), quote(&e.text)),
-        Some(hint),
     );
     None
 }
@@ -430,7 +421,7 @@ fn check_subject_name(
             );
         }
         (Some(_), None) => return Some(()),
-        (None, None) if names.queue(name).is_some() => {
+        (None, None) if names.kind_of(name).is_some() => {
             let what = if needs_service {
                 "a service"
             } else {
@@ -439,16 +430,17 @@ fn check_subject_name(
             p.error(
                 at,
                 format!(
-                    "`{}` measures {what}, and `{}` is a queue",
+                    "`{}` measures {what}, and `{}` is {}",
                     quote(function_name(e)),
-                    quote(name)
+                    quote(name),
+                    names.kind_of(name).unwrap_or_default()
                 ),
             );
         }
         (None, None) => {
             let candidates: Vec<&str> = names
                 .all_names()
-                .filter(|n| names.queue(n).is_none())
+                .filter(|n| names.client(n).is_some() || names.service(n).is_some())
                 .collect();
             let hint =
                 crate::suggest::closest(name, &candidates).map(|c| format!("did you mean `{c}`?"));

@@ -52,7 +52,10 @@ pub(super) fn only_at(text: &str, needle: &str, message: &str, h: Option<&str>) 
 }
 
 /// Warnings as (line, column, message, hint).
-fn warned(text: &str, overrides: &[Override]) -> Vec<(u32, u32, String, Option<String>)> {
+pub(super) fn warned(
+    text: &str,
+    overrides: &[Override],
+) -> Vec<(u32, u32, String, Option<String>)> {
     warnings(text, overrides)
         .into_iter()
         .map(|d: Diagnostic| (d.line, d.column, d.message, d.hint))
@@ -688,7 +691,7 @@ fn queue_faults_and_links_are_checked() {
     only_at(
         &fault("pause", "ordrs", ""),
         "\"ordrs\"",
-        "no client, service, queue or cache `ordrs` for `target` of [[fault]] [0]",
+        "no client, service, queue, cache or saga `ordrs` for `target` of [[fault]] [0]",
         Some("did you mean `orders`?"),
     );
     let link = "[[link]]\nfrom = \"api\"\nto = \"orders\"\n";

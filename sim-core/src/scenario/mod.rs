@@ -22,6 +22,8 @@ mod fields;
 mod format;
 #[cfg(test)]
 mod format_tests;
+#[cfg(test)]
+mod hash_tests;
 mod json;
 mod keys;
 #[cfg(test)]
@@ -39,6 +41,11 @@ mod policy_tests;
 mod problems;
 mod queues;
 mod reference;
+#[cfg(test)]
+mod saga_mode_tests;
+#[cfg(test)]
+mod saga_tests;
+mod sagas;
 mod schema;
 mod services;
 #[cfg(test)]

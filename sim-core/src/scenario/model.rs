@@ -182,6 +182,9 @@ pub struct Saga {
     pub mode: SagaMode,
     /// At least one, in order.
     pub steps: Vec<SagaStep>,
+    /// Choreography only: per step, the queue of its trigger (`SAGA.STEP`)
+    /// and, if it has a compensation, of its compensation's (`SAGA.STEP.undo`).
+    pub events: Vec<(QueueId, Option<QueueId>)>,
 }
 
 /// How a saga's steps are driven.
@@ -306,6 +309,22 @@ pub enum Balancer {
     LeastOutstanding,
     /// Power of two random choices, the less loaded wins.
     P2c,
+    /// Consistent hashing of the request's key on a ring with `vnodes`
+    /// points per instance.
+    Hash {
+        vnodes: u32,
+    },
+}
+
+impl Balancer {
+    /// Its name in scenario files (`hash` whatever its `vnodes`).
+    pub fn name(self) -> &'static str {
+        let kind = std::mem::discriminant(&self);
+        super::services::BALANCERS
+            .iter()
+            .find(|(_, b)| std::mem::discriminant(b) == kind)
+            .map_or("round_robin", |(name, _)| name)
+    }
 }
 
 /// The order in which an instance takes waiting requests.
@@ -384,10 +403,14 @@ impl Scenario {
         &self.services[id.0 as usize]
     }
 
-    /// A target as the scenario writes it: `service.endpoint`.
+    /// A target as the scenario writes it: `service.endpoint`, or `service`
+    /// alone for a service whose one endpoint is its `default`.
     pub fn target_name(&self, t: Target) -> String {
         let s = self.service(t.service);
-        format!("{}.{}", s.name, s.endpoints[t.endpoint.0 as usize].name)
+        match &s.endpoints[..] {
+            [only] if only.name == super::names::DEFAULT_ENDPOINT => s.name.clone(),
+            endpoints => format!("{}.{}", s.name, endpoints[t.endpoint.0 as usize].name),
+        }
     }
 
     /// The endpoint a target names.

@@ -1,11 +1,11 @@
-//! The names of services, endpoints, clients, queues and caches, and resolving
+//! The names of services, endpoints, clients, queues, caches and sagas, and resolving
 //! references to them.
 //!
 //! Names are gathered from the tree before anything is checked, so that a
 //! reference can be resolved (or a near miss suggested) wherever it appears,
 //! whatever the order of the sections.
 
-use super::model::{CacheId, ClientId, EndpointId, NodeId, QueueId, ServiceId, Target};
+use super::model::{CacheId, ClientId, EndpointId, NodeId, QueueId, SagaId, ServiceId, Target};
 use super::problems::{At, Problems};
 use super::tree::{Node, Value};
 use crate::limits;
@@ -21,6 +21,7 @@ pub(crate) struct Names<'a> {
     clients: Vec<Option<&'a str>>,
     queues: Vec<Option<&'a str>>,
     caches: Vec<Option<&'a str>>,
+    sagas: Vec<Option<&'a str>>,
 }
 
 /// A service's name and its declared endpoints' names (empty: only `default`).
@@ -43,11 +44,13 @@ impl<'a> Names<'a> {
         let clients = elements(root, "client").iter().map(name_of).collect();
         let queues = elements(root, "queue").iter().map(name_of).collect();
         let caches = elements(root, "cache").iter().map(name_of).collect();
+        let sagas = elements(root, "saga").iter().map(name_of).collect();
         Names {
             services,
             clients,
             queues,
             caches,
+            sagas,
         }
     }
 
@@ -85,6 +88,33 @@ impl<'a> Names<'a> {
             .map_or_else(|| format!("[{}]", id.0), quote)
     }
 
+    /// The first saga called `name`.
+    pub fn saga(&self, name: &str) -> Option<SagaId> {
+        position(self.sagas.iter().copied(), name).map(SagaId)
+    }
+
+    /// What `name` names, "a client", "a service", "a queue", "a cache" or "a saga"
+    /// (the first that matches), for messages about a reference of the
+    /// wrong kind.
+    pub fn kind_of(&self, name: &str) -> Option<&'static str> {
+        if self.client(name).is_some() {
+            Some("a client")
+        } else if self.service(name).is_some() {
+            Some("a service")
+        } else if self.queue(name).is_some() {
+            Some("a queue")
+        } else if self.cache(name).is_some() {
+            Some("a cache")
+        } else {
+            self.saga(name).map(|_| "a saga")
+        }
+    }
+
+    /// Every saga name, for suggestions.
+    pub fn saga_names(&self) -> Vec<&'a str> {
+        self.sagas.iter().copied().flatten().collect()
+    }
+
     /// Every queue name, for suggestions.
     pub fn queue_names(&self) -> Vec<&'a str> {
         self.queues.iter().copied().flatten().collect()
@@ -116,13 +146,22 @@ impl<'a> Names<'a> {
             .map_or_else(|| format!("[{}]", id.0), quote)
     }
 
+    /// The name of saga `id`, or its index if it has none.
+    pub fn saga_name(&self, id: SagaId) -> String {
+        self.sagas
+            .get(id.0 as usize)
+            .copied()
+            .flatten()
+            .map_or_else(|| format!("[{}]", id.0), quote)
+    }
+
     /// The name of a node, quoted.
     pub fn node_name(&self, node: NodeId) -> String {
         match node {
             NodeId::Service(s) => self.service_name(s),
             NodeId::Client(c) => self.client_name(c),
             NodeId::Queue(q) => self.queue_name(q),
-            NodeId::Saga(s) => format!("saga [{}]", s.0),
+            NodeId::Saga(s) => self.saga_name(s),
             NodeId::Cache(c) => self.cache_name(c),
         }
     }
@@ -214,10 +253,10 @@ impl<'a> Names<'a> {
         })
     }
 
-    /// Resolves the name of a client, a service, a queue or a cache (a node
-    /// of the network). A queue or a cache named like a client or a service
-    /// is refused where it is declared, so a name that is both resolves to
-    /// the other.
+    /// Resolves the name of a client, a service, a queue, a cache or a
+    /// saga's orchestrator (a node of the network). A queue, a cache or a
+    /// saga named like a client or a service is refused where it is
+    /// declared, so a name that is both resolves to the other.
     pub fn node(&self, name: &str, at: At, role: &str, p: &mut Problems) -> Option<NodeId> {
         match (self.client(name), self.service(name)) {
             (Some(c), None) => Some(NodeId::Client(c)),
@@ -233,11 +272,14 @@ impl<'a> Names<'a> {
                 if let Some(c) = self.cache(name) {
                     return Some(NodeId::Cache(c));
                 }
+                if let Some(g) = self.saga(name) {
+                    return Some(NodeId::Saga(g));
+                }
                 let all: Vec<&str> = self.all_names().collect();
                 p.hinted(
                     at,
                     format!(
-                        "no client, service, queue or cache `{}` for {role}",
+                        "no client, service, queue, cache or saga `{}` for {role}",
                         quote(name)
                     ),
                     closest(name, &all).map(|c| format!("did you mean `{c}`?")),
@@ -271,7 +313,7 @@ impl<'a> Names<'a> {
         None
     }
 
-    /// Every client, service, queue and cache name, for suggestions.
+    /// Every client, service, queue, cache and saga name, for suggestions.
     pub fn all_names(&self) -> impl Iterator<Item = &'a str> + '_ {
         self.clients
             .iter()
@@ -279,6 +321,7 @@ impl<'a> Names<'a> {
             .chain(self.services.iter().map(|s| s.name))
             .chain(self.queues.iter().copied())
             .chain(self.caches.iter().copied())
+            .chain(self.sagas.iter().copied())
             .flatten()
     }
 

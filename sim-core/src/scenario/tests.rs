@@ -412,7 +412,7 @@ fn unknown_key_without_a_near_miss_lists_the_keys() {
     assert_eq!(message, "unknown key `zzz` in [[service]] `db`");
     assert_eq!(
         h,
-        hint("expected one of: name, instances, balancer, workers, queue, discipline, endpoint, shed, limit, outlier, dedup, service_time, error_rate, calls, parallel, blocking, effect, idempotent, publish, consumes")
+        hint("expected one of: name, instances, balancer, vnodes, workers, queue, discipline, endpoint, shed, limit, outlier, dedup, service_time, error_rate, calls, parallel, blocking, effect, idempotent, publish, consumes")
     );
 }
 
@@ -433,14 +433,17 @@ fn unsupported_keys_are_rejected_not_ignored() {
     let text = BASE
         .replace("rate = 100", "rate = 100\nretry = { max_attempts = 3 }")
         .replace("calls = [\"db\"]", "calls = [{ to = \"db\", hedge = { after = \"5ms\" } }]\nshed = { queue_wait = \"1s\" }")
-        .replace("service_time = \"2ms\"", "service_time = \"2ms\"\n[[service.endpoint]]\nname = \"x\"\n[[saga]]\nname = \"checkout\"");
+        .replace("service_time = \"2ms\"", "service_time = \"2ms\"\nstartup = \"5s\"\n[[service.endpoint]]\nname = \"x\"\n[[deploy]]\nservice = \"db\"");
     let got: Vec<(u32, u32, String)> = errors(&text)
         .into_iter()
         .map(|d| (d.line, d.column, d.message))
         .collect();
     assert_eq!(
         got,
-        [(22, 3, "`[[saga]]` is not supported yet".to_string()),]
+        [
+            (20, 1, "`startup` is not supported yet".to_string()),
+            (23, 3, "`[[deploy]]` is not supported yet".to_string()),
+        ]
     );
 }
 
@@ -500,7 +503,8 @@ fn unknown_link_end_with_suggestion() {
         (
             20,
             8,
-            "no client, service, queue or cache `user` for `from` of [[link]] [0]".to_string(),
+            "no client, service, queue, cache or saga `user` for `from` of [[link]] [0]"
+                .to_string(),
             hint("did you mean `users`?")
         )
     );
@@ -950,7 +954,7 @@ fn bad_enum_values_with_suggestion() {
             (
                 18,
                 12,
-                "unknown balancer `round_robbin`: expected round_robin, random, least_outstanding, p2c".to_string(),
+                "unknown balancer `round_robbin`: expected round_robin, random, least_outstanding, p2c, hash".to_string(),
                 hint("did you mean `round_robin`?")
             ),
             (
@@ -1122,10 +1126,7 @@ calls = [{ to = "api", timeout = 5 }]
 fn parses_override_arguments() {
     assert_eq!(
         parse_override("client.users.rate=900"),
-        Ok(Override {
-            path: "client.users.rate".to_string(),
-            value: "900".to_string()
-        })
+        Ok(Override::set("client.users.rate", "900"))
     );
     assert_eq!(
         parse_override("scenario.name=a=b").map(|o| o.value),
@@ -1575,7 +1576,7 @@ at = "1s"
             (
                 27,
                 10,
-                "no client, service, queue or cache `dbb` for `target` of [[fault]] [1]".to_string(),
+                "no client, service, queue, cache or saga `dbb` for `target` of [[fault]] [1]".to_string(),
                 hint("did you mean `db`?")
             ),
             (
