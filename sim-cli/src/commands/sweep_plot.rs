@@ -5,6 +5,7 @@
 //! against the hedge delay, the fraction of seeds that recover.
 
 use super::{print, Outcome};
+use crate::chart;
 use crate::stats::Estimate;
 use anyhow::{bail, Context};
 use plotters::prelude::*;
@@ -164,18 +165,6 @@ fn curves(sweep: &Sweep, xi: usize, yi: usize) -> anyhow::Result<Vec<Curve>> {
         .collect())
 }
 
-/// Curve colours that stay apart on a projector and for colour-blind
-/// eyes: the Okabe–Ito palette (Okabe & Ito, "Color Universal Design", 2008).
-const COLOURS: [RGBColor; 7] = [
-    RGBColor(0, 114, 178),
-    RGBColor(213, 94, 0),
-    RGBColor(0, 158, 115),
-    RGBColor(204, 121, 167),
-    RGBColor(230, 159, 0),
-    RGBColor(86, 180, 233),
-    RGBColor(0, 0, 0),
-];
-
 /// Draws the curves and their bands.
 fn draw(path: &Path, x: &str, y: &str, curves: &[Curve]) -> anyhow::Result<()> {
     let xs = curves.iter().flat_map(|c| c.points.iter().map(|p| p.0));
@@ -198,12 +187,12 @@ fn draw(path: &Path, x: &str, y: &str, curves: &[Curve]) -> anyhow::Result<()> {
     } else {
         y
     };
-    let root = SVGBackend::new(path, (1280, 720)).into_drawing_area();
+    let root = SVGBackend::new(path, chart::SIZE).into_drawing_area();
     root.fill(&WHITE)?;
     let mut chart = ChartBuilder::on(&root)
         .caption(
             format!("{y} against {x} (mean over seeds, 95% interval)"),
-            ("sans-serif", 30),
+            ("sans-serif", chart::TITLE),
         )
         .margin(20)
         .x_label_area_size(60)
@@ -213,11 +202,11 @@ fn draw(path: &Path, x: &str, y: &str, curves: &[Curve]) -> anyhow::Result<()> {
         .configure_mesh()
         .x_desc(x)
         .y_desc(what)
-        .label_style(("sans-serif", 18))
-        .axis_desc_style(("sans-serif", 20))
+        .label_style(("sans-serif", chart::TICKS))
+        .axis_desc_style(("sans-serif", chart::AXES))
         .draw()?;
     for (i, c) in curves.iter().enumerate() {
-        let color = COLOURS[i % COLOURS.len()].to_rgba();
+        let color = chart::colour(i);
         let band: Vec<(f64, f64)> = c
             .points
             .iter()
@@ -254,7 +243,7 @@ fn draw(path: &Path, x: &str, y: &str, curves: &[Curve]) -> anyhow::Result<()> {
     chart
         .configure_series_labels()
         .position(SeriesLabelPosition::MiddleRight)
-        .label_font(("sans-serif", 18))
+        .label_font(("sans-serif", chart::LEGEND))
         .background_style(WHITE.mix(0.85))
         .border_style(BLACK)
         .draw()?;
