@@ -1138,6 +1138,24 @@ fn plots_are_readable_on_a_projector() {
         "the fault windows in the legend"
     );
     assert!(svg.contains("shoppers attempts") && svg.contains("shoppers degraded"));
+    // The same charts as PNG: the signature, then IHDR with 1280 x 720.
+    let png = dir.path().join("png");
+    let o = dsim(&[
+        "plot",
+        "circuit-breaker",
+        "--out",
+        png.to_str().unwrap(),
+        "--format",
+        "png",
+    ]);
+    assert_eq!(code(&o), 0, "stderr: {}", stderr(&o));
+    let bytes = std::fs::read(png.join("throughput.png")).unwrap();
+    assert_eq!(&bytes[..8], b"\x89PNG\r\n\x1a\n");
+    let dimension = |at: usize| u32::from_be_bytes(bytes[at..at + 4].try_into().unwrap());
+    assert_eq!(
+        (&bytes[12..16], dimension(16), dimension(20)),
+        (&b"IHDR"[..], 1280, 720)
+    );
     let breakers = std::fs::read_to_string(out.join("breakers.svg")).unwrap();
     for state in ["closed", "half-open", "open"] {
         assert!(breakers.contains(&format!("\n{state}\n</text>")), "{state}");

@@ -9,7 +9,6 @@ use plotters::prelude::*;
 use sim_core::report::{ClientSeries, FaultReport, Timeseries};
 use sim_core::text::escape;
 use sim_core::{RunOptions, SimDuration};
-use std::path::Path;
 
 /// How many windows the default window width aims for over a run.
 const POINTS: u64 = 100;
@@ -27,7 +26,8 @@ pub fn plot(args: &PlotArgs) -> anyhow::Result<Outcome> {
         let (Some(csv), Some(x), Some(y)) = (csv, x, y) else {
             anyhow::bail!("give a scenario FILE, or --sweep GRID.csv with --x and --y");
         };
-        return super::sweep_plot::plot(csv, x, y, &args.out);
+        let png = args.format == crate::cli::PlotFormat::Png;
+        return super::sweep_plot::plot(csv, x, y, &args.out, png);
     };
     let scenario = input::load(file, &args.set.set)?;
     std::fs::create_dir_all(&args.out)
@@ -50,29 +50,29 @@ pub fn plot(args: &PlotArgs) -> anyhow::Result<Outcome> {
         .context("the engine returned no timeseries")?;
     let charts = [
         (
-            "throughput.svg",
+            "throughput",
             "Throughput",
             "per second",
             None,
             throughput(series),
         ),
         (
-            "success_rate.svg",
+            "success_rate",
             "Success rate",
             "fraction",
             Some(1.0),
             success_rate(series),
         ),
-        ("latency.svg", "Client latency", "ms", None, latency(series)),
+        ("latency", "Client latency", "ms", None, latency(series)),
         (
-            "queue.svg",
+            "queue",
             "Queue length",
             "waiting requests",
             None,
             queue(series),
         ),
         (
-            "utilization.svg",
+            "utilization",
             "Utilization",
             "busy fraction",
             Some(1.0),
@@ -81,7 +81,7 @@ pub fn plot(args: &PlotArgs) -> anyhow::Result<Outcome> {
     ];
     let breakers = breakers(series);
     let breaker_chart = (!breakers.is_empty()).then_some((
-        "breakers.svg",
+        "breakers",
         "Breaker state",
         "state",
         Some(2.0),
@@ -91,14 +91,14 @@ pub fn plot(args: &PlotArgs) -> anyhow::Result<Outcome> {
     let queue_charts = queued.then(|| {
         [
             (
-                "queue_depth.svg",
+                "queue_depth",
                 "Broker queue depth",
                 "messages held",
                 None,
                 queue_depth(series),
             ),
             (
-                "queue_age.svg",
+                "queue_age",
                 "Oldest message's age",
                 "seconds",
                 None,
@@ -108,7 +108,7 @@ pub fn plot(args: &PlotArgs) -> anyhow::Result<Outcome> {
     });
     let saga_chart = (!series.sagas.is_empty()).then(|| {
         (
-            "sagas.svg",
+            "sagas",
             "Sagas by state",
             "runs (per window; in flight at its end)",
             None,
@@ -122,8 +122,7 @@ pub fn plot(args: &PlotArgs) -> anyhow::Result<Outcome> {
         .chain(breaker_chart)
         .chain(queue_charts.into_iter().flatten())
         .chain(saga_chart);
-    for (file, title, unit, y_max, lines) in all {
-        let path = args.out.join(file);
+    for (stem, title, unit, y_max, lines) in all {
         let frame = Frame {
             title,
             run: &run,
@@ -132,8 +131,13 @@ pub fn plot(args: &PlotArgs) -> anyhow::Result<Outcome> {
             end_s: report.sim_time_s,
             faults: &series.faults,
         };
-        draw(&path, &frame, &lines)
-            .with_context(|| format!("cannot write `{}`", path.display()))?;
+        let svg = draw(&frame, &lines)?;
+        let path = chart::save(
+            &args.out,
+            stem,
+            &svg,
+            args.format == crate::cli::PlotFormat::Png,
+        )?;
         written.push_str(&format!("wrote {}\n", path.display()));
     }
     print(&written)?;
@@ -350,10 +354,10 @@ struct Frame<'a> {
     faults: &'a [FaultReport],
 }
 
-/// Draws `lines` into an SVG at `path`, x from 0 to the end of the run, y
+/// Draws `lines` as an SVG, x from 0 to the end of the run, y
 /// from 0 to `y_max` (or a little above the largest value), fault windows
 /// shaded.
-fn draw(path: &Path, frame: &Frame, lines: &[Line]) -> anyhow::Result<()> {
+fn draw(frame: &Frame, lines: &[Line]) -> anyhow::Result<String> {
     let Frame {
         title,
         run,
@@ -367,7 +371,8 @@ fn draw(path: &Path, frame: &Frame, lines: &[Line]) -> anyhow::Result<()> {
         .flat_map(|l| l.points.iter().map(|p| p.1))
         .fold(0.0, f64::max);
     let top = y_max.unwrap_or(if largest > 0.0 { largest * 1.1 } else { 1.0 });
-    let root = SVGBackend::new(path, chart::SIZE).into_drawing_area();
+    let mut svg = String::new();
+    let root = SVGBackend::with_string(&mut svg, chart::SIZE).into_drawing_area();
     root.fill(&WHITE)?;
     let mut c = ChartBuilder::on(&root)
         .caption(format!("{title} · {run}"), ("sans-serif", chart::TITLE))
@@ -427,7 +432,9 @@ fn draw(path: &Path, frame: &Frame, lines: &[Line]) -> anyhow::Result<()> {
             .draw()?;
     }
     root.present()?;
-    Ok(())
+    drop(c);
+    drop(root);
+    Ok(svg)
 }
 
 #[cfg(test)]

@@ -26,8 +26,9 @@ struct Curve {
     points: Vec<(f64, Estimate)>,
 }
 
-/// Reads `csv`, draws the curves of `y` against `x` into `out`.
-pub fn plot(csv: &Path, x: &str, y: &str, out: &Path) -> anyhow::Result<Outcome> {
+/// Reads `csv`, draws the curves of `y` against `x` into `out` (as a PNG
+/// when `png`).
+pub fn plot(csv: &Path, x: &str, y: &str, out: &Path, png: bool) -> anyhow::Result<Outcome> {
     let sweep = read(csv)?;
     let column = |name: &str, what: &str| -> anyhow::Result<usize> {
         sweep
@@ -57,8 +58,8 @@ pub fn plot(csv: &Path, x: &str, y: &str, out: &Path) -> anyhow::Result<Outcome>
     let curves = curves(&sweep, xi, yi)?;
     std::fs::create_dir_all(out)
         .with_context(|| format!("cannot create directory `{}`", out.display()))?;
-    let path = out.join(format!("sweep-{}.svg", file_part(y)));
-    draw(&path, x, y, &curves).with_context(|| format!("cannot write `{}`", path.display()))?;
+    let svg = draw(x, y, &curves)?;
+    let path = chart::save(out, &format!("sweep-{}", file_part(y)), &svg, png)?;
     print(&format!("wrote {}\n", path.display()))?;
     Ok(Outcome::Ok)
 }
@@ -166,7 +167,7 @@ fn curves(sweep: &Sweep, xi: usize, yi: usize) -> anyhow::Result<Vec<Curve>> {
 }
 
 /// Draws the curves and their bands.
-fn draw(path: &Path, x: &str, y: &str, curves: &[Curve]) -> anyhow::Result<()> {
+fn draw(x: &str, y: &str, curves: &[Curve]) -> anyhow::Result<String> {
     let xs = curves.iter().flat_map(|c| c.points.iter().map(|p| p.0));
     let (x0, x1) = xs.fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), x| {
         (a.min(x), b.max(x))
@@ -187,7 +188,8 @@ fn draw(path: &Path, x: &str, y: &str, curves: &[Curve]) -> anyhow::Result<()> {
     } else {
         y
     };
-    let root = SVGBackend::new(path, chart::SIZE).into_drawing_area();
+    let mut svg = String::new();
+    let root = SVGBackend::with_string(&mut svg, chart::SIZE).into_drawing_area();
     root.fill(&WHITE)?;
     let mut chart = ChartBuilder::on(&root)
         .caption(
@@ -248,5 +250,7 @@ fn draw(path: &Path, x: &str, y: &str, curves: &[Curve]) -> anyhow::Result<()> {
         .border_style(BLACK)
         .draw()?;
     root.present()?;
-    Ok(())
+    drop(chart);
+    drop(root);
+    Ok(svg)
 }
