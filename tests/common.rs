@@ -26,6 +26,21 @@ pub fn assert_close(what: &str, got: f64, want: f64, rel: f64) {
     );
 }
 
+/// The events of the trace (Chrome trace format) of a run of `text` with
+/// its own seed, up to 10,000 spans.
+pub fn trace_events(text: &str) -> Vec<serde_json::Value> {
+    let sc = sim_core::scenario::load(text, "t.toml", &[]).unwrap();
+    let mut sim = Simulation::new(&sc, &RunOptions::default());
+    sim.enable_trace(10_000);
+    sim.run_until(sim.end()).unwrap();
+    let mut trace: serde_json::Value =
+        serde_json::from_str(&sim.take_trace().unwrap().to_json()).unwrap();
+    match trace["traceEvents"].take() {
+        serde_json::Value::Array(events) => events,
+        _ => panic!("a trace without events"),
+    }
+}
+
 /// The begin times (seconds) of the trace's spans named `name`.
 pub fn span_starts(text: &str, name: &str) -> Vec<f64> {
     span_starts_in(text, None, name)
@@ -34,13 +49,7 @@ pub fn span_starts(text: &str, name: &str) -> Vec<f64> {
 /// The begin times (seconds) of the trace's spans named `name` on the
 /// node (the trace's process) called `node`, or on any node.
 pub fn span_starts_in(text: &str, node: Option<&str>, name: &str) -> Vec<f64> {
-    let sc = sim_core::scenario::load(text, "t.toml", &[]).unwrap();
-    let mut sim = Simulation::new(&sc, &RunOptions::default());
-    sim.enable_trace(10_000);
-    sim.run_until(sim.end()).unwrap();
-    let trace: serde_json::Value =
-        serde_json::from_str(&sim.take_trace().unwrap().to_json()).unwrap();
-    let events = trace["traceEvents"].as_array().unwrap();
+    let events = trace_events(text);
     let pid = node.map(|node| {
         events
             .iter()

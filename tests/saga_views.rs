@@ -65,13 +65,7 @@ name = "schedule"
 /// The spans of the trace's saga trees, in the order they were begun:
 /// `name begin-end outcome` (times in ms), with `^parent` when there is one.
 fn saga_tree(text: &str) -> Vec<String> {
-    let sc = sim_core::scenario::load(text, "t.toml", &[]).unwrap();
-    let mut sim = Simulation::new(&sc, &RunOptions::default());
-    sim.enable_trace(10_000);
-    sim.run_until(sim.end()).unwrap();
-    let trace: serde_json::Value =
-        serde_json::from_str(&sim.take_trace().unwrap().to_json()).unwrap();
-    let events = trace["traceEvents"].as_array().unwrap();
+    let events = crate::common::trace_events(text);
     let end_of = |b: &serde_json::Value| {
         // A span's end is the `e` event after its `b` with the same name and id.
         let at = events.iter().position(|e| e == b).unwrap();

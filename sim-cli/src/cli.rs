@@ -206,6 +206,13 @@ pub struct GraphArgs {
     pub format: GraphFormat,
 }
 
+/// What `dsim plot` writes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum PlotFormat {
+    Svg,
+    Png,
+}
+
 /// What `dsim graph` prints.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
 pub enum GraphFormat {
@@ -319,9 +326,12 @@ pub struct PlotArgs {
     /// Width of one point of the charts (default: about 1/100 of the duration).
     #[arg(long, value_name = "WINDOW", value_parser = parse_window)]
     pub window: Option<SimDuration>,
-    /// The directory to write the SVG files into (created).
+    /// The directory to write the charts into (created).
     #[arg(long, value_name = "DIR")]
     pub out: PathBuf,
+    /// The charts' format: SVG, or PNG for slides and documents.
+    #[arg(long, value_enum, default_value_t = PlotFormat::Svg)]
+    pub format: PlotFormat,
     #[command(flatten)]
     pub budget: BudgetArgs,
 }

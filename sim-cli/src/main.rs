@@ -6,6 +6,7 @@
 //! no progress in simulated time). Results go to stdout, errors and progress
 //! to stderr.
 
+mod chart;
 mod cli;
 mod commands;
 mod figures;

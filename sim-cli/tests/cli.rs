@@ -1158,3 +1158,61 @@ fn the_table_names_the_busiest_and_quietest_instance_as_the_json_lists_them() {
     let tiny = stdout(&dsim(&["run", &file(&dir, "tiny.toml", TINY)]));
     assert!(!tiny.contains("by instance"), "{tiny}");
 }
+
+#[test]
+fn plots_are_readable_on_a_projector() {
+    let dir = TempDir::new().unwrap();
+    let out = dir.path().join("plots");
+    let o = dsim(&["plot", "circuit-breaker", "--out", out.to_str().unwrap()]);
+    assert_eq!(code(&o), 0, "stderr: {}", stderr(&o));
+    let svg = std::fs::read_to_string(out.join("throughput.svg")).unwrap();
+    // Every text of the chart is 14 px or more.
+    let sizes: Vec<f64> = svg
+        .split("font-size=\"")
+        .skip(1)
+        .map(|s| {
+            s.split('"')
+                .next()
+                .unwrap()
+                .trim_end_matches("px")
+                .parse()
+                .unwrap()
+        })
+        .collect();
+    assert!(
+        !sizes.is_empty() && sizes.iter().all(|&s| s >= 14.0),
+        "{sizes:?}"
+    );
+    assert!(
+        svg.contains("Throughput · Circuit breaker"),
+        "the scenario in the title"
+    );
+    assert!(svg.contains("(seed 7)"), "and its seed");
+    assert!(
+        svg.contains("fault: crash on payments"),
+        "the fault windows in the legend"
+    );
+    assert!(svg.contains("shoppers attempts") && svg.contains("shoppers degraded"));
+    // The same charts as PNG: the signature, then IHDR with 1280 x 720.
+    let png = dir.path().join("png");
+    let o = dsim(&[
+        "plot",
+        "circuit-breaker",
+        "--out",
+        png.to_str().unwrap(),
+        "--format",
+        "png",
+    ]);
+    assert_eq!(code(&o), 0, "stderr: {}", stderr(&o));
+    let bytes = std::fs::read(png.join("throughput.png")).unwrap();
+    assert_eq!(&bytes[..8], b"\x89PNG\r\n\x1a\n");
+    let dimension = |at: usize| u32::from_be_bytes(bytes[at..at + 4].try_into().unwrap());
+    assert_eq!(
+        (&bytes[12..16], dimension(16), dimension(20)),
+        (&b"IHDR"[..], 1280, 720)
+    );
+    let breakers = std::fs::read_to_string(out.join("breakers.svg")).unwrap();
+    for state in ["closed", "half-open", "open"] {
+        assert!(breakers.contains(&format!("\n{state}\n</text>")), "{state}");
+    }
+}

@@ -3,12 +3,12 @@
 
 use super::{print, Outcome};
 use crate::cli::PlotArgs;
-use crate::{input, simulate};
+use crate::{chart, input, simulate};
 use anyhow::Context;
 use plotters::prelude::*;
 use sim_core::report::{ClientSeries, FaultReport, Timeseries};
+use sim_core::text::escape;
 use sim_core::{RunOptions, SimDuration};
-use std::path::Path;
 
 /// How many windows the default window width aims for over a run.
 const POINTS: u64 = 100;
@@ -26,7 +26,8 @@ pub fn plot(args: &PlotArgs) -> anyhow::Result<Outcome> {
         let (Some(csv), Some(x), Some(y)) = (csv, x, y) else {
             anyhow::bail!("give a scenario FILE, or --sweep GRID.csv with --x and --y");
         };
-        return super::sweep_plot::plot(csv, x, y, &args.out);
+        let png = args.format == crate::cli::PlotFormat::Png;
+        return super::sweep_plot::plot(csv, x, y, &args.out, png);
     };
     let scenario = input::load(file, &args.set.set)?;
     std::fs::create_dir_all(&args.out)
@@ -49,29 +50,29 @@ pub fn plot(args: &PlotArgs) -> anyhow::Result<Outcome> {
         .context("the engine returned no timeseries")?;
     let charts = [
         (
-            "throughput.svg",
+            "throughput",
             "Throughput",
             "per second",
             None,
             throughput(series),
         ),
         (
-            "success_rate.svg",
+            "success_rate",
             "Success rate",
             "fraction",
             Some(1.0),
             success_rate(series),
         ),
-        ("latency.svg", "Client latency", "ms", None, latency(series)),
+        ("latency", "Client latency", "ms", None, latency(series)),
         (
-            "queue.svg",
+            "queue",
             "Queue length",
             "waiting requests",
             None,
             queue(series),
         ),
         (
-            "utilization.svg",
+            "utilization",
             "Utilization",
             "busy fraction",
             Some(1.0),
@@ -80,24 +81,24 @@ pub fn plot(args: &PlotArgs) -> anyhow::Result<Outcome> {
     ];
     let breakers = breakers(series);
     let breaker_chart = (!breakers.is_empty()).then_some((
-        "breakers.svg",
-        "Breaker state (0 closed, 0.5 half-open, 1 open)",
+        "breakers",
+        "Breaker state",
         "state",
-        Some(1.0),
+        Some(2.0),
         breakers,
     ));
     let queued = !series.queues.is_empty();
     let queue_charts = queued.then(|| {
         [
             (
-                "queue_depth.svg",
+                "queue_depth",
                 "Broker queue depth",
                 "messages held",
                 None,
                 queue_depth(series),
             ),
             (
-                "queue_age.svg",
+                "queue_age",
                 "Oldest message's age",
                 "seconds",
                 None,
@@ -109,14 +110,14 @@ pub fn plot(args: &PlotArgs) -> anyhow::Result<Outcome> {
     let cache_charts = cached.then(|| {
         [
             (
-                "hit_ratio.svg",
+                "hit_ratio",
                 "Cache hit ratio",
                 "hits / lookups",
                 Some(1.0),
                 hit_ratio(series),
             ),
             (
-                "cache_fills.svg",
+                "cache_fills",
                 "Calls behind each cache (misses that fill, refreshes)",
                 "per second",
                 None,
@@ -126,13 +127,14 @@ pub fn plot(args: &PlotArgs) -> anyhow::Result<Outcome> {
     });
     let saga_chart = (!series.sagas.is_empty()).then(|| {
         (
-            "sagas.svg",
+            "sagas",
             "Sagas by state",
             "runs (per window; in flight at its end)",
             None,
             sagas(series),
         )
     });
+    let run = format!("{} (seed {})", escape(&report.scenario), report.seed);
     let mut written = String::new();
     let all = charts
         .into_iter()
@@ -140,17 +142,22 @@ pub fn plot(args: &PlotArgs) -> anyhow::Result<Outcome> {
         .chain(queue_charts.into_iter().flatten())
         .chain(cache_charts.into_iter().flatten())
         .chain(saga_chart);
-    for (file, title, unit, y_max, lines) in all {
-        let path = args.out.join(file);
+    for (stem, title, unit, y_max, lines) in all {
         let frame = Frame {
             title,
+            run: &run,
             unit,
             y_max,
             end_s: report.sim_time_s,
             faults: &series.faults,
         };
-        draw(&path, &frame, &lines)
-            .with_context(|| format!("cannot write `{}`", path.display()))?;
+        let svg = draw(&frame, &lines)?;
+        let path = chart::save(
+            &args.out,
+            stem,
+            &svg,
+            args.format == crate::cli::PlotFormat::Png,
+        )?;
         written.push_str(&format!("wrote {}\n", path.display()));
     }
     print(&written)?;
@@ -325,19 +332,23 @@ fn queue_age(series: &Timeseries) -> Vec<Line> {
     per_name(series, &series.queues, |q| q.age_s.clone())
 }
 
+/// A value per window as a stepped line: flat over each window, so a
+/// state or a count reads as what it was, not as a slope between windows.
+fn stepped(series: &Timeseries, values: impl Iterator<Item = f64>) -> Vec<(f64, f64)> {
+    let mut from = series.start_s;
+    let mut points = Vec::new();
+    for (i, v) in values.enumerate() {
+        let to = at(series, i);
+        points.extend([(from, v), (to, v)]);
+        from = to;
+    }
+    points
+}
+
 /// Per saga, stepped over each window: runs started, completed,
 /// compensated and found inconsistent in it, and in flight at its end.
 fn sagas(series: &Timeseries) -> Vec<Line> {
-    let steps = |v: &[u64]| -> Vec<(f64, f64)> {
-        let mut from = series.start_s;
-        let mut points = Vec::with_capacity(2 * v.len());
-        for (i, &n) in v.iter().enumerate() {
-            let to = at(series, i);
-            points.extend([(from, n as f64), (to, n as f64)]);
-            from = to;
-        }
-        points
-    };
+    let steps = |v: &[u64]| stepped(series, v.iter().map(|&n| n as f64));
     series
         .sagas
         .iter()
@@ -357,46 +368,47 @@ fn sagas(series: &Timeseries) -> Vec<Line> {
         .collect()
 }
 
-/// Each breaker's state per window: 0 closed, 0.5 half-open, 1 open.
+/// The states a breaker chart's y axis names, by level.
+const BREAKER_STATES: [&str; 3] = ["closed", "half-open", "open"];
+
+/// Each breaker's state per window, stepped: 0 closed, 1 half-open, 2 open.
 fn breakers(series: &Timeseries) -> Vec<Line> {
     series
         .breakers
         .iter()
         .map(|(name, b)| Line {
             label: name.clone(),
-            points: b
-                .state
-                .iter()
-                .enumerate()
-                .map(|(i, s)| {
-                    let level = match *s {
-                        "open" => 1.0,
-                        "half_open" => 0.5,
-                        _ => 0.0,
-                    };
-                    (at(series, i), level)
-                })
-                .collect(),
+            points: stepped(
+                series,
+                b.state.iter().map(|s| match *s {
+                    "open" => 2.0,
+                    "half_open" => 1.0,
+                    _ => 0.0,
+                }),
+            ),
         })
         .collect()
 }
 
-/// What frames a chart: its title, y unit and top, the run's length, and
-/// the fault windows shaded behind the lines.
+/// What frames a chart: its title, the run it shows (scenario and seed),
+/// y unit and top, the run's length, and the fault windows shaded behind
+/// the lines.
 struct Frame<'a> {
     title: &'a str,
+    run: &'a str,
     unit: &'a str,
     y_max: Option<f64>,
     end_s: f64,
     faults: &'a [FaultReport],
 }
 
-/// Draws `lines` into an SVG at `path`, x from 0 to the end of the run, y
+/// Draws `lines` as an SVG, x from 0 to the end of the run, y
 /// from 0 to `y_max` (or a little above the largest value), fault windows
 /// shaded.
-fn draw(path: &Path, frame: &Frame, lines: &[Line]) -> anyhow::Result<()> {
+fn draw(frame: &Frame, lines: &[Line]) -> anyhow::Result<String> {
     let Frame {
         title,
+        run,
         unit,
         y_max,
         end_s,
@@ -407,43 +419,70 @@ fn draw(path: &Path, frame: &Frame, lines: &[Line]) -> anyhow::Result<()> {
         .flat_map(|l| l.points.iter().map(|p| p.1))
         .fold(0.0, f64::max);
     let top = y_max.unwrap_or(if largest > 0.0 { largest * 1.1 } else { 1.0 });
-    let root = SVGBackend::new(path, (900, 420)).into_drawing_area();
+    let mut svg = String::new();
+    let root = SVGBackend::with_string(&mut svg, chart::SIZE).into_drawing_area();
     root.fill(&WHITE)?;
-    let mut chart = ChartBuilder::on(&root)
-        .caption(title, ("sans-serif", 22))
-        .margin(12)
-        .x_label_area_size(40)
-        .y_label_area_size(64)
+    let mut c = ChartBuilder::on(&root)
+        .caption(format!("{title} · {run}"), ("sans-serif", chart::TITLE))
+        .margin(20)
+        .x_label_area_size(60)
+        .y_label_area_size(100)
         .build_cartesian_2d(0.0..end_s.max(f64::MIN_POSITIVE), 0.0..top * 1.02)?;
-    chart
-        .configure_mesh()
-        .x_desc("simulated time (s)")
+    let states = |y: &f64| {
+        let level = y.round() as usize;
+        match BREAKER_STATES.get(level) {
+            Some(name) if (y - level as f64).abs() < 1e-9 => name.to_string(),
+            _ => String::new(),
+        }
+    };
+    let mut mesh = c.configure_mesh();
+    mesh.x_desc("simulated time (s)")
         .y_desc(unit)
-        .draw()?;
-    chart.draw_series(faults.iter().map(|f| {
-        let until = f.until_s.unwrap_or(end_s);
-        Rectangle::new([(f.at_s, 0.0), (until, top * 1.02)], RED.mix(0.12).filled())
-    }))?;
-    for (i, line) in lines.iter().enumerate() {
-        let color = Palette99::pick(i).to_rgba();
-        chart
-            .draw_series(LineSeries::new(
-                line.points.iter().copied(),
-                color.stroke_width(2),
-            ))?
-            .label(&line.label)
-            .legend(move |(x, y)| PathElement::new([(x, y), (x + 18, y)], color.stroke_width(2)));
+        .label_style(("sans-serif", chart::TICKS))
+        .axis_desc_style(("sans-serif", chart::AXES));
+    if title == "Breaker state" {
+        mesh.y_labels(BREAKER_STATES.len())
+            .y_label_formatter(&states);
     }
-    if !lines.is_empty() {
-        chart
-            .configure_series_labels()
+    mesh.draw()?;
+    if !faults.is_empty() {
+        let shade = RED.mix(0.15);
+        let kinds: Vec<String> = faults
+            .iter()
+            .map(|f| format!("{} on {}", f.kind, escape(&f.target)))
+            .collect();
+        let mut label = kinds[..kinds.len().min(3)].join(", ");
+        if kinds.len() > 3 {
+            label.push_str(&format!(" and {} more", kinds.len() - 3));
+        }
+        c.draw_series(faults.iter().map(|f| {
+            let until = f.until_s.unwrap_or(end_s);
+            Rectangle::new([(f.at_s, 0.0), (until, top * 1.02)], shade.filled())
+        }))?
+        .label(format!("fault: {label}"))
+        .legend(move |(x, y)| Rectangle::new([(x, y - 7), (x + 24, y + 7)], shade.filled()));
+    }
+    for (i, line) in lines.iter().enumerate() {
+        let color = chart::colour(i);
+        c.draw_series(LineSeries::new(
+            line.points.iter().copied(),
+            color.stroke_width(3),
+        ))?
+        .label(&line.label)
+        .legend(move |(x, y)| PathElement::new([(x, y), (x + 24, y)], color.stroke_width(3)));
+    }
+    if !lines.is_empty() || !faults.is_empty() {
+        c.configure_series_labels()
             .position(SeriesLabelPosition::UpperRight)
+            .label_font(("sans-serif", chart::LEGEND))
             .background_style(WHITE.mix(0.85))
             .border_style(BLACK)
             .draw()?;
     }
     root.present()?;
-    Ok(())
+    drop(c);
+    drop(root);
+    Ok(svg)
 }
 
 #[cfg(test)]

@@ -5,6 +5,7 @@
 //! against the hedge delay, the fraction of seeds that recover.
 
 use super::{print, Outcome};
+use crate::chart;
 use crate::stats::Estimate;
 use anyhow::{bail, Context};
 use plotters::prelude::*;
@@ -25,8 +26,9 @@ struct Curve {
     points: Vec<(f64, Estimate)>,
 }
 
-/// Reads `csv`, draws the curves of `y` against `x` into `out`.
-pub fn plot(csv: &Path, x: &str, y: &str, out: &Path) -> anyhow::Result<Outcome> {
+/// Reads `csv`, draws the curves of `y` against `x` into `out` (as a PNG
+/// when `png`).
+pub fn plot(csv: &Path, x: &str, y: &str, out: &Path, png: bool) -> anyhow::Result<Outcome> {
     let sweep = read(csv)?;
     let column = |name: &str, what: &str| -> anyhow::Result<usize> {
         sweep
@@ -56,8 +58,8 @@ pub fn plot(csv: &Path, x: &str, y: &str, out: &Path) -> anyhow::Result<Outcome>
     let curves = curves(&sweep, xi, yi)?;
     std::fs::create_dir_all(out)
         .with_context(|| format!("cannot create directory `{}`", out.display()))?;
-    let path = out.join(format!("sweep-{}.svg", file_part(y)));
-    draw(&path, x, y, &curves).with_context(|| format!("cannot write `{}`", path.display()))?;
+    let svg = draw(x, y, &curves)?;
+    let path = chart::save(out, &format!("sweep-{}", file_part(y)), &svg, png)?;
     print(&format!("wrote {}\n", path.display()))?;
     Ok(Outcome::Ok)
 }
@@ -164,20 +166,8 @@ fn curves(sweep: &Sweep, xi: usize, yi: usize) -> anyhow::Result<Vec<Curve>> {
         .collect())
 }
 
-/// Curve colours that stay apart on a projector and for colour-blind
-/// eyes: the Okabe–Ito palette (Okabe & Ito, "Color Universal Design", 2008).
-const COLOURS: [RGBColor; 7] = [
-    RGBColor(0, 114, 178),
-    RGBColor(213, 94, 0),
-    RGBColor(0, 158, 115),
-    RGBColor(204, 121, 167),
-    RGBColor(230, 159, 0),
-    RGBColor(86, 180, 233),
-    RGBColor(0, 0, 0),
-];
-
 /// Draws the curves and their bands.
-fn draw(path: &Path, x: &str, y: &str, curves: &[Curve]) -> anyhow::Result<()> {
+fn draw(x: &str, y: &str, curves: &[Curve]) -> anyhow::Result<String> {
     let xs = curves.iter().flat_map(|c| c.points.iter().map(|p| p.0));
     let (x0, x1) = xs.fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), x| {
         (a.min(x), b.max(x))
@@ -198,12 +188,13 @@ fn draw(path: &Path, x: &str, y: &str, curves: &[Curve]) -> anyhow::Result<()> {
     } else {
         y
     };
-    let root = SVGBackend::new(path, (1280, 720)).into_drawing_area();
+    let mut svg = String::new();
+    let root = SVGBackend::with_string(&mut svg, chart::SIZE).into_drawing_area();
     root.fill(&WHITE)?;
     let mut chart = ChartBuilder::on(&root)
         .caption(
             format!("{y} against {x} (mean over seeds, 95% interval)"),
-            ("sans-serif", 30),
+            ("sans-serif", chart::TITLE),
         )
         .margin(20)
         .x_label_area_size(60)
@@ -213,11 +204,11 @@ fn draw(path: &Path, x: &str, y: &str, curves: &[Curve]) -> anyhow::Result<()> {
         .configure_mesh()
         .x_desc(x)
         .y_desc(what)
-        .label_style(("sans-serif", 18))
-        .axis_desc_style(("sans-serif", 20))
+        .label_style(("sans-serif", chart::TICKS))
+        .axis_desc_style(("sans-serif", chart::AXES))
         .draw()?;
     for (i, c) in curves.iter().enumerate() {
-        let color = COLOURS[i % COLOURS.len()].to_rgba();
+        let color = chart::colour(i);
         let band: Vec<(f64, f64)> = c
             .points
             .iter()
@@ -254,10 +245,12 @@ fn draw(path: &Path, x: &str, y: &str, curves: &[Curve]) -> anyhow::Result<()> {
     chart
         .configure_series_labels()
         .position(SeriesLabelPosition::MiddleRight)
-        .label_font(("sans-serif", 18))
+        .label_font(("sans-serif", chart::LEGEND))
         .background_style(WHITE.mix(0.85))
         .border_style(BLACK)
         .draw()?;
     root.present()?;
-    Ok(())
+    drop(chart);
+    drop(root);
+    Ok(svg)
 }
