@@ -206,12 +206,7 @@ fn many_seeds(args: &CheckArgs, r: &FileResult) -> String {
 /// `  reproduce: dsim run FILE --seed N ...` for a failing run.
 fn reproduce(args: &CheckArgs, file: &str, seed: u64) -> String {
     let chaos = if args.chaos.chaos { " --chaos" } else { "" };
-    let sets: String = args
-        .set
-        .set
-        .iter()
-        .map(|s| format!(" --set {}", shell_word(s)))
-        .collect();
+    let sets = super::set_flags(&args.set.set);
     format!(
         "  reproduce: dsim run {} --seed {seed}{sets}{chaos}\n",
         shell_word(file)

@@ -70,6 +70,14 @@ pub fn schema(args: &crate::cli::SchemaArgs) -> anyhow::Result<Outcome> {
     Ok(Outcome::Ok)
 }
 
+/// ` --set PATH=VALUE` for each override, as shell words: the overrides of
+/// a command printed to reproduce a run.
+pub fn set_flags(sets: &[String]) -> String {
+    sets.iter()
+        .map(|s| format!(" --set {}", shell_word(s)))
+        .collect()
+}
+
 /// `FILE` as a shell word, quoted when it needs to be, for the commands we
 /// print for people to paste.
 pub fn shell_word(word: &str) -> String {

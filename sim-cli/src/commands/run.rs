@@ -1,6 +1,6 @@
 //! `dsim run`: one scenario, one summary.
 
-use super::{print, shell_word, Outcome};
+use super::{print, Outcome};
 use crate::cli::{Format, RunArgs};
 use crate::{input, simulate, summary};
 use anyhow::Context;
@@ -17,12 +17,7 @@ pub fn run(args: &RunArgs) -> anyhow::Result<Outcome> {
     if args.emit_scenario {
         let drawn = &scenario.faults[plain.faults.len()..];
         let seed = seed.unwrap_or(plain.seed);
-        let sets: String = args
-            .set
-            .set
-            .iter()
-            .map(|s| format!(" --set {}", shell_word(s)))
-            .collect();
+        let sets = super::set_flags(&args.set.set);
         print(&format!(
             "{}\n\n# Faults drawn by --chaos from seed {seed}: replay with\n# dsim run FILE --seed {seed}{sets}\n{}",
             source.text.trim_end(),
