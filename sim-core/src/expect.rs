@@ -67,6 +67,11 @@ pub enum Metric {
     OutOfOrder,
     /// A count of a saga's runs: `sagas(checkout).inconsistent == 0`.
     Saga(SagaStat),
+    /// A service's instances started and not stopped at an instant:
+    /// `instances(api) at 90s >= 6`.
+    Instances(SimTime),
+    /// The most instances a service had at once.
+    MaxInstances,
 }
 
 /// What `sagas(NAME).STAT` counts.
@@ -213,10 +218,13 @@ pub const FUNCTIONS: &[&str] = &[
     "max_depth",
     "max_age",
     "out_of_order",
+    "sagas",
+    "instances",
+    "max_instances",
 ];
 
 /// Functions of the contract that later features implement.
-const NOT_YET: &[&str] = &["hit_ratio", "instances", "max_instances", "deploy"];
+const NOT_YET: &[&str] = &["hit_ratio", "deploy"];
 
 /// The words of `sagas(NAME).STAT`, as the summary's `sagas` object names them.
 const SAGA_STATS: [(&str, SagaStat); 6] = [
@@ -287,6 +295,8 @@ pub fn parse_expectation(text: &str) -> Result<Expectation, String> {
         "max_age" => Metric::MaxAge,
         "out_of_order" => Metric::OutOfOrder,
         "sagas" => Metric::Saga(SagaStat::Started),
+        "instances" => Metric::Instances(SimTime::ZERO),
+        "max_instances" => Metric::MaxInstances,
         f if NOT_YET.contains(&f) => {
             return Err(format!("`{f}(...)` expectations are not supported yet"))
         }
@@ -310,8 +320,13 @@ pub fn parse_expectation(text: &str) -> Result<Expectation, String> {
     let mut rest = s[close + 1..].trim();
     let mut metric = metric;
     if let Metric::Breaker(_) = metric {
-        let (at, after) = breaker_instant(text, rest)?;
+        let (at, after) = instant(text, rest, "breaker(api->db) at 45s == open")?;
         metric = Metric::Breaker(at);
+        rest = after;
+    }
+    if let Metric::Instances(_) = metric {
+        let (at, after) = instant(text, rest, "instances(api) at 90s >= 6")?;
+        metric = Metric::Instances(at);
         rest = after;
     }
     if let Metric::Saga(_) = metric {
@@ -351,11 +366,12 @@ pub fn parse_expectation(text: &str) -> Result<Expectation, String> {
     })
 }
 
-/// Reads `at T` after `breaker(...)`: the instant and what follows it.
-fn breaker_instant<'a>(text: &str, rest: &'a str) -> Result<(SimTime, &'a str), String> {
-    let after = rest.strip_prefix("at ").ok_or_else(|| {
-        format!("`{text}`: a breaker is checked at an instant: `breaker(api->db) at 45s == open`")
-    })?;
+/// Reads `at T` after `breaker(...)` or `instances(...)`: the instant and
+/// what follows it; `example` shows how it is written.
+fn instant<'a>(text: &str, rest: &'a str, example: &str) -> Result<(SimTime, &'a str), String> {
+    let after = rest
+        .strip_prefix("at ")
+        .ok_or_else(|| format!("`{text}`: this is checked at an instant: `{example}`"))?;
     let end = after
         .find(|c: char| c.is_whitespace() || "<>=!".contains(c))
         .unwrap_or(after.len());

@@ -97,6 +97,19 @@ pub struct ServiceReport {
     pub max_queue: u64,
     pub latency_ms: Latency,
     pub queue_wait_ms: Latency,
+    /// How its instances came and went, for a service with `startup`,
+    /// `health` or `autoscale`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub lifecycle: Option<LifeReport>,
+}
+
+/// How a service's instances came and went after warmup.
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct LifeReport {
+    #[serde(flatten)]
+    pub counts: crate::engine::record::LifeCounts,
+    /// Instances started and not stopped at the end.
+    pub instances_at_end: u32,
 }
 
 /// What one saga's runs did.
@@ -310,6 +323,15 @@ pub struct ServiceSeries {
     pub queue: Vec<u64>,
     /// Average busy fraction over the window.
     pub utilization: Vec<f64>,
+    /// Instances started and not stopped at the window's end.
+    pub instances: Vec<u32>,
+    /// Instances serving (not starting, draining or stopped) then.
+    pub serving: Vec<u32>,
+    /// Health-check transitions in the window: restarts (liveness),
+    /// removals and returns (readiness).
+    pub restarted: Vec<u64>,
+    pub removed: Vec<u64>,
+    pub readmitted: Vec<u64>,
 }
 
 impl Report {

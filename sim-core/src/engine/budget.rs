@@ -88,7 +88,7 @@ pub(super) struct Guard {
 }
 
 /// Kinds of model events told apart in a stop message.
-const KINDS: usize = 19;
+const KINDS: usize = 20;
 
 /// The index of `event`'s kind among [`KINDS`].
 fn kind(event: Event) -> usize {
@@ -112,6 +112,10 @@ fn kind(event: Event) -> usize {
         Event::Acked(..) => 16,
         Event::AckTimeout(..) => 17,
         Event::SagaRetry(..) => 18,
+        Event::Ready(..)
+        | Event::HealthCheck(_)
+        | Event::ProbeTimeout(..)
+        | Event::Autoscale(_) => 19,
     }
 }
 

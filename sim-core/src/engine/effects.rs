@@ -140,6 +140,8 @@ impl Simulation {
             Asker::Delivery(d) => {
                 self.envelopes[self.deliveries[d.key as usize].envelope.key as usize].uid
             }
+            // A health check applies nothing.
+            Asker::Probe(..) => return,
         };
         if let Some(table) = &mut self.dedups[s] {
             if table.repeat(self.now, key) {
@@ -152,6 +154,7 @@ impl Simulation {
                 let env = self.deliveries[d.key as usize].envelope;
                 &mut self.envelopes[env.key as usize].applied
             }
+            Asker::Probe(..) => return,
         };
         if *applied > 0 && self.sc.services[s].endpoints[e].idempotent {
             return;

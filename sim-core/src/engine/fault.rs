@@ -129,7 +129,7 @@ impl Simulation {
     }
 
     /// Recomputes instance `i` of service `s` and acts on what changed.
-    fn refresh_instance(&mut self, s: usize, i: u32) {
+    pub(super) fn refresh_instance(&mut self, s: usize, i: u32) {
         let id = ServiceId(s as u32);
         let new = health(self.active_faults().filter(|f| strikes(f, id, i)));
         let inst = &mut self.services[s].instances[i as usize];
@@ -149,12 +149,17 @@ impl Simulation {
             // Partitions move to the instances that are up.
             self.rebalance(s);
         }
+        // A crashed process restarts, and pays its startup.
+        let startup = self.sc.services[s].lifecycle.startup;
+        if old.down && !new.down && startup.0 > 0 {
+            return self.begin_startup(s, i);
+        }
         self.start_next(s, i);
     }
 
     /// A crash: every job the instance holds fails at once, as a reset
     /// connection; it restarts empty.
-    fn crash(&mut self, s: usize, i: u32) {
+    pub(super) fn crash(&mut self, s: usize, i: u32) {
         let held = std::mem::take(&mut self.services[s].instances[i as usize].held);
         for (_, event) in held {
             self.schedule(self.now, event);

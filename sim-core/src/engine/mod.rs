@@ -6,6 +6,7 @@
 //! calls, jobs) whose entries are freed when they end, so memory follows what
 //! is in flight, not how long the run is.
 
+mod autoscale;
 mod backoff;
 mod balancer;
 mod breaker;
@@ -17,9 +18,11 @@ mod effects;
 mod event;
 mod exchange;
 mod fault;
+mod health;
 mod histogram;
 mod integrator;
 mod keys;
+mod lifecycle;
 mod network;
 mod probe;
 mod publish;
@@ -47,7 +50,7 @@ use client::{ClientState, Request};
 use effects::{DedupTable, Effects};
 use event::Event;
 use exchange::Exchange;
-use integrator::Integrator;
+use integrator::Utilization;
 use network::Network;
 use probe::{Probe, Subject};
 use publish::Publishing;
@@ -149,8 +152,12 @@ pub struct Simulation {
     client_totals: Vec<ClientRecord>,
     service_totals: Vec<ServiceRecord>,
     queue_totals: Vec<QueueRecord>,
-    /// Busy workers of each service over `[warmup, end)`.
-    busy: Vec<Integrator>,
+    /// Busy workers over capacity of each service over `[warmup, end)`.
+    busy: Vec<Utilization>,
+    /// Each service's autoscaler, if it has one.
+    scalers: Vec<Option<autoscale::Scaler>>,
+    /// Health-check transitions and instance starts and stops per service.
+    lives: Vec<record::LifeCounts>,
     /// The longest waiting room of each service after warmup.
     max_queue: Vec<u64>,
     probes: Vec<Probe>,
@@ -194,20 +201,15 @@ impl Simulation {
             .iter()
             .map(|s| s.dedup.as_ref().map(DedupTable::new))
             .collect();
-        let services = sc
+        let services: Vec<ServiceState> = sc
             .services
             .iter()
             .enumerate()
             .map(|(i, _)| ServiceState::new(&sc, i, seed))
             .collect();
+        let capacity: Vec<u64> = services.iter().map(ServiceState::capacity).collect();
         let series = options.timeseries.filter(|w| w.0 > 0).map(|window| {
-            Series::new(
-                window,
-                warmup,
-                sc.clients.len(),
-                sc.services.len(),
-                sc.queues.len(),
-            )
+            Series::new(window, warmup, sc.clients.len(), sc.queues.len(), &capacity)
         });
         let mut consumed_by = vec![Vec::new(); sc.services.len()];
         let queues = sc
@@ -255,7 +257,12 @@ impl Simulation {
             queue_probes: vec![Vec::new(); sc.queues.len()],
             client_totals: vec![ClientRecord::default(); sc.clients.len()],
             service_totals: vec![ServiceRecord::default(); sc.services.len()],
-            busy: vec![Integrator::new(warmup, end); sc.services.len()],
+            busy: capacity
+                .iter()
+                .map(|c| Utilization::new(warmup, end, *c))
+                .collect(),
+            scalers: sc.services.iter().map(autoscale::Scaler::new).collect(),
+            lives: vec![record::LifeCounts::default(); sc.services.len()],
             max_queue: vec![0; sc.services.len()],
             client_probes: vec![Vec::new(); sc.clients.len()],
             service_probes: vec![Vec::new(); sc.services.len()],
@@ -290,6 +297,7 @@ impl Simulation {
         };
         sim.build_probes();
         sim.schedule_faults();
+        sim.schedule_lifecycle();
         for s in 0..sim.sc.services.len() {
             sim.rebalance(s);
         }
@@ -306,7 +314,7 @@ impl Simulation {
         let expect = std::mem::take(&mut self.sc.expect);
         for e in &expect {
             let (start, end) = match (e.metric, e.window) {
-                (Metric::Breaker(at), _) => (at, self.end),
+                (Metric::Breaker(at) | Metric::Instances(at), _) => (at, self.end),
                 (_, Some(w)) => (
                     w.start.max(self.warmup),
                     w.end.unwrap_or(self.end).min(self.end),
@@ -344,6 +352,13 @@ impl Simulation {
             }
             if subject == Subject::Breaker(u32::MAX) || start == SimTime::ZERO {
                 probe.on_breaker(0.0);
+            }
+            if let (Subject::Service(s), true) = (subject, start <= self.warmup) {
+                let live = self.services[s as usize].live();
+                probe.on_instances(start, capacity, live);
+                if start == SimTime::ZERO {
+                    probe.on_instant(live);
+                }
             }
             self.probes.push(probe);
             match subject {
@@ -482,6 +497,10 @@ impl Simulation {
             Event::SagaRetry(h, generation) => self.on_saga_retry(h, generation),
             Event::FaultStart(i) => self.on_fault(i, true),
             Event::FaultEnd(i) => self.on_fault(i, false),
+            Event::Ready(s, i, generation) => self.on_ready(s as usize, i, generation),
+            Event::HealthCheck(s) => self.on_health_check(s as usize),
+            Event::ProbeTimeout(s, i, seq) => self.on_probe_timeout(s as usize, i, seq),
+            Event::Autoscale(s) => self.on_autoscale(s as usize),
             Event::Tick => self.on_tick(),
             Event::Mark(p) => self.on_mark(p),
         }
@@ -506,7 +525,7 @@ impl Simulation {
             w.close();
         }
         for (w, s) in series.services.iter_mut().zip(&self.services) {
-            w.close(now, next.min(self.end), s.queued(), s.capacity());
+            w.close(now, next.min(self.end), s.queued(), s.counts());
         }
         for (q, w) in series.queues.iter_mut().enumerate() {
             w.close(self.queues[q].depth(), self.queues[q].oldest_age(now));
@@ -564,7 +583,10 @@ impl Simulation {
         let probe = &mut self.probes[p as usize];
         match probe.subject {
             Subject::Service(s) => {
-                probe.on_queue(self.now, self.services[s as usize].longest_queue());
+                let state = &self.services[s as usize];
+                probe.on_queue(self.now, state.longest_queue());
+                probe.on_instances(self.now, state.capacity(), state.live());
+                probe.on_instant(state.live());
             }
             Subject::Breaker(b) => {
                 probe.on_breaker(self.breakers[b as usize].cb.state().code());

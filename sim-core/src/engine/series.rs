@@ -6,9 +6,9 @@
 //! The last window may be shorter: it ends with the run.
 
 use super::histogram::round3;
-use super::integrator::Integrator;
+use super::integrator::Utilization;
 use super::record::{
-    ClientCounts, ClientRecord, QueueCounts, QueueRecord, ServiceCounts, ServiceRecord,
+    ClientCounts, ClientRecord, LifeCounts, QueueCounts, QueueRecord, ServiceCounts, ServiceRecord,
 };
 use crate::report::{ClientSeries, QueueSeries, ServiceSeries};
 use crate::time::{SimDuration, SimTime};
@@ -44,34 +44,46 @@ pub struct ClientWindows {
 #[derive(Clone, Debug)]
 pub struct ServiceWindows {
     pub open: ServiceRecord,
-    /// Busy workers integrated over the open window.
-    pub busy: Integrator,
+    /// Busy workers over capacity in the open window.
+    pub busy: Utilization,
     rows: Vec<ServiceCounts>,
     queue: Vec<u64>,
     utilization: Vec<f64>,
+    /// Instances not stopped, and those serving, at each window's end.
+    instances: Vec<u32>,
+    serving: Vec<u32>,
+    /// Lifecycle transitions in the open window, and in the closed ones.
+    pub life: LifeCounts,
+    lives: Vec<LifeCounts>,
 }
 
 impl Series {
-    /// Empty series of `window` for `clients` and `services`, whose first
-    /// window starts at `from`.
+    /// Empty series of `window` for `clients`, the services of `capacity`
+    /// (their workers at the start) and `queues`, whose first window starts
+    /// at `from`.
     pub fn new(
         window: SimDuration,
         from: SimTime,
         clients: usize,
-        services: usize,
         queues: usize,
+        capacity: &[u64],
     ) -> Series {
         Series {
             window,
             clients: vec![ClientWindows::default(); clients],
             queues: vec![QueueWindows::default(); queues],
-            services: (0..services)
-                .map(|_| ServiceWindows {
+            services: capacity
+                .iter()
+                .map(|c| ServiceWindows {
                     open: ServiceRecord::default(),
-                    busy: Integrator::new(from, from + window),
+                    busy: Utilization::new(from, from + window, *c),
                     rows: Vec::new(),
                     queue: Vec::new(),
                     utilization: Vec::new(),
+                    instances: Vec::new(),
+                    serving: Vec::new(),
+                    life: LifeCounts::default(),
+                    lives: Vec::new(),
                 })
                 .collect(),
         }
@@ -107,12 +119,15 @@ impl ClientWindows {
 }
 
 impl ServiceWindows {
-    /// Closes the open window at `now` with `queue` waiting and `capacity`
-    /// workers; the next one ends at `next_end`.
-    pub fn close(&mut self, now: SimTime, next_end: SimTime, queue: u64, capacity: u64) {
+    /// Closes the open window at `now` with `queue` waiting and `instances`
+    /// (live, serving); the next one ends at `next_end`.
+    pub fn close(&mut self, now: SimTime, next_end: SimTime, queue: u64, instances: (u32, u32)) {
         self.rows.push(self.open.counts);
         self.queue.push(queue);
-        let util = self.busy.mean(now) / capacity.max(1) as f64;
+        self.instances.push(instances.0);
+        self.serving.push(instances.1);
+        self.lives.push(std::mem::take(&mut self.life));
+        let util = self.busy.mean(now);
         self.utilization.push(round3(util));
         self.busy.restart(now, next_end);
         self.open.clear();
@@ -120,9 +135,9 @@ impl ServiceWindows {
 
     /// The closed windows and the open one (ending `now`), as the report
     /// shows them.
-    pub fn report(&self, now: SimTime, queue: u64, capacity: u64) -> ServiceSeries {
+    pub fn report(&self, now: SimTime, queue: u64, instances: (u32, u32)) -> ServiceSeries {
         let mut all = self.clone();
-        all.close(now, now, queue, capacity);
+        all.close(now, now, queue, instances);
         let column = |f: fn(&ServiceCounts) -> u64| all.rows.iter().map(f).collect();
         ServiceSeries {
             arrivals: column(|c| c.arrivals),
@@ -134,6 +149,11 @@ impl ServiceWindows {
             refused: column(|c| c.refused),
             queue: all.queue,
             utilization: all.utilization,
+            instances: all.instances,
+            serving: all.serving,
+            restarted: all.lives.iter().map(|l| l.restarted).collect(),
+            removed: all.lives.iter().map(|l| l.removed).collect(),
+            readmitted: all.lives.iter().map(|l| l.readmitted).collect(),
         }
     }
 }

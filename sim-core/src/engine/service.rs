@@ -39,6 +39,68 @@ pub(super) struct Instance {
     failures_in_a_row: u32,
     /// Ejected from the balancer until then.
     ejected_until: SimTime,
+    /// Where it is in its life: starting, serving, draining or stopped.
+    pub life: Life,
+    /// Bumped by every start, so that events of an earlier life are stale.
+    pub generation: u32,
+    /// Out of the balancer after failing readiness probes.
+    pub unready: bool,
+    /// Jobs it holds, waiting, in service or waiting on calls.
+    pub jobs: u32,
+    /// Its health checks: the probe awaited and the results in a row.
+    pub probe: super::health::ProbeState,
+}
+
+/// The life of an instance. Ids are stable: a stopped instance's slot (and
+/// its random streams) is taken by the next instance started.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Life {
+    /// Paying `startup`: refuses requests, out of the balancer.
+    Starting,
+    Serving,
+    /// Out of the balancer, finishing what it holds before it stops.
+    Draining,
+    Stopped,
+}
+
+impl Instance {
+    /// Instance `i` of service `name`, serving; its streams derive from
+    /// the service and the id only.
+    fn new(seed: u64, name: &str, i: u32) -> Instance {
+        Instance {
+            busy: 0,
+            claimed: 0,
+            waiting: VecDeque::new(),
+            work_rng: Stream::fork(seed, &format!("instance:{name}#{i}/work")),
+            error_rng: Stream::fork(seed, &format!("instance:{name}#{i}/errors")),
+            health: Health::default(),
+            frozen: SimDuration::ZERO,
+            paused_since: SimTime::ZERO,
+            held: Vec::new(),
+            failures_in_a_row: 0,
+            ejected_until: SimTime::ZERO,
+            life: Life::Serving,
+            generation: 0,
+            unready: false,
+            jobs: 0,
+            probe: Default::default(),
+        }
+    }
+
+    /// Refuses work: crashed, starting or stopped.
+    pub fn down(&self) -> bool {
+        self.health.down || matches!(self.life, Life::Starting | Life::Stopped)
+    }
+
+    /// Counts towards the service's capacity: serving or draining.
+    pub fn works(&self) -> bool {
+        matches!(self.life, Life::Serving | Life::Draining)
+    }
+
+    /// Whether the balancer may send it new requests now.
+    fn in_rotation(&self, now: SimTime) -> bool {
+        self.life == Life::Serving && !self.unready && self.ejected_until <= now
+    }
 }
 
 /// The combined effect of the faults active on one instance.
@@ -87,8 +149,11 @@ pub struct ServiceState {
     shed_after: Option<SimDuration>,
     /// Passive health checking (`outlier`).
     outlier: Option<Outlier>,
-    /// Which instances the balancer may pick (all, without `outlier`).
+    /// Which instances the balancer may pick.
     eligible: Vec<bool>,
+    /// The service's name and the run's seed, for new instances' streams.
+    name: String,
+    seed: u64,
 }
 
 impl ServiceState {
@@ -100,20 +165,10 @@ impl ServiceState {
                 Stream::fork(seed, &format!("balancer:{}", s.name)),
             ),
             instances: (0..s.instances)
-                .map(|i| Instance {
-                    busy: 0,
-                    claimed: 0,
-                    waiting: VecDeque::new(),
-                    work_rng: Stream::fork(seed, &format!("instance:{}#{i}/work", s.name)),
-                    error_rng: Stream::fork(seed, &format!("instance:{}#{i}/errors", s.name)),
-                    health: Health::default(),
-                    frozen: SimDuration::ZERO,
-                    paused_since: SimTime::ZERO,
-                    held: Vec::new(),
-                    failures_in_a_row: 0,
-                    ejected_until: SimTime::ZERO,
-                })
+                .map(|i| Instance::new(seed, &s.name, i))
                 .collect(),
+            name: s.name.clone(),
+            seed,
             outstanding: vec![0; s.instances as usize],
             workers: s.workers,
             queue_limit: s.queue,
@@ -132,6 +187,14 @@ impl ServiceState {
         let x = &self.instances[i as usize];
         let health = if x.health.down {
             "down"
+        } else if x.life == Life::Starting {
+            "starting"
+        } else if x.life == Life::Draining {
+            "draining"
+        } else if x.life == Life::Stopped {
+            "stopped"
+        } else if x.unready {
+            "unready"
         } else if x.health.paused {
             "paused"
         } else if x.ejected_until > now {
@@ -157,9 +220,44 @@ impl ServiceState {
         }
     }
 
-    /// Workers over all instances.
+    /// Workers over the instances that serve or drain.
     pub fn capacity(&self) -> u64 {
-        u64::from(self.workers) * self.instances.len() as u64
+        u64::from(self.workers) * self.instances.iter().filter(|x| x.works()).count() as u64
+    }
+
+    /// Live and serving instances, as the timeseries shows them.
+    pub fn counts(&self) -> (u32, u32) {
+        let serving = self.instances.iter().filter(|x| x.life == Life::Serving);
+        (self.live(), serving.count() as u32)
+    }
+
+    /// Instances started and not stopped (starting, serving or draining).
+    pub fn live(&self) -> u32 {
+        let live = self.instances.iter().filter(|x| x.life != Life::Stopped);
+        live.count() as u32
+    }
+
+    /// Takes the lowest free id for a new instance (a stopped slot, whose
+    /// streams carry on, or a new one) and returns it, starting.
+    pub(super) fn add_instance(&mut self) -> u32 {
+        let free = self.instances.iter().position(|x| x.life == Life::Stopped);
+        let i = free.unwrap_or(self.instances.len()) as u32;
+        if free.is_none() {
+            self.instances.push(Instance::new(self.seed, &self.name, i));
+            self.outstanding.push(0);
+            self.eligible.push(false);
+        }
+        let x = &mut self.instances[i as usize];
+        x.life = Life::Starting;
+        x.unready = false;
+        x.failures_in_a_row = 0;
+        x.ejected_until = SimTime::ZERO;
+        i
+    }
+
+    /// Busy workers over all instances.
+    pub fn busy(&self) -> u64 {
+        self.busy
     }
 
     /// Jobs waiting over all instances.
@@ -177,11 +275,25 @@ impl ServiceState {
     }
 
     /// Picks an instance for a new call and counts it as outstanding there.
+    /// With no instance in rotation, the balancer panics (as Envoy's does
+    /// below its healthy threshold) and picks among every serving one, then
+    /// every one not stopped: such a request is refused rather than lost.
     pub fn pick(&mut self, now: SimTime) -> u32 {
-        if self.outlier.is_some() {
+        for (e, x) in self.eligible.iter_mut().zip(&self.instances) {
+            *e = x.in_rotation(now);
+        }
+        if !self.eligible.contains(&true) {
             for (e, x) in self.eligible.iter_mut().zip(&self.instances) {
-                *e = x.ejected_until <= now;
+                *e = x.life == Life::Serving;
             }
+        }
+        if !self.eligible.contains(&true) {
+            for (e, x) in self.eligible.iter_mut().zip(&self.instances) {
+                *e = x.life != Life::Stopped;
+            }
+        }
+        if !self.eligible.contains(&true) {
+            self.eligible[0] = true;
         }
         let i = self.picker.pick(&self.outstanding, &self.eligible);
         self.outstanding[i as usize] += 1;
@@ -205,7 +317,7 @@ impl ServiceState {
             .instances
             .iter()
             .enumerate()
-            .any(|(j, y)| j != i as usize && y.ejected_until <= now);
+            .any(|(j, y)| j != i as usize && y.in_rotation(now));
         if others {
             let x = &mut self.instances[i as usize];
             x.ejected_until = now + o.eject_for;
@@ -222,6 +334,9 @@ pub enum Asker {
     /// A delivery of a queue's message: an ack or a nack goes back to the
     /// broker.
     Delivery(Handle),
+    /// A deep health check of instance `u32` of service `u32`, its
+    /// sequence number last.
+    Probe(u32, u32, u32),
 }
 
 /// A request (or a message) being served by an instance.
@@ -282,11 +397,12 @@ impl Simulation {
         if pulled {
             self.services[s].instances[instance as usize].claimed -= 1;
         }
-        let (now, counted) = (self.now, self.now >= self.warmup);
+        let probe = matches!(asker, Asker::Probe(..));
+        let (now, counted) = (self.now, self.now >= self.warmup && !probe);
         if counted {
             self.service_fact(s, now, ServiceFact::Arrived);
         }
-        if self.services[s].instances[instance as usize].health.down {
+        if self.services[s].instances[instance as usize].down() {
             if counted {
                 self.service_fact(s, now, ServiceFact::Refused);
             }
@@ -294,7 +410,7 @@ impl Simulation {
         }
         let workers = self.services[s].workers_of(instance);
         let state = &mut self.services[s];
-        let admitted = pulled || state.admission.as_mut().is_none_or(|b| b.take(now));
+        let admitted = pulled || probe || state.admission.as_mut().is_none_or(|b| b.take(now));
         let inst = &state.instances[instance as usize];
         let idle = inst.busy + inst.claimed < workers || (pulled && inst.busy < workers);
         let full = !idle
@@ -322,6 +438,7 @@ impl Simulation {
             next: 0,
             degraded: false,
         }) as u32;
+        self.services[s].instances[instance as usize].jobs += 1;
         if idle {
             if !self.drop_if_late(job) {
                 self.start(job);
@@ -349,6 +466,7 @@ impl Simulation {
                 self.copy_done(exchange);
             }
             Asker::Delivery(d) => self.settle_delivery(d, outcome),
+            Asker::Probe(s, i, seq) => self.on_probe_answer(s as usize, i, seq, outcome),
         }
     }
 
@@ -371,9 +489,12 @@ impl Simulation {
             .checked_add_signed(delta)
             .expect("busy workers never go negative");
         let level = state.busy;
-        self.busy[s].set(self.now, level);
+        self.busy[s].set_busy(self.now, level);
         if let Some(series) = &mut self.series {
-            series.services[s].busy.set(self.now, level);
+            series.services[s].busy.set_busy(self.now, level);
+        }
+        if let Some(scaler) = &mut self.scalers[s] {
+            scaler.busy.set_busy(self.now, level);
         }
         for p in &self.service_probes[s] {
             self.probes[*p as usize].on_busy(self.now, level);
@@ -393,8 +514,13 @@ impl Simulation {
         if counted {
             self.service_fact(s, arrived, ServiceFact::Started(self.now - arrived));
         }
-        let endpoint = &self.sc.services[s].endpoints[target.endpoint.0 as usize];
         let inst = &mut self.services[s].instances[instance as usize];
+        if let Asker::Probe(..) = self.jobs[key as usize].asker {
+            // A health endpoint answers once a worker takes it, drawing nothing.
+            self.jobs[key as usize].frozen = inst.frozen;
+            return self.schedule(self.now, Event::WorkDone(Handle { key, uid }));
+        }
+        let endpoint = &self.sc.services[s].endpoints[target.endpoint.0 as usize];
         let mut work = endpoint.service_time.sample(&mut inst.work_rng);
         if inst.health.slow != 1.0 {
             work = SimDuration(libm::round(work.0 as f64 * inst.health.slow) as u64);
@@ -425,7 +551,7 @@ impl Simulation {
             let workers = self.services[s].workers_of(instance);
             let state = &mut self.services[s];
             let inst = &mut state.instances[instance as usize];
-            if inst.busy + inst.claimed >= workers || inst.health.down || inst.health.paused {
+            if inst.busy + inst.claimed >= workers || inst.down() || inst.health.paused {
                 return;
             }
             let next = match state.discipline {
@@ -475,6 +601,9 @@ impl Simulation {
             let late = SimDuration(inst.frozen.0 - job.frozen.0);
             self.jobs[h.key as usize].frozen = inst.frozen;
             return self.schedule(self.now + late, Event::WorkDone(h));
+        }
+        if let Asker::Probe(..) = job.asker {
+            return self.answer_job(h, Outcome::Ok);
         }
         let endpoint = &self.sc.services[s].endpoints[target.endpoint.0 as usize];
         let (calls, parallel, blocking) = (
@@ -557,9 +686,14 @@ impl Simulation {
     pub(super) fn answer_job(&mut self, h: Handle, outcome: Outcome) {
         let job = self.jobs.remove(h.key as usize);
         let s = job.target.service.0 as usize;
+        self.services[s].instances[job.instance as usize].jobs -= 1;
         if job.holds_worker {
             self.free_worker(s, job.instance);
         }
+        if let Asker::Probe(..) = job.asker {
+            return self.reply(job.asker, outcome);
+        }
+        self.drained_maybe(s, job.instance);
         let latency = self.now - job.arrived;
         if self.trace.is_some() {
             let name = self.sc.services[s].name.clone();

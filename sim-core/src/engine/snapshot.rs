@@ -92,7 +92,7 @@ impl Simulation {
             .map(|(s, svc)| {
                 let state = ServiceState {
                     counts: self.service_totals[s].counts,
-                    instances: (0..svc.instances)
+                    instances: (0..self.services[s].instances.len() as u32)
                         .map(|i| self.services[s].instance_state(i, self.now))
                         .collect(),
                 };

@@ -6,7 +6,7 @@ use super::Simulation;
 use crate::expect::{Metric, BREAKER_STATES};
 use crate::report::{
     BreakerReport, BreakerSeries, ClientReport, EffectReport, ExpectationResult, FaultReport,
-    Observed, QueueReport, Report, SagaReport, ServiceReport, StepReport, Timeseries,
+    LifeReport, Observed, QueueReport, Report, SagaReport, ServiceReport, StepReport, Timeseries,
 };
 use indexmap::IndexMap;
 
@@ -75,7 +75,6 @@ impl Simulation {
             .map(|(i, s)| {
                 let rec = &self.service_totals[i];
                 let st = &rec.counts;
-                let capacity = self.services[i].capacity();
                 let report = ServiceReport {
                     instances: s.instances,
                     arrivals: st.arrivals,
@@ -86,10 +85,14 @@ impl Simulation {
                     shed: st.shed,
                     refused: st.refused,
                     in_flight: in_flight_jobs[i],
-                    utilization: round5(self.busy[i].mean(now) / capacity.max(1) as f64),
+                    utilization: round5(self.busy[i].mean(now)),
                     max_queue: self.max_queue[i],
                     latency_ms: rec.latency.summary(),
                     queue_wait_ms: rec.queue_wait.summary(),
+                    lifecycle: (s.lifecycle != Default::default()).then(|| LifeReport {
+                        counts: self.lives[i],
+                        instances_at_end: self.services[i].live(),
+                    }),
                 };
                 (s.name.clone(), report)
             })
@@ -103,6 +106,9 @@ impl Simulation {
                 if let Subject::Breaker(b) = p.subject {
                     // Read now if the instant is at or after the end.
                     p.on_breaker(self.breakers[b as usize].cb.state().code());
+                }
+                if let Subject::Service(s) = p.subject {
+                    p.on_instant(self.services[s as usize].live());
                 }
                 if let (Subject::Queue(q), true) = (p.subject, p.end >= now) {
                     if let Some(queue) = self.queues.get(q as usize) {
@@ -153,7 +159,7 @@ impl Simulation {
                 .zip(&s.services)
                 .zip(&self.services)
                 .map(|((c, w), state)| {
-                    let series = w.report(now, state.queued(), state.capacity());
+                    let series = w.report(now, state.queued(), state.counts());
                     (c.name.clone(), series)
                 })
                 .collect(),

@@ -24,6 +24,9 @@ pub enum Kind {
     Delivery,
     /// A saga run, started to completed or compensated.
     Saga,
+    /// An instance's lifecycle transition (an instant): started, stopped,
+    /// restarted, removed or readmitted.
+    Life,
 }
 
 /// One recorded span.
@@ -102,6 +105,8 @@ impl Trace {
                 (Kind::Message, _) => "message".to_string(),
                 (Kind::Delivery, _) => "delivery".to_string(),
                 (Kind::Saga, _) => "saga".to_string(),
+                (Kind::Life, Some(i)) => format!("instance #{i}"),
+                (Kind::Life, None) => "instance".to_string(),
             };
             let outcome = s.outcome;
             let common = json!({ "name": name, "cat": outcome, "id": id, "pid": pid, "tid": s.instance.unwrap_or(0) });

@@ -655,9 +655,9 @@ pub(crate) static SERVICE: Table = Table {
             key("limit", Kind::Table(&LIMIT), "An admission token bucket.", "").or("no limit"),
             key("outlier", Kind::Table(&OUTLIER), "Passive health checking by the balancer (Envoy's outlier detection).", "").or("none"),
             key("dedup", Kind::Table(&DEDUP), "Remember idempotency keys; repeats are answered, not re-applied.", "").or("none"),
-            Key::not_yet("startup", "How long a new or restarted instance takes before it serves."),
-            Key::not_yet("health", "Health checks from the balancer: readiness (remove) or liveness (restart)."),
-            Key::not_yet("autoscale", "Instances added and removed to hold a metric at a target."),
+            key("startup", Kind::Duration, "How long a started or restarted instance takes before it serves (a cold start); the instances of the first moment are already up.", "\"20s\"").or("0s"),
+            key("health", Kind::Table(&HEALTH), "Health checks from the balancer: readiness (remove) or liveness (restart).", "").or("none"),
+            key("autoscale", Kind::Table(&AUTOSCALE), "Instances added and removed to hold a metric at a target.", "").or("none"),
         ],
         REQUEST,
     ],
@@ -942,6 +942,38 @@ pub(crate) static DEDUP: Table = Table {
     sections: false,
 };
 
+/// `health = { … }`.
+pub(crate) static HEALTH: Table = Table {
+    id: "health",
+    title: "health = { … }",
+    doc: "Active health checks: the balancer probes every serving instance each `interval`.",
+    groups: &[&[
+        key("interval", Kind::Duration, "How often each instance is probed; more than 0.", "\"5s\"").or("10s"),
+        key("timeout", Kind::Duration, "A probe not answered within this fails; more than 0.", "\"1s\"").or("1s"),
+        key("unhealthy", int(1, 1000), "Failed probes in a row that make an instance unhealthy.", "3").or("3"),
+        key("healthy", int(1, 1000), "Passed probes in a row that bring a removed instance back.", "2").or("1"),
+        key("action", Kind::Choice(&["remove", "restart"]), "`remove` (readiness): out of the balancer until it passes again; `restart` (liveness): restarted, losing what it holds, then `startup`.", "\"restart\"").or("remove"),
+        key("deep", Kind::Bool, "The probe waits in the instance's queue for a worker like a request, so an overloaded instance fails it; otherwise any instance that is up and not paused answers at once.", "true").or("false"),
+    ]],
+    sections: false,
+};
+
+/// `autoscale = { … }`.
+pub(crate) static AUTOSCALE: Table = Table {
+    id: "autoscale",
+    title: "autoscale = { … }",
+    doc: "Every `interval`, desired = ceil(current × observed / target) instances, within `min`..`max` (Kubernetes' HPA arithmetic); new instances pay `startup`, scale-in waits `cooldown` after the last change and drains the highest ids.",
+    groups: &[&[
+        key("min", limited(1, limits::MAX_INSTANCES, "per service"), "Fewest instances; at most `instances`.", "1").or("1"),
+        key("max", limited(1, limits::MAX_INSTANCES, "per service"), "Most instances; at least `instances`.", "20").required(),
+        key("metric", Kind::Choice(&["utilization", "queue", "inflight"]), "`utilization`: busy fraction of the serving workers over the last interval; `queue`: requests waiting per serving instance; `inflight`: waiting or in service per serving instance.", "\"queue\"").or("utilization"),
+        key("target", Kind::Number { min: 0.0, max: f64::INFINITY }, "The metric's value the scaler aims at, more than 0 (a fraction for utilization).", "0.7").required(),
+        key("interval", Kind::Duration, "How often it decides; more than 0.", "\"15s\"").or("15s"),
+        key("cooldown", Kind::Duration, "How long scale-in waits after the last change.", "\"60s\"").or("300s"),
+    ]],
+    sections: false,
+};
+
 /// `[[fault]]`.
 pub(crate) static FAULT: Table = Table {
     id: "fault",
@@ -963,7 +995,7 @@ pub(crate) static FAULT: Table = Table {
 pub(crate) static TABLES: &[&Table] = &[
     &TOP, &SCENARIO, &NETWORK, &LINK, &CLIENT, &STEP, &KEYS, &SERVICE, &ENDPOINT, &CALL, &PUBLISH,
     &RETRY, &BUDGET, &BREAKER, &BULKHEAD, &LIMIT, &HEDGE, &FALLBACK, &SHED, &OUTLIER, &DEDUP,
-    &QUEUE, &SAGA, &SAGA_STEP, &FAULT,
+    &HEALTH, &AUTOSCALE, &QUEUE, &SAGA, &SAGA_STEP, &FAULT,
 ];
 
 /// Keys whose value is an array of tables whose elements a `--set` path

@@ -105,7 +105,7 @@ fn host(table: &Table, extra: Option<(&str, String)>) -> String {
              [[service]]\nname = \"db\"\nservice_time = \"1ms\"\n",
             retry = if key == "budget" { ", retry = {}" } else { "" },
         ),
-        "shed" | "outlier" | "dedup" => {
+        "shed" | "outlier" | "dedup" | "health" | "autoscale" => {
             format!("{META}{CLIENT}{SERVICES}{} = {{ {inline} }}\n", table.id)
         }
         "fault" => {

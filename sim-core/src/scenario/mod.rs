@@ -21,6 +21,7 @@ mod format;
 mod format_tests;
 mod json;
 mod keys;
+mod lifecycle;
 #[cfg(test)]
 mod limits_tests;
 mod load;

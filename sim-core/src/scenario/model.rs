@@ -266,6 +266,77 @@ pub struct Service {
     pub dedup: Option<Dedup>,
     /// At least one; a service without declared endpoints has one, `default`.
     pub endpoints: Vec<Endpoint>,
+    /// How its instances come and go: cold starts, health checks, autoscaling.
+    pub lifecycle: Lifecycle,
+}
+
+impl Service {
+    /// The most instances it can have at once: instance ids stay below this.
+    pub fn max_instances(&self) -> u32 {
+        self.lifecycle
+            .autoscale
+            .as_ref()
+            .map_or(self.instances, |a| a.max.max(self.instances))
+    }
+}
+
+/// How a service's instances come and go.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Lifecycle {
+    /// A started or restarted instance serves only after this (cold start).
+    pub startup: SimDuration,
+    pub health: Option<HealthCheck>,
+    pub autoscale: Option<Autoscale>,
+}
+
+/// Active health checks from the balancer.
+#[derive(Clone, Debug, PartialEq)]
+pub struct HealthCheck {
+    /// Every instance is probed this often.
+    pub interval: SimDuration,
+    /// A probe not answered within this fails.
+    pub timeout: SimDuration,
+    /// Failed probes in a row that make an instance unhealthy.
+    pub unhealthy: u32,
+    /// Passed probes in a row that make a removed instance healthy again.
+    pub healthy: u32,
+    pub action: HealthAction,
+    /// The probe waits in the instance's queue like a request.
+    pub deep: bool,
+}
+
+/// What an unhealthy instance suffers.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum HealthAction {
+    /// Readiness: out of the balancer until it passes `healthy` probes.
+    Remove,
+    /// Liveness: restarted, losing what it holds, then `startup` again.
+    Restart,
+}
+
+/// A horizontal autoscaler (Kubernetes' HPA arithmetic).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Autoscale {
+    pub min: u32,
+    pub max: u32,
+    pub metric: ScaleMetric,
+    /// The metric's value per instance the scaler aims at.
+    pub target: f64,
+    /// How often it decides.
+    pub interval: SimDuration,
+    /// Scale-in waits this long after the last change.
+    pub cooldown: SimDuration,
+}
+
+/// What an autoscaler measures.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ScaleMetric {
+    /// Busy fraction of the serving workers over the last interval.
+    Utilization,
+    /// Requests waiting per serving instance.
+    Queue,
+    /// Requests waiting or in service per serving instance.
+    InFlight,
 }
 
 /// How a service picks the instance that serves a request.

@@ -412,7 +412,7 @@ fn unknown_key_without_a_near_miss_lists_the_keys() {
     assert_eq!(message, "unknown key `zzz` in [[service]] `db`");
     assert_eq!(
         h,
-        hint("expected one of: name, instances, balancer, workers, queue, discipline, endpoint, shed, limit, outlier, dedup, service_time, error_rate, calls, parallel, blocking, effect, idempotent, publish, consumes")
+        hint("expected one of: name, instances, balancer, workers, queue, discipline, endpoint, shed, limit, outlier, dedup, startup, health, autoscale, service_time, error_rate, calls, parallel, blocking, effect, idempotent, publish, consumes")
     );
 }
 
@@ -440,10 +440,7 @@ fn unsupported_keys_are_rejected_not_ignored() {
         .collect();
     assert_eq!(
         got,
-        [
-            (20, 1, "`startup` is not supported yet".to_string()),
-            (23, 3, "`[[deploy]]` is not supported yet".to_string()),
-        ]
+        [(23, 3, "`[[deploy]]` is not supported yet".to_string()),]
     );
 }
 
