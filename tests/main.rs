@@ -7,6 +7,7 @@ mod effects;
 mod faults;
 mod fuzz;
 mod library;
+mod lifecycle;
 mod messaging;
 mod policies;
 mod queueing;

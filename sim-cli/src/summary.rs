@@ -28,6 +28,7 @@ pub fn render(report: &Report) -> String {
     if !report.services.is_empty() {
         out.push('\n');
         out.push_str(&services(report).render(0));
+        out.push_str(&lifecycles(report));
     }
     if !report.faults.is_empty() {
         out.push_str("\nfaults\n");
@@ -158,6 +159,30 @@ fn causes(report: &Report) -> String {
                 c.retries, c.hedges
             ));
         }
+    }
+    out
+}
+
+/// `  api instances: max 13, 8 at the end; started 11, stopped 5; ...` for
+/// each service with a lifecycle.
+fn lifecycles(report: &Report) -> String {
+    let mut out = String::new();
+    for (name, s) in &report.services {
+        let Some(l) = &s.lifecycle else {
+            continue;
+        };
+        let c = &l.counts;
+        out.push_str(&format!(
+            "  {name} instances: max {}, {} at the end; started {}, stopped {}; health checks: \
+             restarted {}, removed {}, readmitted {}\n",
+            c.max_instances,
+            l.instances_at_end,
+            c.started,
+            c.stopped,
+            c.restarted,
+            c.removed,
+            c.readmitted
+        ));
     }
     out
 }

@@ -111,9 +111,13 @@ impl Simulation {
         if let Some(scaler) = &mut self.scalers[s] {
             scaler.busy.set_capacity(now, capacity);
         }
-        if now >= self.warmup {
-            self.lives[s].max_instances = self.lives[s].max_instances.max(live);
-        }
+        // The most at once after warmup, starting from the count at warmup.
+        let most = &mut self.lives[s].max_instances;
+        *most = if now >= self.warmup {
+            (*most).max(live)
+        } else {
+            live
+        };
         for p in &self.service_probes[s] {
             self.probes[*p as usize].on_instances(now, capacity, live);
         }

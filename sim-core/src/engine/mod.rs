@@ -262,7 +262,14 @@ impl Simulation {
                 .map(|c| Utilization::new(warmup, end, *c))
                 .collect(),
             scalers: sc.services.iter().map(autoscale::Scaler::new).collect(),
-            lives: vec![record::LifeCounts::default(); sc.services.len()],
+            lives: sc
+                .services
+                .iter()
+                .map(|s| record::LifeCounts {
+                    max_instances: s.instances,
+                    ..Default::default()
+                })
+                .collect(),
             max_queue: vec![0; sc.services.len()],
             client_probes: vec![Vec::new(); sc.clients.len()],
             service_probes: vec![Vec::new(); sc.services.len()],
@@ -353,12 +360,10 @@ impl Simulation {
             if subject == Subject::Breaker(u32::MAX) || start == SimTime::ZERO {
                 probe.on_breaker(0.0);
             }
-            if let (Subject::Service(s), true) = (subject, start <= self.warmup) {
+            if let (Subject::Service(s), SimTime::ZERO) = (subject, start) {
                 let live = self.services[s as usize].live();
                 probe.on_instances(start, capacity, live);
-                if start == SimTime::ZERO {
-                    probe.on_instant(live);
-                }
+                probe.on_instant(live);
             }
             self.probes.push(probe);
             match subject {

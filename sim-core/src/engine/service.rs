@@ -225,9 +225,12 @@ impl ServiceState {
         u64::from(self.workers) * self.instances.iter().filter(|x| x.works()).count() as u64
     }
 
-    /// Live and serving instances, as the timeseries shows them.
+    /// Live and serving (not crashed) instances, as the timeseries shows them.
     pub fn counts(&self) -> (u32, u32) {
-        let serving = self.instances.iter().filter(|x| x.life == Life::Serving);
+        let serving = self
+            .instances
+            .iter()
+            .filter(|x| x.life == Life::Serving && !x.down());
         (self.live(), serving.count() as u32)
     }
 
