@@ -301,3 +301,40 @@ fn readiness_checks_cut_the_failures_of_a_frozen_instance() {
     assert!((0.16..0.19).contains(&without), "without checks {without}");
     assert!(with < 0.025, "with readiness checks {with}");
 }
+
+#[test]
+fn deep_liveness_probes_under_overload_make_it_worse_than_no_probes() {
+    // The built-in spiral: a 20 s spike to 900/s against 800/s of capacity.
+    // Without restarts the backlog of at most 20 s x 100/s drains in
+    // seconds: about 5% of the 115000 requests fail (those that waited
+    // past 2 s). With deep liveness probes each restart takes a quarter of
+    // the capacity away for 30 s while 600/s keep coming, so each costs of
+    // the order of 30 s x 150/s = 4500 requests (4%), and the others, now
+    // overloaded, follow: at least three restarts, 10 points lower.
+    let text = sim_core::library::find("liveness-death-spiral")
+        .unwrap()
+        .text;
+    let deep = run_text(text, 1);
+    let shallow = run_text(&text.replace("deep = true", "deep = false"), 1);
+    let success = |r: &Report| r.clients["users"].success_rate;
+    let restarts = deep.services["api"]
+        .lifecycle
+        .as_ref()
+        .unwrap()
+        .counts
+        .restarted;
+    assert!(restarts >= 3, "{restarts} restarts");
+    let shallow_restarts = shallow.services["api"]
+        .lifecycle
+        .as_ref()
+        .unwrap()
+        .counts
+        .restarted;
+    assert_eq!(shallow_restarts, 0);
+    assert!(
+        success(&deep) < success(&shallow) - 0.1,
+        "deep {} against shallow {}",
+        success(&deep),
+        success(&shallow)
+    );
+}

@@ -23,6 +23,7 @@ macro_rules! builtin {
 /// Every built-in scenario, sorted by name: every file of `scenarios/`
 /// (a test at the workspace root checks that none is missing).
 pub const BUILTIN: &[Builtin] = &[
+    builtin!("autoscale-lag"),
     builtin!("black-hole-balancer"),
     builtin!("bulkhead-isolation"),
     builtin!("cascading-timeouts"),
@@ -35,6 +36,7 @@ pub const BUILTIN: &[Builtin] = &[
     builtin!("hedging-tail-latency"),
     builtin!("idempotent-consumer"),
     builtin!("lifo-vs-fifo"),
+    builtin!("liveness-death-spiral"),
     builtin!("load-shedding"),
     builtin!("lossy-network"),
     builtin!("ordering"),
@@ -42,6 +44,7 @@ pub const BUILTIN: &[Builtin] = &[
     builtin!("partition"),
     builtin!("poison-message"),
     builtin!("queueing-basics"),
+    builtin!("readiness-vs-liveness"),
     builtin!("retry-budget"),
     builtin!("retry-storm"),
     builtin!("saga-checkout"),
