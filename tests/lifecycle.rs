@@ -338,3 +338,137 @@ fn deep_liveness_probes_under_overload_make_it_worse_than_no_probes() {
         success(&shallow)
     );
 }
+
+/// Four instances of `api` under light constant load (10 ms each), with a
+/// `[[deploy]]` of `deploy` keys at 60 s.
+fn deployed(deploy: &str) -> String {
+    format!(
+        r#"
+[scenario]
+duration = "200s"
+expect = ["failure_rate(users, 90s..) >= 0"]
+
+[[client]]
+name = "users"
+target = "api"
+rate = 100
+arrivals = "constant"
+
+[[service]]
+name = "api"
+instances = 4
+workers = 4
+service_time = "10ms"
+startup = "10s"
+
+[[deploy]]
+service = "api"
+at = "60s"
+{deploy}
+"#
+    )
+}
+
+#[test]
+fn a_rolling_deploy_dips_by_one_batch_for_each_startup() {
+    // One instance a step, every 30 s from 60 s: the lowest old id drains
+    // (idle at these instants: the constant arrivals leave each instance
+    // its 10 ms job 40 ms apart, and a step falls between them), starts at
+    // once as the new version and is out for its 10 s startup. The step
+    // comes before the window ending at its instant closes, and so does the
+    // end of the startup: out at the ends 60 s to 69 s, 90 s to 99 s, ...
+    let r = series(
+        &deployed("strategy = \"rolling\"\nbatch = 1\nstep_every = \"30s\""),
+        1,
+        1,
+    );
+    let s = &r.timeseries.as_ref().unwrap().services["api"];
+    let serving: Vec<u64> = s.serving.iter().map(|n| u64::from(*n)).collect();
+    for (k, n) in serving.iter().enumerate() {
+        let end = k as u64 + 1;
+        let out = (0..4).any(|step| (60 + 30 * step..70 + 30 * step).contains(&end));
+        assert_eq!(
+            *n,
+            if out { 3 } else { 4 },
+            "serving at {end} s: {serving:?}"
+        );
+    }
+    let d = &r.deploys["api"];
+    assert_eq!((d.steps_done, d.rolled_back_at_s), (4, None));
+    assert_eq!(
+        r.services["api"]
+            .lifecycle
+            .as_ref()
+            .unwrap()
+            .counts
+            .replaced,
+        4
+    );
+    // Every request that ended was served by one version or the other;
+    // none failed.
+    let api = &r.services["api"];
+    assert_eq!(
+        d.old.requests + d.new.requests + api.in_flight,
+        api.arrivals
+    );
+    assert_eq!(d.old.failures + d.new.failures, 0);
+}
+
+#[test]
+fn a_canary_is_rolled_back_at_its_first_failing_window() {
+    // The canary starts at 60 s and serves from 70 s (startup): the window
+    // 60 s..70 s has no request of the new version, so it is not judged;
+    // the window 70 s..80 s has, all failed: rolled back at 80 s, one step
+    // done. A good version takes all three steps.
+    let canary = "strategy = \"canary\"\nsteps = [0.1, 0.5, 1.0]\nstep_every = \"30s\"\n\
+                  rollback = { error_rate = 0.05, window = \"10s\" }";
+    let bad = run_text(
+        &deployed(&format!("{canary}\nversion = {{ error_rate = 1.0 }}")),
+        1,
+    );
+    let d = &bad.deploys["api"];
+    assert_eq!((d.steps_done, d.rolled_back_at_s), (1, Some(80.0)));
+    assert_eq!(d.new.failures, d.new.requests);
+    assert!(d.new.requests > 0);
+    let good = run_text(&deployed(canary), 1);
+    let d = &good.deploys["api"];
+    assert_eq!(
+        (d.steps_done, d.rolled_back_at_s, d.new.failures),
+        (3, None, 0)
+    );
+    // After the last step (120 s) and its drain, the old version serves nothing.
+    assert_eq!(
+        good.services["api"]
+            .lifecycle
+            .as_ref()
+            .unwrap()
+            .instances_at_end,
+        4
+    );
+}
+
+#[test]
+fn a_bad_canary_fails_under_1_percent_where_a_big_bang_fails_half() {
+    // The built-in: version 2 fails half its requests. The canary serves
+    // 5% for one 10 s window before the rollback: 0.5 x 5% x 10 s of 180 s
+    // is 0.14% of all requests. A blue-green switch without analysis sends
+    // every request after the switch (90 s) to it: half of them fail.
+    let text = sim_core::library::find("canary-rollback").unwrap().text;
+    let canary = run_text(text, 4);
+    assert!(canary.deploys["api"].rolled_back_at_s.is_some());
+    assert!(canary.clients["users"].failure_rate < 0.01);
+    let big_bang = text
+        .replace("strategy = \"canary\"", "strategy = \"blue_green\"")
+        .replace("rollback = { error_rate = 0.05, window = \"10s\" }\n", "")
+        .replace(
+            "expect = [",
+            "expect = [\n  \"failure_rate(users, 100s..) >= 0\",",
+        );
+    let r = run_text(&big_bang, 4);
+    // Requests after the switch; 0.5 +- 3 sd of a binomial over ~16000.
+    let after = r.expectations[0].observed.number().unwrap();
+    assert!(
+        (after - 0.5).abs() < 0.015,
+        "failed after the switch: {after}"
+    );
+}

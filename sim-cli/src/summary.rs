@@ -30,6 +30,19 @@ pub fn render(report: &Report) -> String {
         out.push_str(&services(report).render(0));
         out.push_str(&lifecycles(report));
     }
+    if !report.deploys.is_empty() {
+        out.push_str("\ndeploys\n");
+        for (name, d) in &report.deploys {
+            let rolled = d.rolled_back_at_s.map_or_else(
+                || "not rolled back".to_string(),
+                |t| format!("rolled back at {}s", trimmed(t, 9)),
+            );
+            out.push_str(&format!(
+                "  {name}  {}: {} steps, {rolled}; old {} requests, {} failed; new {} requests, {} failed\n",
+                d.strategy, d.steps_done, d.old.requests, d.old.failures, d.new.requests, d.new.failures
+            ));
+        }
+    }
     if !report.faults.is_empty() {
         out.push_str("\nfaults\n");
         for f in &report.faults {
@@ -163,7 +176,7 @@ fn causes(report: &Report) -> String {
     out
 }
 
-/// `  api instances: max 13, 8 at the end; started 11, stopped 5; ...` for
+/// `  api instances: max 13, 8 at the end; started 11, stopped 5, ...` for
 /// each service with a lifecycle.
 fn lifecycles(report: &Report) -> String {
     let mut out = String::new();
@@ -173,12 +186,13 @@ fn lifecycles(report: &Report) -> String {
         };
         let c = &l.counts;
         out.push_str(&format!(
-            "  {name} instances: max {}, {} at the end; started {}, stopped {}; health checks: \
-             restarted {}, removed {}, readmitted {}\n",
+            "  {name} instances: max {}, {} at the end; started {}, stopped {}, replaced {}; \
+             health checks: restarted {}, removed {}, readmitted {}\n",
             c.max_instances,
             l.instances_at_end,
             c.started,
             c.stopped,
+            c.replaced,
             c.restarted,
             c.removed,
             c.readmitted

@@ -72,6 +72,17 @@ pub enum Metric {
     Instances(SimTime),
     /// The most instances a service had at once.
     MaxInstances,
+    /// What a service's deployment did: `deploy(api).rolled_back == true`.
+    Deploy(DeployStat),
+}
+
+/// What `deploy(SERVICE).STAT` reads.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DeployStat {
+    /// Whether the analysis rolled it back (true is 1).
+    RolledBack,
+    /// Steps taken.
+    StepsDone,
 }
 
 /// What `sagas(NAME).STAT` counts.
@@ -221,10 +232,11 @@ pub const FUNCTIONS: &[&str] = &[
     "sagas",
     "instances",
     "max_instances",
+    "deploy",
 ];
 
 /// Functions of the contract that later features implement.
-const NOT_YET: &[&str] = &["hit_ratio", "deploy"];
+const NOT_YET: &[&str] = &["hit_ratio"];
 
 /// The words of `sagas(NAME).STAT`, as the summary's `sagas` object names them.
 const SAGA_STATS: [(&str, SagaStat); 6] = [
@@ -297,6 +309,7 @@ pub fn parse_expectation(text: &str) -> Result<Expectation, String> {
         "sagas" => Metric::Saga(SagaStat::Started),
         "instances" => Metric::Instances(SimTime::ZERO),
         "max_instances" => Metric::MaxInstances,
+        "deploy" => Metric::Deploy(DeployStat::RolledBack),
         f if NOT_YET.contains(&f) => {
             return Err(format!("`{f}(...)` expectations are not supported yet"))
         }
@@ -334,6 +347,11 @@ pub fn parse_expectation(text: &str) -> Result<Expectation, String> {
         metric = Metric::Saga(stat);
         rest = after;
     }
+    if let Metric::Deploy(_) = metric {
+        let (stat, after) = deploy_stat(text, rest)?;
+        metric = Metric::Deploy(stat);
+        rest = after;
+    }
     let (op, value_text) = parse_op(rest).ok_or_else(|| {
         format!("`{text}` needs a comparison after `)`: one of < <= > >= == !=, then a value")
     })?;
@@ -345,6 +363,7 @@ pub fn parse_expectation(text: &str) -> Result<Expectation, String> {
             .map_err(|e| format!("{e} (age thresholds are durations)"))?
             .as_secs_f64(),
         Metric::Breaker(_) => breaker_state(text, op, value_text)?,
+        Metric::Deploy(DeployStat::RolledBack) => truth(text, op, value_text)?,
         _ => value_text
             .parse::<f64>()
             .ok()
@@ -405,6 +424,39 @@ fn saga_stat<'a>(text: &str, rest: &'a str) -> Result<(SagaStat, &'a str), Strin
             )
         })?;
     Ok((stat, after[end..].trim()))
+}
+
+/// `.rolled_back` or `.steps_done` after `deploy(SERVICE)`, and what follows.
+fn deploy_stat<'a>(text: &str, rest: &'a str) -> Result<(DeployStat, &'a str), String> {
+    let stats = [
+        ("rolled_back", DeployStat::RolledBack),
+        ("steps_done", DeployStat::StepsDone),
+    ];
+    let after = rest.strip_prefix('.').unwrap_or("");
+    let end = after
+        .find(|c: char| !(c.is_alphanumeric() || c == '_'))
+        .unwrap_or(after.len());
+    let word = &after[..end];
+    let stat = stats.iter().find(|(w, _)| *w == word).map(|(_, s)| *s);
+    let stat = stat.ok_or_else(|| {
+        format!(
+            "`{text}`: say what to read after `)`: `.rolled_back` or `.steps_done`, like `deploy(api).rolled_back == true`{}",
+            crate::suggest::did_you_mean(word, &["rolled_back", "steps_done"])
+        )
+    })?;
+    Ok((stat, after[end..].trim()))
+}
+
+/// `true` (1) or `false` (0), compared with == or !=.
+fn truth(text: &str, op: Op, value: &str) -> Result<f64, String> {
+    if !matches!(op, Op::Eq | Op::Ne) {
+        return Err(format!("`{text}`: compare true or false with == or !="));
+    }
+    match value {
+        "true" => Ok(1.0),
+        "false" => Ok(0.0),
+        _ => Err(format!("`{value}` is not true or false in `{text}`")),
+    }
 }
 
 /// The code of the state a breaker expectation compares with (only `==`

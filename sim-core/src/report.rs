@@ -19,6 +19,9 @@ pub struct Report {
     pub effects: IndexMap<String, EffectReport>,
     pub queues: IndexMap<String, QueueReport>,
     pub sagas: IndexMap<String, SagaReport>,
+    /// Each deployment, by the service deployed.
+    #[serde(skip_serializing_if = "IndexMap::is_empty")]
+    pub deploys: IndexMap<String, DeployReport>,
     /// Every fault of the run, the scenario's and `--chaos`'s.
     pub faults: Vec<FaultReport>,
     pub expectations: Vec<ExpectationResult>,
@@ -101,6 +104,25 @@ pub struct ServiceReport {
     /// `health` or `autoscale`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub lifecycle: Option<LifeReport>,
+}
+
+/// What a deployment did.
+#[derive(Clone, Debug, Serialize)]
+pub struct DeployReport {
+    pub strategy: &'static str,
+    pub steps_done: u32,
+    /// When the analysis rolled it back, or null.
+    pub rolled_back_at_s: Option<f64>,
+    /// Requests served by the old version and by the new one.
+    pub old: VersionCounts,
+    pub new: VersionCounts,
+}
+
+/// Requests that reached one version of a service, and those that failed.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct VersionCounts {
+    pub requests: u64,
+    pub failures: u64,
 }
 
 /// How a service's instances came and went after warmup.

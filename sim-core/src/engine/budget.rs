@@ -115,7 +115,9 @@ fn kind(event: Event) -> usize {
         Event::Ready(..)
         | Event::HealthCheck(_)
         | Event::ProbeTimeout(..)
-        | Event::Autoscale(_) => 19,
+        | Event::Autoscale(_)
+        | Event::DeployStep(_)
+        | Event::DeployJudge(_) => 19,
     }
 }
 

@@ -65,6 +65,10 @@ pub enum Event {
     ProbeTimeout(u32, u32, u32),
     /// An autoscaler's decision.
     Autoscale(u32),
+    /// The next step of deployment `u32`.
+    DeployStep(u32),
+    /// Deployment `u32`'s analysis judges its last window.
+    DeployJudge(u32),
     /// A timeseries window ends.
     Tick,
     /// An expectation's window opens (index into the probes).
@@ -102,6 +106,7 @@ impl Event {
             Event::Ready(..) => "instances finishing their startup",
             Event::HealthCheck(_) | Event::ProbeTimeout(..) => "health checks",
             Event::Autoscale(_) => "autoscaler decisions",
+            Event::DeployStep(_) | Event::DeployJudge(_) => "deployment steps",
             Event::Tick | Event::Mark(_) => "observation",
         }
     }

@@ -10,7 +10,8 @@ use super::trace::Kind;
 use super::Simulation;
 
 impl Simulation {
-    /// Schedules the first health checks and autoscaler decisions.
+    /// Schedules the first health checks, autoscaler decisions and
+    /// deployment steps.
     pub(super) fn schedule_lifecycle(&mut self) {
         for (s, svc) in self.sc.services.iter().enumerate() {
             let life = &svc.lifecycle;
@@ -27,6 +28,7 @@ impl Simulation {
                 );
             }
         }
+        self.schedule_deploys();
     }
 
     /// Starts a new instance of service `s` (it pays `startup`); returns its id.
@@ -88,6 +90,11 @@ impl Simulation {
         let idle = inst.jobs == 0 && inst.busy == 0 && inst.claimed == 0;
         if inst.life != Life::Draining || !idle {
             return;
+        }
+        if let Some(version) = inst.replace_as.take() {
+            inst.version = version;
+            self.life_fact(s, i, LifeFact::Replaced);
+            return self.begin_startup(s, i);
         }
         inst.life = Life::Stopped;
         inst.generation += 1;

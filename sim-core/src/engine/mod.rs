@@ -14,6 +14,7 @@ mod broker;
 pub mod budget;
 mod call;
 mod client;
+mod deploy;
 mod effects;
 mod event;
 mod exchange;
@@ -158,6 +159,9 @@ pub struct Simulation {
     scalers: Vec<Option<autoscale::Scaler>>,
     /// Health-check transitions and instance starts and stops per service.
     lives: Vec<record::LifeCounts>,
+    /// Deployments in progress, and the deployment of each service.
+    deploys: Vec<deploy::DeployState>,
+    deploy_of: Vec<Option<u32>>,
     /// The longest waiting room of each service after warmup.
     max_queue: Vec<u64>,
     probes: Vec<Probe>,
@@ -262,6 +266,8 @@ impl Simulation {
                 .map(|c| Utilization::new(warmup, end, *c))
                 .collect(),
             scalers: sc.services.iter().map(autoscale::Scaler::new).collect(),
+            deploys: vec![deploy::DeployState::default(); sc.deploys.len()],
+            deploy_of: vec![None; sc.services.len()],
             lives: sc
                 .services
                 .iter()
@@ -506,6 +512,8 @@ impl Simulation {
             Event::HealthCheck(s) => self.on_health_check(s as usize),
             Event::ProbeTimeout(s, i, seq) => self.on_probe_timeout(s as usize, i, seq),
             Event::Autoscale(s) => self.on_autoscale(s as usize),
+            Event::DeployStep(d) => self.on_deploy_step(d),
+            Event::DeployJudge(d) => self.on_deploy_judge(d),
             Event::Tick => self.on_tick(),
             Event::Mark(p) => self.on_mark(p),
         }

@@ -15,7 +15,7 @@ use super::record::{
     ClientFact, ClientRecord, Outcomes, QueueFact, QueueRecord, SagaCounts, SagaFact, ServiceFact,
     ServiceRecord,
 };
-use crate::expect::{Expectation, Metric, SagaStat, Stat};
+use crate::expect::{DeployStat, Expectation, Metric, SagaStat, Stat};
 use crate::time::{SimDuration, SimTime};
 
 /// What a probe is about.
@@ -56,6 +56,8 @@ enum Acc {
     Instances(Option<f64>),
     /// The most live instances at once.
     MaxInstances(u32),
+    /// A deployment's statistic, read at the end.
+    Deploy(Option<f64>),
     /// Attempts reaching a service, and logical requests of all clients.
     Amplification {
         arrivals: u64,
@@ -89,6 +91,7 @@ impl Probe {
             (Metric::Utilization, _) => Acc::Utilization(Utilization::new(start, end, capacity)),
             (Metric::Instances(_), _) => Acc::Instances(None),
             (Metric::MaxInstances, _) => Acc::MaxInstances(0),
+            (Metric::Deploy(_), _) => Acc::Deploy(None),
             (Metric::Amplification, _) => Acc::Amplification {
                 arrivals: 0,
                 requests: 0,
@@ -206,6 +209,16 @@ impl Probe {
         }
     }
 
+    /// The subject's deployment: whether it was rolled back, steps done.
+    pub fn on_deploy(&mut self, rolled_back: bool, steps_done: u32) {
+        if let Acc::Deploy(v) = &mut self.acc {
+            *v = Some(match self.metric {
+                Metric::Deploy(DeployStat::RolledBack) => f64::from(u8::from(rolled_back)),
+                _ => f64::from(steps_done),
+            });
+        }
+    }
+
     /// The subject's live instances read at the probe's instant (the first
     /// reading wins).
     pub fn on_instant(&mut self, live: u32) {
@@ -230,6 +243,7 @@ impl Probe {
             Acc::Utilization(u) => Some(u.mean(now)),
             Acc::Instances(v) => *v,
             Acc::MaxInstances(m) => Some(f64::from(*m)),
+            Acc::Deploy(v) => *v,
             Acc::Amplification { arrivals, requests } => {
                 (*requests > 0).then(|| *arrivals as f64 / *requests as f64)
             }

@@ -242,6 +242,8 @@ pub struct LifeCounts {
     pub removed: u64,
     /// Returns to the balancer after passing readiness checks again.
     pub readmitted: u64,
+    /// Instances drained and started again as another version.
+    pub replaced: u64,
     /// The most instances started and not stopped at once.
     pub max_instances: u32,
 }
@@ -254,6 +256,7 @@ pub enum LifeFact {
     Restarted,
     Removed,
     Readmitted,
+    Replaced,
 }
 
 impl LifeFact {
@@ -265,6 +268,7 @@ impl LifeFact {
             LifeFact::Restarted => "restarted",
             LifeFact::Removed => "removed",
             LifeFact::Readmitted => "readmitted",
+            LifeFact::Replaced => "replaced",
         }
     }
 }
@@ -278,6 +282,7 @@ impl LifeCounts {
             LifeFact::Restarted => &mut self.restarted,
             LifeFact::Removed => &mut self.removed,
             LifeFact::Readmitted => &mut self.readmitted,
+            LifeFact::Replaced => &mut self.replaced,
         };
         *slot += 1;
     }

@@ -49,6 +49,10 @@ pub(super) struct Instance {
     pub jobs: u32,
     /// Its health checks: the probe awaited and the results in a row.
     pub probe: super::health::ProbeState,
+    /// Runs the new version of a deployment.
+    pub version: bool,
+    /// Draining to start again as this version (a rolling deployment).
+    pub replace_as: Option<bool>,
 }
 
 /// The life of an instance. Ids are stable: a stopped instance's slot (and
@@ -84,6 +88,8 @@ impl Instance {
             unready: false,
             jobs: 0,
             probe: Default::default(),
+            version: false,
+            replace_as: None,
         }
     }
 
@@ -154,6 +160,10 @@ pub struct ServiceState {
     /// The service's name and the run's seed, for new instances' streams.
     name: String,
     seed: u64,
+    /// During a canary or blue-green deployment: the new version's share
+    /// of new requests, and the draws that split them.
+    share: Option<f64>,
+    split_rng: Stream,
 }
 
 impl ServiceState {
@@ -169,6 +179,8 @@ impl ServiceState {
                 .collect(),
             name: s.name.clone(),
             seed,
+            share: None,
+            split_rng: Stream::fork(seed, &format!("deploy:{}/split", s.name)),
             outstanding: vec![0; s.instances as usize],
             workers: s.workers,
             queue_limit: s.queue,
@@ -225,6 +237,11 @@ impl ServiceState {
         u64::from(self.workers) * self.instances.iter().filter(|x| x.works()).count() as u64
     }
 
+    /// Sends the new version the share `share` of new requests.
+    pub(super) fn set_share(&mut self, share: f64) {
+        self.share = Some(share);
+    }
+
     /// Live and serving (not crashed) instances, as the timeseries shows them.
     pub fn counts(&self) -> (u32, u32) {
         let serving = self
@@ -252,6 +269,8 @@ impl ServiceState {
         }
         let x = &mut self.instances[i as usize];
         x.life = Life::Starting;
+        x.version = false;
+        x.replace_as = None;
         x.unready = false;
         x.failures_in_a_row = 0;
         x.ejected_until = SimTime::ZERO;
@@ -284,6 +303,20 @@ impl ServiceState {
     pub fn pick(&mut self, now: SimTime) -> u32 {
         for (e, x) in self.eligible.iter_mut().zip(&self.instances) {
             *e = x.in_rotation(now);
+        }
+        if let Some(share) = self.share {
+            let new = share >= 1.0 || (share > 0.0 && self.split_rng.chance(share));
+            let of = |x: &Instance| x.version == new;
+            let any = self
+                .eligible
+                .iter()
+                .zip(&self.instances)
+                .any(|(e, x)| *e && of(x));
+            if any {
+                for (e, x) in self.eligible.iter_mut().zip(&self.instances) {
+                    *e &= of(x);
+                }
+            }
         }
         if !self.eligible.contains(&true) {
             for (e, x) in self.eligible.iter_mut().zip(&self.instances) {
@@ -409,6 +442,10 @@ impl Simulation {
             if counted {
                 self.service_fact(s, now, ServiceFact::Refused);
             }
+            if !probe {
+                let refused = Outcome::Failed(Cause::Refused);
+                self.version_fact(s, instance, refused, SimDuration::ZERO, counted);
+            }
             return self.turn_away(asker, Cause::Refused);
         }
         let workers = self.services[s].workers_of(instance);
@@ -423,6 +460,10 @@ impl Simulation {
         if full || !admitted {
             if counted {
                 self.service_fact(s, now, ServiceFact::Rejected);
+            }
+            if !probe {
+                let rejected = Outcome::Failed(Cause::Rejected);
+                self.version_fact(s, instance, rejected, SimDuration::ZERO, counted);
             }
             return self.turn_away(asker, Cause::Rejected);
         }
@@ -524,7 +565,13 @@ impl Simulation {
             return self.schedule(self.now, Event::WorkDone(Handle { key, uid }));
         }
         let endpoint = &self.sc.services[s].endpoints[target.endpoint.0 as usize];
-        let mut work = endpoint.service_time.sample(&mut inst.work_rng);
+        let dist = match (inst.version, self.deploy_of[s]) {
+            (true, Some(d)) => self.sc.deploys[d as usize].version.service_time.as_ref(),
+            _ => None,
+        };
+        let mut work = dist
+            .unwrap_or(&endpoint.service_time)
+            .sample(&mut inst.work_rng);
         if inst.health.slow != 1.0 {
             work = SimDuration(libm::round(work.0 as f64 * inst.health.slow) as u64);
         }
@@ -614,7 +661,11 @@ impl Simulation {
             endpoint.parallel,
             endpoint.blocking,
         );
-        let error_rate = either(endpoint.error_rate, inst.health.error);
+        let own = match (inst.version, self.deploy_of[s]) {
+            (true, Some(d)) => self.sc.deploys[d as usize].version.error_rate,
+            _ => None,
+        };
+        let error_rate = either(own.unwrap_or(endpoint.error_rate), inst.health.error);
         if inst.error_rng.chance(error_rate) {
             return self.answer_job(h, Outcome::Failed(Cause::Error));
         }
@@ -710,6 +761,7 @@ impl Simulation {
         if job.counted {
             self.service_fact(s, job.arrived, ServiceFact::Answered(outcome, latency));
         }
+        self.version_fact(s, job.instance, outcome, latency, job.counted);
         if outcome.is_success() {
             let (e, counted) = (job.target.endpoint.0 as usize, job.counted);
             self.commit_effect(s, e, job.asker, counted);

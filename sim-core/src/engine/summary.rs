@@ -109,6 +109,10 @@ impl Simulation {
                 }
                 if let Subject::Service(s) = p.subject {
                     p.on_instant(self.services[s as usize].live());
+                    if let Some(d) = self.deploy_of[s as usize] {
+                        let state = &self.deploys[d as usize];
+                        p.on_deploy(state.rolled_back_at.is_some(), state.steps_done);
+                    }
                 }
                 if let (Subject::Queue(q), true) = (p.subject, p.end >= now) {
                     if let Some(queue) = self.queues.get(q as usize) {
@@ -219,6 +223,7 @@ impl Simulation {
                 .collect(),
             queues: self.queue_reports(),
             sagas: self.saga_reports(),
+            deploys: self.deploy_reports(),
             expectations,
             timeseries,
         }

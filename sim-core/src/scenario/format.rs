@@ -35,6 +35,8 @@ pub(crate) enum Kind {
     Distribution,
     /// A number from 0 to 1.
     Probability,
+    /// An array of numbers from 0 to 1, at least one.
+    Shares,
     /// Per second, from 0 to [`limits::MAX_RATE`].
     Rate,
     /// A number from `min` to `max` (infinite: no upper bound).
@@ -264,7 +266,15 @@ pub(crate) static TOP: Table = Table {
             "Sagas: steps with compensations, orchestrated, choreographed, or two-phase for contrast.",
             "",
         ),
-        Key::not_yet("deploy", "Deployments: rolling, canary or blue-green, with rollback."),
+        key(
+            "deploy",
+            Kind::Tables {
+                table: &DEPLOY,
+                max: limits::MAX_SERVICES,
+            },
+            "Deployments of a new version: rolling, canary or blue-green, with automated rollback.",
+            "",
+        ),
     ]],
     sections: true,
 };
@@ -942,6 +952,76 @@ pub(crate) static DEDUP: Table = Table {
     sections: false,
 };
 
+/// `[[deploy]]`.
+pub(crate) static DEPLOY: Table = Table {
+    id: "deploy",
+    title: "[[deploy]]",
+    doc: "A new version of a service, rolled out while the run goes on; at most one per service.",
+    groups: &[&[
+        key("service", Kind::Node, "The service deployed.", "\"api\"").required(),
+        key("at", Kind::Duration, "When the deployment starts.", "\"60s\"").required(),
+        key("strategy", Kind::Choice(&["rolling", "canary", "blue_green"]), "`rolling`: `batch` instances at a time are drained and started again as the new version (each paying `startup`); `canary`: new instances take the share `steps` of the traffic, one step every `step_every`, and the old ones drain at the last; `blue_green`: a full new set starts, traffic switches to it after `step_every`, and the old set is kept `step_every` more for a rollback.", "\"canary\"").or("rolling"),
+        key("steps", Kind::Shares, "Canary: the new version's share of traffic at each step, rising, each from 0 to 1, the last 1.", "[0.05, 0.25, 1.0]").or("[1.0]"),
+        key("step_every", Kind::Duration, "Time between steps; more than 0.", "\"30s\"").or("30s"),
+        key("batch", limited(1, limits::MAX_INSTANCES, "per service"), "Rolling: instances replaced per step.", "1").or("1"),
+        key("version", Kind::Table(&VERSION), "What the new version does differently.", "").or("the same as the old"),
+        key("rollback", Kind::Table(&ROLLBACK), "Automated analysis of the new version: roll back as soon as its last window exceeds a threshold.", "").or("none"),
+    ]],
+    sections: false,
+};
+
+/// `version = { … }` of a deployment.
+pub(crate) static VERSION: Table = Table {
+    id: "version",
+    title: "version = { … }",
+    doc: "The per-request keys of the service that the new version overrides.",
+    groups: &[&[
+        key(
+            "service_time",
+            Kind::Distribution,
+            "Local work per request of the new version.",
+            "\"exp(15ms)\"",
+        )
+        .or("the service's"),
+        key(
+            "error_rate",
+            Kind::Probability,
+            "Probability that the new version's local work fails.",
+            "0.2",
+        )
+        .or("the service's"),
+        Key::not_yet("calls", "Downstream calls of the new version."),
+        Key::not_yet(
+            "parallel",
+            "Whether the new version makes its calls at once.",
+        ),
+        Key::not_yet(
+            "blocking",
+            "Whether the new version's workers wait on calls.",
+        ),
+        Key::not_yet("effect", "The new version's side effect."),
+        Key::not_yet(
+            "idempotent",
+            "Whether the new version applies its effect once.",
+        ),
+        Key::not_yet("publish", "Messages the new version publishes."),
+    ]],
+    sections: false,
+};
+
+/// `rollback = { … }` of a deployment.
+pub(crate) static ROLLBACK: Table = Table {
+    id: "rollback",
+    title: "rollback = { … }",
+    doc: "Every `window` from the start of the deployment, the new version's requests in that window are judged; either threshold exceeded rolls it back at once.",
+    groups: &[&[
+        key("error_rate", Kind::Probability, "The most failures over requests the new version may have in a window.", "0.05").or("not judged"),
+        key("p99", Kind::Duration, "The highest 99th percentile of the new version's latency in a window.", "\"200ms\"").or("not judged"),
+        key("window", Kind::Duration, "The length of each judged window; more than 0.", "\"10s\"").or("10s"),
+    ]],
+    sections: false,
+};
+
 /// `health = { … }`.
 pub(crate) static HEALTH: Table = Table {
     id: "health",
@@ -995,11 +1075,12 @@ pub(crate) static FAULT: Table = Table {
 pub(crate) static TABLES: &[&Table] = &[
     &TOP, &SCENARIO, &NETWORK, &LINK, &CLIENT, &STEP, &KEYS, &SERVICE, &ENDPOINT, &CALL, &PUBLISH,
     &RETRY, &BUDGET, &BREAKER, &BULKHEAD, &LIMIT, &HEDGE, &FALLBACK, &SHED, &OUTLIER, &DEDUP,
-    &HEALTH, &AUTOSCALE, &QUEUE, &SAGA, &SAGA_STEP, &FAULT,
+    &HEALTH, &AUTOSCALE, &QUEUE, &SAGA, &SAGA_STEP, &FAULT, &DEPLOY, &VERSION, &ROLLBACK,
 ];
 
 /// Keys whose value is an array of tables whose elements a `--set` path
 /// selects by index or name.
 pub(crate) const ARRAYS: &[&str] = &[
     "link", "client", "service", "queue", "saga", "fault", "endpoint", "calls", "publish", "steps",
+    "deploy",
 ];

@@ -12,6 +12,7 @@
 
 mod clients;
 mod cycles;
+mod deploys;
 mod depth;
 pub mod fault;
 mod faults;

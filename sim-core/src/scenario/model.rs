@@ -65,6 +65,51 @@ pub struct Scenario {
     pub sagas: Vec<Saga>,
     /// Scheduled faults, in file order.
     pub faults: Vec<Fault>,
+    /// Deployments of a new version, at most one per service.
+    pub deploys: Vec<Deploy>,
+}
+
+/// A deployment of a new version of a service.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Deploy {
+    pub service: ServiceId,
+    pub at: SimTime,
+    pub strategy: Strategy,
+    /// Canary: the new version's share of traffic at each step.
+    pub steps: Vec<f64>,
+    pub step_every: SimDuration,
+    /// Rolling: instances replaced per step.
+    pub batch: u32,
+    /// What the new version does differently.
+    pub version: Version,
+    pub rollback: Option<Rollback>,
+}
+
+/// How a deployment replaces the old version.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Strategy {
+    /// `batch` instances at a time, each drained, then started as the new version.
+    Rolling,
+    /// New instances take a growing share of traffic, step by step.
+    Canary,
+    /// A full new set starts beside the old; traffic switches at once.
+    BlueGreen,
+}
+
+/// The per-request keys a new version overrides.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Version {
+    pub service_time: Option<Dist>,
+    pub error_rate: Option<f64>,
+}
+
+/// Automated analysis: roll back as soon as the new version's last window
+/// exceeds either threshold.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Rollback {
+    pub error_rate: Option<f64>,
+    pub p99: Option<SimDuration>,
+    pub window: SimDuration,
 }
 
 /// Defaults for every message between two nodes.
@@ -271,12 +316,19 @@ pub struct Service {
 }
 
 impl Service {
-    /// The most instances it can have at once: instance ids stay below this.
+    /// The most instances it can have at once: instance ids stay below
+    /// this. A deployment may run a second set beside the first.
     pub fn max_instances(&self) -> u32 {
-        self.lifecycle
+        let most = self
+            .lifecycle
             .autoscale
             .as_ref()
-            .map_or(self.instances, |a| a.max.max(self.instances))
+            .map_or(self.instances, |a| a.max.max(self.instances));
+        if self.lifecycle.deployed {
+            most.saturating_mul(2)
+        } else {
+            most
+        }
     }
 }
 
@@ -287,6 +339,8 @@ pub struct Lifecycle {
     pub startup: SimDuration,
     pub health: Option<HealthCheck>,
     pub autoscale: Option<Autoscale>,
+    /// A `[[deploy]]` names it.
+    pub deployed: bool,
 }
 
 /// Active health checks from the balancer.
