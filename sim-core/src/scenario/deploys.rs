@@ -6,7 +6,7 @@ use super::format;
 use super::model::{Deploy, Rollback, Service, ServiceId, Strategy, Version};
 use super::names::Names;
 use super::problems::{At, Problems};
-use super::tree::{Node, Value};
+use super::tree::Node;
 use crate::time::{SimDuration, SimTime};
 use std::collections::BTreeMap;
 
@@ -106,7 +106,8 @@ fn version(node: &Node, context: &str, p: &mut Problems) -> Option<Version> {
     })
 }
 
-/// `rollback = { error_rate, p99, window }`: at least one threshold.
+/// `rollback = { error_rate, p99, window }`: without a threshold it is
+/// warned about and left out.
 fn rollback(node: &Node, context: &str, p: &mut Problems) -> Option<Rollback> {
     let context = format!("`rollback` of {context}");
     let f = Fields::open(node, "`rollback`", &format::ROLLBACK, context, p)?;
@@ -114,13 +115,11 @@ fn rollback(node: &Node, context: &str, p: &mut Problems) -> Option<Rollback> {
     let p99 = f.read("p99", p, fields::duration);
     let window = f.read("window", p, fields::positive_duration);
     if error_rate.is_none() && p99.is_none() {
-        if let Value::Table(_) = node.value {
-            p.hinted(
-                node.at,
-                format!("{} judges nothing", f.context),
-                Some("give it `error_rate`, `p99` or both".to_string()),
-            );
-        }
+        p.warn(
+            node.at,
+            format!("{} judges nothing, so it never rolls back", f.context),
+            Some("give it `error_rate`, `p99` or both".to_string()),
+        );
         return None;
     }
     Some(Rollback {
