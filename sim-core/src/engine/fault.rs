@@ -7,7 +7,7 @@
 use super::call::Origin;
 use super::event::{Event, Handle, Outcome};
 use super::network::{either, LinkFault};
-use super::service::Health;
+use super::service::{Health, Life};
 use super::Simulation;
 use crate::scenario::model::{Cause, Fault, FaultKind, FaultTarget, NodeId, ServiceId};
 use crate::time::SimTime;
@@ -151,7 +151,8 @@ impl Simulation {
         }
         // A crashed process restarts, and pays its startup.
         let startup = self.sc.services[s].lifecycle.startup;
-        if old.down && !new.down && startup.0 > 0 {
+        let stopped = self.services[s].instances[i as usize].life == Life::Stopped;
+        if old.down && !new.down && startup.0 > 0 && !stopped {
             return self.begin_startup(s, i);
         }
         self.start_next(s, i);

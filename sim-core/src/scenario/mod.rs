@@ -24,6 +24,8 @@ mod json;
 mod keys;
 mod lifecycle;
 #[cfg(test)]
+mod lifecycle_tests;
+#[cfg(test)]
 mod limits_tests;
 mod load;
 #[cfg(test)]
