@@ -132,7 +132,7 @@ fn parses_the_lifecycle_expectations() {
     assert!(bad.contains("with == or !="), "{bad}");
     let bad = parse_expectation("instances(api) >= 6").unwrap_err();
     assert!(bad.contains("at an instant"), "{bad}");
-    let text = format!("{BASE}").replace(
+    let text = BASE.replace(
         "duration = \"60s\"",
         "duration = \"60s\"\nexpect = [\"deploy(api).rolled_back == true\"]",
     );
