@@ -73,8 +73,15 @@ fn transitions(text: &str) -> Vec<(u64, String, String)> {
 }
 
 /// Window `k` of 1 s ends at `k + 1` s: the windows whose end is in `ends`.
-fn at_ends(column: &[u64], ends: std::ops::Range<usize>) -> Vec<u64> {
-    ends.map(|end| column[end - 1]).collect()
+fn at_ends<T: Copy + Into<u64>>(column: &[T], ends: std::ops::Range<usize>) -> Vec<u64> {
+    ends.map(|end| column[end - 1].into()).collect()
+}
+
+/// The instances of `api` serving at each window's end.
+fn serving(r: &Report) -> Vec<u32> {
+    r.timeseries.as_ref().unwrap().services["api"]
+        .serving
+        .clone()
 }
 
 #[test]
@@ -119,8 +126,10 @@ health = { interval = "1s", timeout = "500ms", unhealthy = 2, action = "restart"
         1,
     );
     let s = &r.timeseries.as_ref().unwrap().services["api"];
-    let serving: Vec<u64> = s.serving.iter().map(|n| u64::from(*n)).collect();
-    assert_eq!(at_ends(&serving, 10..19), vec![2, 2, 1, 1, 1, 1, 1, 2, 2]);
+    assert_eq!(
+        at_ends(&serving(&r), 10..19),
+        vec![2, 2, 1, 1, 1, 1, 1, 2, 2]
+    );
     assert_eq!(at_ends(&s.restarted, 11..13), vec![0, 1]);
     assert_eq!(
         r.services["api"]
@@ -145,9 +154,10 @@ fn a_crashed_instance_restarts_through_startup() {
         1,
         1,
     );
-    let s = &r.timeseries.as_ref().unwrap().services["api"];
-    let serving: Vec<u64> = s.serving.iter().map(|n| u64::from(*n)).collect();
-    assert_eq!(at_ends(&serving, 10..19), vec![1, 1, 1, 1, 1, 1, 1, 2, 2]);
+    assert_eq!(
+        at_ends(&serving(&r), 10..19),
+        vec![1, 1, 1, 1, 1, 1, 1, 2, 2]
+    );
 }
 
 /// A scripted constant load: 80/s, 200/s from 30 s, 40/s from 60 s, each
@@ -382,8 +392,7 @@ fn a_rolling_deploy_dips_by_one_batch_for_each_startup() {
         1,
         1,
     );
-    let s = &r.timeseries.as_ref().unwrap().services["api"];
-    let serving: Vec<u64> = s.serving.iter().map(|n| u64::from(*n)).collect();
+    let serving = serving(&r);
     for (k, n) in serving.iter().enumerate() {
         let end = k as u64 + 1;
         let out = (0..4).any(|step| (60 + 30 * step..70 + 30 * step).contains(&end));

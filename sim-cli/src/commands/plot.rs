@@ -79,6 +79,14 @@ pub fn plot(args: &PlotArgs) -> anyhow::Result<Outcome> {
         Some(1.0),
         breakers,
     ));
+    let instances = instances(series);
+    let instance_chart = (!instances.is_empty()).then_some((
+        "instances.svg",
+        "Instances (live, and serving)",
+        "instances",
+        None,
+        instances,
+    ));
     let queued = !series.queues.is_empty();
     let queue_charts = queued.then(|| {
         [
@@ -102,6 +110,7 @@ pub fn plot(args: &PlotArgs) -> anyhow::Result<Outcome> {
     let all = charts
         .into_iter()
         .chain(breaker_chart)
+        .chain(instance_chart)
         .chain(queue_charts.into_iter().flatten());
     for (file, title, unit, y_max, lines) in all {
         let path = args.out.join(file);
@@ -246,6 +255,39 @@ fn queue(series: &Timeseries) -> Vec<Line> {
 /// Average busy fraction per window, per service.
 fn utilization(series: &Timeseries) -> Vec<Line> {
     per_name(series, &series.services, |s| s.utilization.clone())
+}
+
+/// Instances live and serving at each window's end, for each service
+/// whose instances came and went (started, starting, stopped or crashed).
+fn instances(series: &Timeseries) -> Vec<Line> {
+    let changing = series.services.iter().filter(|(_, s)| {
+        let first = s.instances.first();
+        s.instances
+            .iter()
+            .chain(&s.serving)
+            .any(|n| Some(n) != first)
+    });
+    let points = |counts: &[u32]| {
+        counts
+            .iter()
+            .enumerate()
+            .map(|(i, n)| (at(series, i), f64::from(*n)))
+            .collect()
+    };
+    changing
+        .flat_map(|(name, s)| {
+            [
+                Line {
+                    label: name.clone(),
+                    points: points(&s.instances),
+                },
+                Line {
+                    label: format!("{name} serving"),
+                    points: points(&s.serving),
+                },
+            ]
+        })
+        .collect()
 }
 
 /// Messages held at each window's end, per broker queue.
