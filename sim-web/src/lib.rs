@@ -136,7 +136,8 @@ impl Sim {
 
 /// The topology of a scenario for drawing, as JSON: `{"name", "description",
 /// "duration_s", "clients": [{"name", "rate", "timeout", "retry", "budget",
-/// "breaker", "deadline"}], "services": [{"name", "instances", "workers",
+/// "breaker", "deadline"}], "services": [{"name", "instances", "slots" (the
+/// most instances at once: autoscaling and deployments add some), "workers",
 /// "dedup"}], "queues": [{"name", "delivery", "partitions", "ack_timeout",
 /// "ack_timeout_s", "max_receives", "dead_letter", "dead_letter_queue",
 /// "capacity", "publishers": [{"service", "endpoint", "outbox",
@@ -206,7 +207,8 @@ fn topology_json(sc: &sim_core::Scenario, loads: &dyn Fn(&str) -> bool) -> serde
             "deadline": c.policy.deadline,
         })).collect::<Vec<_>>(),
         "services": sc.services.iter().map(|s| json!({
-            "name": s.name, "instances": s.instances, "workers": s.workers, "dedup": s.dedup.is_some(),
+            "name": s.name, "instances": s.instances, "slots": s.max_instances(), "workers": s.workers,
+            "dedup": s.dedup.is_some(),
         })).collect::<Vec<_>>(),
         "queues": queues,
         "edges": edges,

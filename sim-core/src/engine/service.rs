@@ -219,6 +219,7 @@ impl ServiceState {
             busy: x.busy,
             workers: self.workers_of(i),
             health,
+            new_version: x.version,
         }
     }
 

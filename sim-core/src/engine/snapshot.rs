@@ -56,8 +56,10 @@ pub struct InstanceState {
     pub queue: u64,
     pub busy: u32,
     pub workers: u32,
-    /// up | down | paused | ejected
+    /// up | down | starting | draining | stopped | unready | paused | ejected
     pub health: &'static str,
+    /// Runs the new version of a deployment.
+    pub new_version: bool,
 }
 
 /// Attempts on one edge so far.
