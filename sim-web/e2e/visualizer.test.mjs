@@ -6,7 +6,8 @@
 // scenario shows its error at its line, and that a zero-time loop from a
 // share link shows why it stopped while the page stays usable; that a broker
 // queue is drawn and counted, that its outbox knob stops the losses of a dual
-// write, and that a short ack timeout duplicates effects which dedup stops.
+// write, and that a short ack timeout duplicates effects which dedup stops;
+// and that autoscaled instances appear (starting ones drawn apart) and go.
 // Screenshots go to target/e2e-screenshots/.
 //
 // Needs: target/release/dsim, sim-web/build.sh's output, /usr/bin/chromium.
@@ -297,5 +298,37 @@ test("a queue is drawn and counted; its outbox, ack timeout and dedup knobs chan
   const deduped = JSON.parse(await finished(page));
   assert.ok(deduped.queues.orders.redelivered > 0);
   assert.equal(deduped.effects.reserve.duplicates, 0, "dedup applies each message once");
+  assert.deepEqual(page.errors, []);
+});
+
+/** Scrubs to `t` of a run of `duration` seconds and counts the instance
+ * squares shown: all of them, and those drawn as starting. */
+async function instancesAt(page, t, duration) {
+  return page.evaluate(([t, duration]) => {
+    const scrubber = document.getElementById("scrubber");
+    scrubber.value = Math.round((t / duration) * Number(scrubber.max));
+    scrubber.dispatchEvent(new Event("input"));
+    const shown = [...document.querySelectorAll("#topology .instance")].filter((g) => g.getAttribute("visibility") !== "hidden");
+    return { shown: shown.length, starting: shown.filter((g) => g.getAttribute("opacity") === "0.45").length };
+  }, [t, duration]);
+}
+
+test("autoscaled instances appear, starting ones apart, and go again", async () => {
+  const page = await open();
+  await finished(page);
+  await page.selectOption("#picker", "autoscale-lag");
+  const summary = JSON.parse(await finished(page));
+  assert.equal(summary.services.api.lifecycle.max_instances, 20);
+  await page.selectOption("#speed", "16");
+  await page.click("#play");
+  await page.waitForFunction(() => document.getElementById("status").dataset.state === "played to the end", null, { timeout: 60_000 });
+  // Two at first; the first decisions after the spike at 60 s start more,
+  // still starting at 80 s (a 30 s startup); twenty at the peak; nine at
+  // the end, once the cooldown let the extra ones drain.
+  assert.deepEqual(await instancesAt(page, 0, 300), { shown: 2, starting: 0 });
+  const early = await instancesAt(page, 80, 300);
+  assert.ok(early.shown > 2 && early.starting > 0, JSON.stringify(early));
+  await page.screenshot({ path: path.join(shots, "autoscale-starting.png"), fullPage: true });
+  assert.equal((await instancesAt(page, 300, 300)).shown, summary.services.api.lifecycle.instances_at_end);
   assert.deepEqual(page.errors, []);
 });
