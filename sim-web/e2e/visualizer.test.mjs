@@ -313,7 +313,7 @@ async function instancesAt(page, t, duration) {
   }, [t, duration]);
 }
 
-test("autoscaled instances appear, starting ones apart, and go again", async () => {
+test("autoscaled instances appear, starting ones apart, and go again; the startup knob", async () => {
   const page = await open();
   await finished(page);
   await page.selectOption("#picker", "autoscale-lag");
@@ -330,5 +330,14 @@ test("autoscaled instances appear, starting ones apart, and go again", async () 
   assert.ok(early.shown > 2 && early.starting > 0, JSON.stringify(early));
   await page.screenshot({ path: path.join(shots, "autoscale-starting.png"), fullPage: true });
   assert.equal((await instancesAt(page, 300, 300)).shown, summary.services.api.lifecycle.instances_at_end);
+  // A 5 s startup: a short lag, fewer instances at the peak.
+  await page.click("#pin");
+  await page.evaluate(() => {
+    const slider = [...document.querySelectorAll("#knobs label")].find((l) => l.textContent.startsWith("api: startup")).querySelector("input");
+    slider.value = JSON.parse(slider.dataset.choices).indexOf("5s");
+    slider.dispatchEvent(new Event("change"));
+  });
+  const fast = JSON.parse(await finished(page));
+  assert.ok(fast.services.api.lifecycle.max_instances < 20, "a fast start overshoots less");
   assert.deepEqual(page.errors, []);
 });

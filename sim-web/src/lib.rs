@@ -32,7 +32,9 @@
 //! CLI accepts above 2^53 − 1 are not reachable from here.
 
 use sim_core::scenario;
-use sim_core::scenario::model::{DeadLetter, Delivery, Endpoint, Load, Queue, Service};
+use sim_core::scenario::model::{
+    DeadLetter, Delivery, Endpoint, HealthAction, Load, Queue, Service, Strategy,
+};
 use sim_core::scenario::policy::Policy;
 use sim_core::scenario::Override;
 use sim_core::time::parse_duration;
@@ -138,11 +140,12 @@ impl Sim {
 /// "duration_s", "clients": [{"name", "rate", "timeout", "retry", "budget",
 /// "breaker", "deadline"}], "services": [{"name", "instances", "slots" (the
 /// most instances at once: autoscaling and deployments add some), "workers",
-/// "dedup"}], "queues": [{"name", "delivery", "partitions", "ack_timeout",
+/// "dedup", "startup_s", "health": null or {"action", "deep"}}], "queues": [{"name", "delivery", "partitions", "ack_timeout",
 /// "ack_timeout_s", "max_receives", "dead_letter", "dead_letter_queue",
 /// "capacity", "publishers": [{"service", "endpoint", "outbox",
 /// "outbox_path"}], "consumers": [{"service", "endpoint"}]}], "edges":
-/// [{"from", "to", "label", "kind"}]}`. `dead_letter` names where dead
+/// [{"from", "to", "label", "kind"}], "deploys": [{"service", "strategy"}]}`
+/// (deploy `i` is `--set` path `deploy.i`). `dead_letter` names where dead
 /// letters go, a declared queue when `dead_letter_queue`; a publisher's
 /// `endpoint` is the endpoint that writes the entry, null when its service
 /// does (and its endpoints inherit it).
@@ -209,8 +212,24 @@ fn topology_json(sc: &sim_core::Scenario, loads: &dyn Fn(&str) -> bool) -> serde
         "services": sc.services.iter().map(|s| json!({
             "name": s.name, "instances": s.instances, "slots": s.max_instances(), "workers": s.workers,
             "dedup": s.dedup.is_some(),
+            "startup_s": s.lifecycle.startup.as_secs_f64(),
+            "health": s.lifecycle.health.as_ref().map(|h| json!({
+                "action": match h.action {
+                    HealthAction::Remove => "remove",
+                    HealthAction::Restart => "restart",
+                },
+                "deep": h.deep,
+            })),
         })).collect::<Vec<_>>(),
         "queues": queues,
+        "deploys": sc.deploys.iter().map(|d| json!({
+            "service": sc.service(d.service).name,
+            "strategy": match d.strategy {
+                Strategy::Rolling => "rolling",
+                Strategy::Canary => "canary",
+                Strategy::BlueGreen => "blue_green",
+            },
+        })).collect::<Vec<_>>(),
         "edges": edges,
     })
 }
