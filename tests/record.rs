@@ -68,6 +68,54 @@ fn every_timeseries_count_sums_to_the_summary_warmup_excluded() {
             sums(&at("lost"), &s.lost, v.lost, measured);
             assert_eq!(s.depth.len(), measured);
         }
+        for (name, d) in &r.deploys {
+            let s = &ts.deploys[name];
+            let at = |k: &str| format!("{}: deploy {name} {k}", b.name);
+            sums(
+                &at("old requests"),
+                &s.old_requests,
+                d.old.requests,
+                measured,
+            );
+            sums(
+                &at("old failures"),
+                &s.old_failures,
+                d.old.failures,
+                measured,
+            );
+            sums(
+                &at("new requests"),
+                &s.new_requests,
+                d.new.requests,
+                measured,
+            );
+            sums(
+                &at("new failures"),
+                &s.new_failures,
+                d.new.failures,
+                measured,
+            );
+        }
+        for (name, v) in &r.services {
+            let (Some(life), Some(s)) = (&v.lifecycle, ts.services.get(name)) else {
+                continue;
+            };
+            let at = |k: &str| format!("{}: service {name} {k}", b.name);
+            sums(
+                &at("restarted"),
+                &s.restarted,
+                life.counts.restarted,
+                measured,
+            );
+            sums(&at("removed"), &s.removed, life.counts.removed, measured);
+            sums(
+                &at("readmitted"),
+                &s.readmitted,
+                life.counts.readmitted,
+                measured,
+            );
+            assert_eq!(s.instances.len(), measured);
+        }
         for (name, br) in &ts.breakers {
             assert_eq!(br.state.len(), measured, "{}: breaker {name}", b.name);
         }

@@ -287,8 +287,20 @@ pub struct Timeseries {
     pub breakers: IndexMap<String, BreakerSeries>,
     #[serde(skip_serializing_if = "IndexMap::is_empty")]
     pub queues: IndexMap<String, QueueSeries>,
+    /// Each deployment's requests and failures per version, by service.
+    #[serde(skip_serializing_if = "IndexMap::is_empty")]
+    pub deploys: IndexMap<String, DeploySeries>,
     /// The fault windows, to shade behind the series.
     pub faults: Vec<FaultReport>,
+}
+
+/// A deployment's requests and failures per window, of each version.
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct DeploySeries {
+    pub old_requests: Vec<u64>,
+    pub old_failures: Vec<u64>,
+    pub new_requests: Vec<u64>,
+    pub new_failures: Vec<u64>,
 }
 
 /// A queue's counts per window, and its depth and oldest message's age at

@@ -87,6 +87,14 @@ pub fn plot(args: &PlotArgs) -> anyhow::Result<Outcome> {
         None,
         instances,
     ));
+    let versions = version_errors(series);
+    let version_chart = (!versions.is_empty()).then_some((
+        "versions.svg",
+        "Failures per version of each deployment",
+        "failures per second",
+        None,
+        versions,
+    ));
     let queued = !series.queues.is_empty();
     let queue_charts = queued.then(|| {
         [
@@ -111,6 +119,7 @@ pub fn plot(args: &PlotArgs) -> anyhow::Result<Outcome> {
         .into_iter()
         .chain(breaker_chart)
         .chain(instance_chart)
+        .chain(version_chart)
         .chain(queue_charts.into_iter().flatten());
     for (file, title, unit, y_max, lines) in all {
         let path = args.out.join(file);
@@ -151,15 +160,19 @@ fn at(series: &Timeseries, i: usize) -> f64 {
     (series.start_s + (i + 1) as f64 * series.window_s).min(series.end_s)
 }
 
+/// Counts per window as points per second, where each window closes.
+fn per_second(series: &Timeseries, counts: &[u64]) -> Vec<(f64, f64)> {
+    counts
+        .iter()
+        .enumerate()
+        .map(|(i, &n)| (at(series, i), n as f64 / series.window_s))
+        .collect()
+}
+
 /// Per second, per client: requests issued, tries sent (the signal of a
 /// retry storm), and requests that succeeded, were degraded or failed.
 fn throughput(series: &Timeseries) -> Vec<Line> {
-    let rate = |v: &[u64]| -> Vec<(f64, f64)> {
-        v.iter()
-            .enumerate()
-            .map(|(i, &n)| (at(series, i), n as f64 / series.window_s))
-            .collect()
-    };
+    let rate = |v: &[u64]| per_second(series, v);
     client_lines(
         series,
         &[
@@ -284,6 +297,27 @@ fn instances(series: &Timeseries) -> Vec<Line> {
                 Line {
                     label: format!("{name} serving"),
                     points: points(&s.serving),
+                },
+            ]
+        })
+        .collect()
+}
+
+/// Failures per second of the old and the new version of each deployment.
+fn version_errors(series: &Timeseries) -> Vec<Line> {
+    let rate = |v: &[u64]| per_second(series, v);
+    series
+        .deploys
+        .iter()
+        .flat_map(|(name, d)| {
+            [
+                Line {
+                    label: format!("{name} old"),
+                    points: rate(&d.old_failures),
+                },
+                Line {
+                    label: format!("{name} new"),
+                    points: rate(&d.new_failures),
                 },
             ]
         })

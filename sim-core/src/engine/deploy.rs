@@ -198,9 +198,14 @@ impl Simulation {
         let state = &mut self.deploys[d as usize];
         let failed = !outcome.is_success();
         if counted {
-            let v = &mut state.versions[usize::from(new)];
-            v.requests += 1;
-            v.failures += u64::from(failed);
+            let windows = self
+                .series
+                .as_mut()
+                .map(|series| &mut series.deploys[d as usize].open);
+            for v in std::iter::once(&mut state.versions).chain(windows) {
+                v[usize::from(new)].requests += 1;
+                v[usize::from(new)].failures += u64::from(failed);
+            }
         }
         if new {
             state.window.0 += 1;

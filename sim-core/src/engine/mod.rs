@@ -213,7 +213,14 @@ impl Simulation {
             .collect();
         let capacity: Vec<u64> = services.iter().map(ServiceState::capacity).collect();
         let series = options.timeseries.filter(|w| w.0 > 0).map(|window| {
-            Series::new(window, warmup, sc.clients.len(), sc.queues.len(), &capacity)
+            Series::new(
+                window,
+                warmup,
+                sc.clients.len(),
+                sc.queues.len(),
+                sc.deploys.len(),
+                &capacity,
+            )
         });
         let mut consumed_by = vec![Vec::new(); sc.services.len()];
         let queues = sc
@@ -545,6 +552,9 @@ impl Simulation {
         }
         for b in &mut self.breakers {
             b.series.push(b.cb.state());
+        }
+        for w in &mut series.deploys {
+            w.close();
         }
         self.schedule_tick(next);
     }

@@ -10,7 +10,7 @@ use super::integrator::Utilization;
 use super::record::{
     ClientCounts, ClientRecord, LifeCounts, QueueCounts, QueueRecord, ServiceCounts, ServiceRecord,
 };
-use crate::report::{ClientSeries, QueueSeries, ServiceSeries};
+use crate::report::{ClientSeries, DeploySeries, QueueSeries, ServiceSeries, VersionCounts};
 use crate::time::{SimDuration, SimTime};
 
 /// The series of every client, service and queue.
@@ -20,6 +20,37 @@ pub struct Series {
     pub clients: Vec<ClientWindows>,
     pub services: Vec<ServiceWindows>,
     pub queues: Vec<QueueWindows>,
+    /// Each deployment's requests and failures per version.
+    pub deploys: Vec<DeployWindows>,
+}
+
+/// A deployment's open window and its closed ones: requests and failures
+/// of the old version and of the new.
+#[derive(Clone, Debug, Default)]
+pub struct DeployWindows {
+    pub open: [VersionCounts; 2],
+    rows: Vec<[VersionCounts; 2]>,
+}
+
+impl DeployWindows {
+    /// Closes the open window.
+    pub fn close(&mut self) {
+        self.rows.push(std::mem::take(&mut self.open));
+    }
+
+    /// The closed windows and the open one, as the report shows them.
+    pub fn report(&self) -> DeploySeries {
+        let mut all = self.clone();
+        all.close();
+        let column =
+            |v: usize, f: fn(&VersionCounts) -> u64| all.rows.iter().map(|r| f(&r[v])).collect();
+        DeploySeries {
+            old_requests: column(0, |c| c.requests),
+            old_failures: column(0, |c| c.failures),
+            new_requests: column(1, |c| c.requests),
+            new_failures: column(1, |c| c.failures),
+        }
+    }
 }
 
 /// A queue's open window and its closed ones.
@@ -58,20 +89,22 @@ pub struct ServiceWindows {
 }
 
 impl Series {
-    /// Empty series of `window` for `clients`, the services of `capacity`
-    /// (their workers at the start) and `queues`, whose first window starts
-    /// at `from`.
+    /// Empty series of `window` for `clients`, `queues`, `deploys` and the
+    /// services of `capacity` (their workers at the start), whose first
+    /// window starts at `from`.
     pub fn new(
         window: SimDuration,
         from: SimTime,
         clients: usize,
         queues: usize,
+        deploys: usize,
         capacity: &[u64],
     ) -> Series {
         Series {
             window,
             clients: vec![ClientWindows::default(); clients],
             queues: vec![QueueWindows::default(); queues],
+            deploys: vec![DeployWindows::default(); deploys],
             services: capacity
                 .iter()
                 .map(|c| ServiceWindows {

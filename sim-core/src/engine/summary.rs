@@ -3,7 +3,7 @@
 use super::histogram::round3;
 use super::probe::Subject;
 use super::Simulation;
-use crate::expect::{Metric, BREAKER_STATES};
+use crate::expect::{DeployStat, Metric, BREAKER_STATES};
 use crate::report::{
     BreakerReport, BreakerSeries, ClientReport, EffectReport, ExpectationResult, FaultReport,
     LifeReport, Observed, QueueReport, Report, SagaReport, ServiceReport, StepReport, Timeseries,
@@ -123,6 +123,9 @@ impl Simulation {
                 let observed = match (e.metric, value) {
                     (_, None) => Observed::Unmeasured,
                     (Metric::Breaker(_), Some(v)) => Observed::State(BREAKER_STATES[v as usize]),
+                    (Metric::Deploy(DeployStat::RolledBack), Some(v)) => {
+                        Observed::State(if v == 1.0 { "true" } else { "false" })
+                    }
                     (_, Some(v)) => Observed::Number(round5(v)),
                 };
                 ExpectationResult {
@@ -177,6 +180,13 @@ impl Simulation {
                     let (depth, age) = self.queue_levels(q);
                     (queue.name.clone(), w.report(depth, age))
                 })
+                .collect(),
+            deploys: self
+                .sc
+                .deploys
+                .iter()
+                .zip(&s.deploys)
+                .map(|(d, w)| (self.sc.service(d.service).name.clone(), w.report()))
                 .collect(),
             breakers: self
                 .breakers
