@@ -111,6 +111,8 @@ pub struct ServiceReport {
 pub struct DeployReport {
     pub strategy: &'static str,
     pub steps_done: u32,
+    /// When each step was taken.
+    pub steps_at_s: Vec<f64>,
     /// When the analysis rolled it back, or null.
     pub rolled_back_at_s: Option<f64>,
     /// Requests served by the old version and by the new one.

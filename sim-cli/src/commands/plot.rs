@@ -114,6 +114,7 @@ pub fn plot(args: &PlotArgs) -> anyhow::Result<Outcome> {
             ),
         ]
     });
+    let steps = deploy_steps(&report);
     let mut written = String::new();
     let all = charts
         .into_iter()
@@ -129,6 +130,7 @@ pub fn plot(args: &PlotArgs) -> anyhow::Result<Outcome> {
             y_max,
             end_s: report.sim_time_s,
             faults: &series.faults,
+            steps: &steps,
         };
         draw(&path, &frame, &lines)
             .with_context(|| format!("cannot write `{}`", path.display()))?;
@@ -303,6 +305,18 @@ fn instances(series: &Timeseries) -> Vec<Line> {
         .collect()
 }
 
+/// The span of each step of every deployment: from the step to the next,
+/// or to the rollback, or to the end of the run.
+fn deploy_steps(report: &sim_core::report::Report) -> Vec<(f64, f64)> {
+    let mut spans = Vec::new();
+    for d in report.deploys.values() {
+        let last = d.rolled_back_at_s.unwrap_or(report.sim_time_s);
+        let ends = d.steps_at_s.iter().skip(1).copied().chain([last]);
+        spans.extend(d.steps_at_s.iter().copied().zip(ends));
+    }
+    spans
+}
+
 /// Failures per second of the old and the new version of each deployment.
 fn version_errors(series: &Timeseries) -> Vec<Line> {
     let rate = |v: &[u64]| per_second(series, v);
@@ -368,6 +382,9 @@ struct Frame<'a> {
     y_max: Option<f64>,
     end_s: f64,
     faults: &'a [FaultReport],
+    /// Deployment steps: each from when it was taken to the next (or the
+    /// rollback, or the end of the run).
+    steps: &'a [(f64, f64)],
 }
 
 /// Draws `lines` into an SVG at `path`, x from 0 to the end of the run, y
@@ -380,6 +397,7 @@ fn draw(path: &Path, frame: &Frame, lines: &[Line]) -> anyhow::Result<()> {
         y_max,
         end_s,
         faults,
+        steps,
     } = *frame;
     let largest = lines
         .iter()
@@ -399,6 +417,10 @@ fn draw(path: &Path, frame: &Frame, lines: &[Line]) -> anyhow::Result<()> {
         .x_desc("simulated time (s)")
         .y_desc(unit)
         .draw()?;
+    chart.draw_series(steps.iter().enumerate().map(|(k, (from, to))| {
+        let shade = if k % 2 == 0 { 0.10 } else { 0.18 };
+        Rectangle::new([(*from, 0.0), (*to, top * 1.02)], BLUE.mix(shade).filled())
+    }))?;
     chart.draw_series(faults.iter().map(|f| {
         let until = f.until_s.unwrap_or(end_s);
         Rectangle::new([(f.at_s, 0.0), (until, top * 1.02)], RED.mix(0.12).filled())

@@ -19,8 +19,10 @@ use crate::time::{SimDuration, SimTime};
 /// The state of one deployment.
 #[derive(Clone, Debug, Default)]
 pub struct DeployState {
-    /// Steps taken so far.
+    /// Steps taken so far, and when (at most one per step of the
+    /// strategy, or per batch of instances).
     pub steps_done: u32,
+    steps_at: Vec<SimTime>,
     /// No more steps: finished or rolled back.
     pub over: bool,
     pub rolled_back_at: Option<SimTime>,
@@ -57,6 +59,7 @@ impl Simulation {
             }
         }
         self.deploys[d as usize].steps_done += 1;
+        self.deploys[d as usize].steps_at.push(self.now);
         let n = self.sc.services[s].instances;
         let last = match dep.strategy {
             Strategy::Rolling => {
@@ -229,6 +232,7 @@ impl Simulation {
                         Strategy::BlueGreen => "blue_green",
                     },
                     steps_done: state.steps_done,
+                    steps_at_s: state.steps_at.iter().map(|t| t.as_secs_f64()).collect(),
                     rolled_back_at_s: state.rolled_back_at.map(|t| t.as_secs_f64()),
                     old: state.versions[0],
                     new: state.versions[1],
