@@ -77,6 +77,11 @@ fn at_ends<T: Copy + Into<u64>>(column: &[T], ends: std::ops::Range<usize>) -> V
     ends.map(|end| column[end - 1].into()).collect()
 }
 
+/// How the instances of `api` came and went.
+fn life(r: &Report) -> &sim_core::report::LifeReport {
+    r.services["api"].lifecycle.as_ref().unwrap()
+}
+
 /// The instances of `api` serving at each window's end.
 fn serving(r: &Report) -> Vec<u32> {
     r.timeseries.as_ref().unwrap().services["api"]
@@ -98,7 +103,7 @@ fn readiness_removes_a_frozen_instance_and_readmits_it() {
         vec![one(11_500, "removed"), one(16_000, "readmitted")]
     );
     let r = run_text(&text, 1);
-    let life = r.services["api"].lifecycle.as_ref().unwrap();
+    let life = life(&r);
     assert_eq!(
         (
             life.counts.removed,
@@ -131,15 +136,7 @@ health = { interval = "1s", timeout = "500ms", unhealthy = 2, action = "restart"
         vec![2, 2, 1, 1, 1, 1, 1, 2, 2]
     );
     assert_eq!(at_ends(&s.restarted, 11..13), vec![0, 1]);
-    assert_eq!(
-        r.services["api"]
-            .lifecycle
-            .as_ref()
-            .unwrap()
-            .counts
-            .restarted,
-        1
-    );
+    assert_eq!(life(&r).counts.restarted, 1);
 }
 
 #[test]
@@ -199,7 +196,7 @@ fn the_autoscaler_follows_the_hpa_arithmetic_step_by_step() {
     assert_eq!(s.serving, vec![1, 2, 2, 2, 4, 4, 1, 1, 1]);
     assert_eq!(s.utilization[1..3], [0.4, 0.4]);
     assert_eq!(s.utilization[4..6], [0.5, 0.5]);
-    let life = r.services["api"].lifecycle.as_ref().unwrap();
+    let life = life(&r);
     assert_eq!((life.counts.started, life.counts.stopped), (3, 3));
     assert_eq!((life.counts.max_instances, life.instances_at_end), (4, 1));
     assert_eq!(r.clients["users"].failed, 0);
@@ -253,15 +250,7 @@ autoscale = { min = 1, max = 30, target = 0.6, interval = "15s", cooldown = "60s
     let s = &r.timeseries.as_ref().unwrap().services["api"];
     let tail = &s.instances[s.instances.len() - 10..];
     assert!(tail.iter().all(|n| *n == 9), "{:?}", s.instances);
-    assert!(
-        r.services["api"]
-            .lifecycle
-            .as_ref()
-            .unwrap()
-            .counts
-            .max_instances
-            > 9
-    );
+    assert!(life(&r).counts.max_instances > 9);
 }
 
 /// Three instances of `api`, `api#1` frozen from 20 s to 60 s, with
@@ -327,19 +316,9 @@ fn deep_liveness_probes_under_overload_make_it_worse_than_no_probes() {
     let deep = run_text(text, 1);
     let shallow = run_text(&text.replace("deep = true", "deep = false"), 1);
     let success = |r: &Report| r.clients["users"].success_rate;
-    let restarts = deep.services["api"]
-        .lifecycle
-        .as_ref()
-        .unwrap()
-        .counts
-        .restarted;
+    let restarts = life(&deep).counts.restarted;
     assert!(restarts >= 3, "{restarts} restarts");
-    let shallow_restarts = shallow.services["api"]
-        .lifecycle
-        .as_ref()
-        .unwrap()
-        .counts
-        .restarted;
+    let shallow_restarts = life(&shallow).counts.restarted;
     assert_eq!(shallow_restarts, 0);
     assert!(
         success(&deep) < success(&shallow) - 0.1,
@@ -404,15 +383,7 @@ fn a_rolling_deploy_dips_by_one_batch_for_each_startup() {
     }
     let d = &r.deploys["api"];
     assert_eq!((d.steps_done, d.rolled_back_at_s), (4, None));
-    assert_eq!(
-        r.services["api"]
-            .lifecycle
-            .as_ref()
-            .unwrap()
-            .counts
-            .replaced,
-        4
-    );
+    assert_eq!(life(&r).counts.replaced, 4);
     // Every request that ended was served by one version or the other;
     // none failed.
     let api = &r.services["api"];
@@ -446,14 +417,7 @@ fn a_canary_is_rolled_back_at_its_first_failing_window() {
         (3, None, 0)
     );
     // After the last step (120 s) and its drain, the old version serves nothing.
-    assert_eq!(
-        good.services["api"]
-            .lifecycle
-            .as_ref()
-            .unwrap()
-            .instances_at_end,
-        4
-    );
+    assert_eq!(life(&good).instances_at_end, 4);
 }
 
 #[test]
