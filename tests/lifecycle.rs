@@ -445,3 +445,54 @@ fn a_bad_canary_fails_under_1_percent_where_a_big_bang_fails_half() {
         "failed after the switch: {after}"
     );
 }
+
+#[test]
+fn once_a_deploy_is_done_new_instances_run_the_new_version() {
+    // A one-step canary at 10 s: its instances are ready at 20 s and take
+    // all the traffic; the old ones drain a step later (a scale-in at 30 s
+    // takes the old version first); at 60 s the load triples and the
+    // autoscaler adds instances: they run the new version, so from the
+    // window ending at 40 s on the old version serves (almost) nothing,
+    // and from the one ending at 70 s nothing at all.
+    let text = r#"
+[scenario]
+duration = "120s"
+
+[[client]]
+name = "users"
+target = "api"
+arrivals = "constant"
+rate = [{ at = "0s", rate = 100 }, { at = "60s", rate = 300 }]
+
+[[service]]
+name = "api"
+instances = 2
+workers = 10
+service_time = "50ms"
+startup = "10s"
+autoscale = { min = 2, max = 10, target = 0.5, interval = "10s", cooldown = "30s" }
+
+[[deploy]]
+service = "api"
+at = "10s"
+strategy = "canary"
+steps = [1.0]
+"#;
+    let r = series(text, 1, 10);
+    let d = &r.timeseries.as_ref().unwrap().deploys["api"];
+    assert!(
+        d.old_requests[..2].iter().all(|n| *n > 0),
+        "{:?}",
+        d.old_requests
+    );
+    assert!(
+        d.old_requests[3..].iter().all(|n| *n == 0),
+        "{:?}",
+        d.old_requests
+    );
+    assert!(
+        life(&r).counts.max_instances > 4,
+        "the autoscaler added instances"
+    );
+    assert_eq!(r.deploys["api"].new.failures, 0);
+}

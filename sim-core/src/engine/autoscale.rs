@@ -2,11 +2,11 @@
 //! `interval`, desired = ceil(current × observed / target) within
 //! `min..max`. New instances pay `startup` (so scaling lags a spike by at
 //! least that); scale-in waits `cooldown` after the last change and drains
-//! the highest ids first.
+//! the old version of a deployment first, then the highest ids.
 
 use super::event::Event;
 use super::integrator::Utilization;
-use super::service::Life;
+use super::service::{Instance, Life};
 use super::Simulation;
 use crate::scenario::model::{ScaleMetric, Service};
 use crate::time::SimTime;
@@ -68,26 +68,33 @@ impl Simulation {
             .iter()
             .filter(|x| matches!(x.life, Life::Starting | Life::Serving))
             .count() as u32;
-        if serving == 0 {
-            return;
-        }
-        let per_instance = |n: u64| n as f64 / f64::from(serving);
-        let observed = match a.metric {
-            ScaleMetric::Utilization => utilization,
-            ScaleMetric::Queue => per_instance(state.queued()),
-            ScaleMetric::InFlight => per_instance(state.queued() + state.busy()),
+        // With nothing serving there is nothing to measure: hold the
+        // count, within `min`.
+        let want = if serving == 0 {
+            current.max(a.min)
+        } else {
+            let per_instance = |n: u64| n as f64 / f64::from(serving);
+            let observed = match a.metric {
+                ScaleMetric::Utilization => utilization,
+                ScaleMetric::Queue => per_instance(state.queued()),
+                ScaleMetric::InFlight => per_instance(state.queued() + state.busy()),
+            };
+            desired(current, observed, a.target, a.min, a.max)
         };
-        let want = desired(current, observed, a.target, a.min, a.max);
         if want > current {
             for _ in current..want {
                 self.start_instance(s);
             }
         } else if want < current && now.since(last_change) >= a.cooldown {
             for _ in want..current {
-                let highest = self.services[s]
-                    .instances
+                // The old version of a deployment in progress goes first
+                // (it is on its way out), then the highest ids.
+                let instances = &self.services[s].instances;
+                let live = |x: &Instance| matches!(x.life, Life::Starting | Life::Serving);
+                let highest = instances
                     .iter()
-                    .rposition(|x| matches!(x.life, Life::Starting | Life::Serving));
+                    .rposition(|x| live(x) && !x.version)
+                    .or_else(|| instances.iter().rposition(live));
                 if let Some(i) = highest {
                     self.drain(s, i as u32);
                 }

@@ -2,7 +2,8 @@
 //! `rolling` drains `batch` old instances a step and starts each again, same
 //! id, as the new version (a capacity dip of `batch` for drain plus
 //! `startup`); `canary` starts new instances and sends them the share
-//! `steps[k]` of the traffic at step k, draining the old set at the last;
+//! `steps[k]` of the traffic at step k, draining the old set a step after
+//! the last (once the new set had time to start);
 //! `blue_green` starts a full new set, switches all traffic to it a step
 //! later and drains the old set a step after that. Each `window` the new
 //! version's requests of that window are judged, and a threshold exceeded
@@ -58,9 +59,14 @@ impl Simulation {
                 self.schedule(self.now + r.window, Event::DeployJudge(d));
             }
         }
-        self.deploys[d as usize].steps_done += 1;
-        self.deploys[d as usize].steps_at.push(self.now);
         let n = self.sc.services[s].instances;
+        // A canary's last step is followed, a step later, by the drain of
+        // the old set: not a step of its own.
+        let drain = dep.strategy == Strategy::Canary && step as usize == dep.steps.len();
+        if !drain {
+            self.deploys[d as usize].steps_done += 1;
+            self.deploys[d as usize].steps_at.push(self.now);
+        }
         let last = match dep.strategy {
             Strategy::Rolling => {
                 let old = self.of_version(s, false);
@@ -69,6 +75,10 @@ impl Simulation {
                     self.replace(s, *i, true);
                 }
                 batch.len() == old.len()
+            }
+            Strategy::Canary if drain => {
+                self.drain_version(s, false);
+                true
             }
             Strategy::Canary => {
                 let share = dep.steps[step as usize];
@@ -79,10 +89,7 @@ impl Simulation {
                     let i = self.start_instance(s);
                     self.services[s].instances[i as usize].version = true;
                 }
-                if share >= 1.0 {
-                    self.drain_version(s, false);
-                }
-                share >= 1.0
+                false
             }
             Strategy::BlueGreen => {
                 match step {
@@ -101,6 +108,8 @@ impl Simulation {
         };
         if last {
             self.deploys[d as usize].over = true;
+            // From now on, instances started (by an autoscaler) run it.
+            self.services[s].current_version = true;
         } else {
             self.schedule(self.now + dep.step_every, Event::DeployStep(d));
         }

@@ -164,6 +164,8 @@ pub struct ServiceState {
     /// of new requests, and the draws that split them.
     share: Option<f64>,
     split_rng: Stream,
+    /// The version new instances run: the new one once a deployment is done.
+    pub(super) current_version: bool,
 }
 
 impl ServiceState {
@@ -181,6 +183,7 @@ impl ServiceState {
             seed,
             share: None,
             split_rng: Stream::fork(seed, &format!("deploy:{}/split", s.name)),
+            current_version: false,
             outstanding: vec![0; s.instances as usize],
             workers: s.workers,
             queue_limit: s.queue,
@@ -270,7 +273,7 @@ impl ServiceState {
         }
         let x = &mut self.instances[i as usize];
         x.life = Life::Starting;
-        x.version = false;
+        x.version = self.current_version;
         x.replace_as = None;
         x.unready = false;
         x.failures_in_a_row = 0;
