@@ -960,7 +960,7 @@ pub(crate) static DEPLOY: Table = Table {
     groups: &[&[
         key("service", Kind::Node, "The service deployed.", "\"api\"").required(),
         key("at", Kind::Duration, "When the deployment starts.", "\"60s\"").required(),
-        key("strategy", Kind::Choice(&["rolling", "canary", "blue_green"]), "`rolling`: `batch` instances at a time are drained and started again as the new version (each paying `startup`); `canary`: new instances take the share `steps` of the traffic, one step every `step_every`, and the old ones drain at the last; `blue_green`: a full new set starts, traffic switches to it after `step_every`, and the old set is kept `step_every` more for a rollback.", "\"canary\"").or("rolling"),
+        key("strategy", Kind::Choice(&["rolling", "canary", "blue_green"]), "`rolling`: `batch` instances at a time are drained and started again as the new version (each paying `startup`); `canary`: new instances take the share `steps` of the traffic, one step every `step_every`, and the old ones drain a step after the last; `blue_green`: a full new set starts, traffic switches to it after `step_every`, and the old set is kept `step_every` more for a rollback.", "\"canary\"").or("rolling"),
         key("steps", Kind::Shares, "Canary: the new version's share of traffic at each step, rising, each from 0 to 1, the last 1.", "[0.05, 0.25, 1.0]").or("[1.0]"),
         key("step_every", Kind::Duration, "Time between steps; more than 0.", "\"30s\"").or("30s"),
         key("batch", limited(1, limits::MAX_INSTANCES, "per service"), "Rolling: instances replaced per step.", "1").or("1"),
