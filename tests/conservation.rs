@@ -49,6 +49,7 @@ const POLICIES: &[&[(&str, &str)]] = &[
     ],
     &[("bulkhead", r#"{ max_concurrent = 2, max_wait = "5ms" }"#)],
     &[("limit", "{ rate = 50, burst = 5 }")],
+    &[("limit", r#"{ rate = 5, burst = 2, per = "key" }"#)],
     &[
         ("hedge", r#"{ after = "3ms", max_extra = 2 }"#),
         ("retry", "{ max_attempts = 2 }"),
@@ -80,7 +81,13 @@ fn svc(index: usize, count: usize) -> impl Strategy<Value = Svc> {
     };
     (
         1u32..4,
-        prop::sample::select(vec!["round_robin", "random", "least_outstanding", "p2c"]),
+        prop::sample::select(vec![
+            "round_robin",
+            "random",
+            "least_outstanding",
+            "p2c",
+            "hash",
+        ]),
         1u32..4,
         prop::option::of(0u32..6),
         0.0f64..0.2,
@@ -148,7 +155,7 @@ fn render((svcs, rate, timeout, loss, dup, policy): &Topology) -> String {
     let timeout = format!("{timeout}{client_policy}");
     write!(
         t,
-        "[[client]]\nname = \"open\"\ntarget = \"s0\"\nrate = {rate}\n{timeout}\n"
+        "[[client]]\nname = \"open\"\ntarget = \"s0\"\nrate = {rate}\nkeys = {{ count = 50, popularity = \"zipf(1.0)\" }}\n{timeout}\n"
     )
     .unwrap();
     write!(t, "[[client]]\nname = \"closed\"\ntarget = \"s0\"\nusers = 3\nthink = \"exp(50ms)\"\n{timeout}\n").unwrap();
@@ -203,6 +210,11 @@ proptest! {
         for (name, s) in &r.services {
             prop_assert_eq!(s.arrivals, s.completed + s.degraded + s.errors + s.rejected + s.shed + s.refused + s.in_flight, "service {}:\n{}", name, text);
             prop_assert!(s.utilization >= 0.0 && s.utilization <= 1.0 + 1e-9, "utilization {}", s.utilization);
+            let per: u64 = s.per_instance.iter().map(|i| i.arrivals).sum();
+            prop_assert_eq!(per, s.arrivals, "service {} per instance:\n{}", name, text);
+            prop_assert!(s.per_instance.iter().all(|i| (0.0..=1.0 + 1e-9).contains(&i.utilization)));
+            let longest = s.per_instance.iter().map(|i| i.max_queue).max();
+            prop_assert_eq!(longest, Some(s.max_queue));
         }
     }
 }

@@ -2,10 +2,9 @@
 //! losses, the outbox against the dual write, ordering by partition, the
 //! duplicates of slow consumers, and the conservation of messages.
 
-use crate::common::run_text;
+use crate::common::{run_text, span_starts};
 use proptest::prelude::*;
 use sim_core::report::{QueueReport, Report};
-use sim_core::{RunOptions, Simulation};
 
 /// `checkout` (1 ms of work) publishes every request of a client to
 /// `orders`; `inventory` consumes it with `consumer` lines and an effect.
@@ -49,23 +48,6 @@ const ONE: &str =
 
 fn orders(r: &Report) -> &QueueReport {
     &r.queues["orders"]
-}
-
-/// The begin times (seconds) of the trace's spans named `name`.
-fn span_starts(text: &str, name: &str) -> Vec<f64> {
-    let sc = sim_core::scenario::load(text, "t.toml", &[]).unwrap();
-    let mut sim = Simulation::new(&sc, &RunOptions::default());
-    sim.enable_trace(10_000);
-    sim.run_until(sim.end()).unwrap();
-    let trace: serde_json::Value =
-        serde_json::from_str(&sim.take_trace().unwrap().to_json()).unwrap();
-    trace["traceEvents"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|e| e["ph"] == "b" && e["name"] == name)
-        .map(|e| e["ts"].as_f64().unwrap() / 1e6)
-        .collect()
 }
 
 #[test]

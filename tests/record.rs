@@ -52,6 +52,14 @@ fn every_timeseries_count_sums_to_the_summary_warmup_excluded() {
             sums(&at("rejected"), &s.rejected, v.rejected, measured);
             sums(&at("shed"), &s.shed, v.shed, measured);
             sums(&at("refused"), &s.refused, v.refused, measured);
+            let per: Vec<u64> = v.per_instance.iter().map(|i| i.arrivals).collect();
+            // One figure per id slot: as many as the instances, or the most
+            // at once when they come and go.
+            let slots = match &v.lifecycle {
+                Some(life) => per.len().max(life.counts.max_instances as usize),
+                None => v.instances as usize,
+            };
+            sums(&at("per-instance arrivals"), &per, v.arrivals, slots);
         }
         for (name, v) in &r.queues {
             let s = &ts.queues[name];
@@ -115,6 +123,25 @@ fn every_timeseries_count_sums_to_the_summary_warmup_excluded() {
                 measured,
             );
             assert_eq!(s.instances.len(), measured);
+        }
+        for (name, v) in &r.sagas {
+            let s = &ts.sagas[name];
+            let at = |k: &str| format!("{}: saga {name} {k}", b.name);
+            sums(&at("started"), &s.started, v.started, measured);
+            sums(&at("completed"), &s.completed, v.completed, measured);
+            sums(&at("compensated"), &s.compensated, v.compensated, measured);
+            sums(
+                &at("inconsistent"),
+                &s.inconsistent,
+                v.inconsistent,
+                measured,
+            );
+            assert_eq!(
+                s.in_flight.last(),
+                Some(&v.in_flight),
+                "{}",
+                at("in_flight")
+            );
         }
         for (name, br) in &ts.breakers {
             assert_eq!(br.state.len(), measured, "{}: breaker {name}", b.name);

@@ -2,9 +2,8 @@
 //! pivot, compensations that must not give up, an orchestrator that resumes
 //! from its log, and the accounting of runs against theory.
 
-use crate::common::run_text;
+use crate::common::{run_text, trace_events};
 use sim_core::report::Report;
-use sim_core::{RunOptions, Simulation};
 
 /// One request at 1 s (constant arrivals at 1/s until 1.5 s).
 const ONE: &str =
@@ -65,13 +64,7 @@ fn failing(target: &str, at: &str, for_: &str) -> String {
 /// The services the trace shows at work, in the order they started, with
 /// the start in milliseconds.
 fn work_order(text: &str) -> Vec<(String, f64)> {
-    let sc = sim_core::scenario::load(text, "t.toml", &[]).unwrap();
-    let mut sim = Simulation::new(&sc, &RunOptions::default());
-    sim.enable_trace(10_000);
-    sim.run_until(sim.end()).unwrap();
-    let trace: serde_json::Value =
-        serde_json::from_str(&sim.take_trace().unwrap().to_json()).unwrap();
-    let events = trace["traceEvents"].as_array().unwrap();
+    let events = trace_events(text);
     let process = |pid: &serde_json::Value| {
         events
             .iter()
@@ -241,6 +234,12 @@ fn an_orchestrator_crash_resumes_every_saga_from_its_log() {
     let r = run_text(&dedup, 1);
     let s = &r.sagas["checkout"];
     assert_eq!((s.completed, s.inconsistent), (1, 0));
+    assert_eq!(effect(&r, "charge"), (1, 0));
+    // From 2 s every charge fails: the resend at 5 s is answered from the
+    // processed-keys table, as the charge that went through was.
+    let r = run_text(&(dedup + &failing("c", "2s", "20s")), 1);
+    let s = &r.sagas["checkout"];
+    assert_eq!((s.completed, s.compensated, s.inconsistent), (1, 0, 0));
     assert_eq!(effect(&r, "charge"), (1, 0));
 }
 

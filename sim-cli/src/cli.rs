@@ -38,6 +38,12 @@ pub enum Command {
     Plot(PlotArgs),
     /// List the built-in scenarios.
     List,
+    /// Print a built-in's teaching notes for a terminal, then its scenario text.
+    Show(ShowArgs),
+    /// Run one workload under two settings with the same seeds, side by side.
+    Compare(CompareArgs),
+    /// Print the topology as a graph description (Graphviz DOT or Mermaid).
+    Graph(GraphArgs),
     /// Print the JSON Schema of scenario files (or, with --markdown, the reference page).
     Schema(SchemaArgs),
     /// Serve the browser visualizer (built by sim-web/build.sh) on 127.0.0.1.
@@ -151,10 +157,79 @@ pub struct CheckArgs {
     /// Overrides applied to every file, as for `dsim run`.
     #[command(flatten)]
     pub set: SetArgs,
+    /// Check every seed of `A..B` (`A..=B` includes B) instead of one.
+    #[arg(long, value_name = "A..B", value_parser = parse_seeds, conflicts_with = "seed")]
+    pub seeds: Option<Seeds>,
+    /// Also write the results as JUnit XML: one test case per scenario and
+    /// seed, each expectation's observed value in its message.
+    #[arg(long, value_name = "FILE.xml")]
+    pub junit: Option<PathBuf>,
     #[command(flatten)]
     pub chaos: ChaosArg,
     #[command(flatten)]
     pub budget: BudgetArgs,
+}
+
+/// `dsim compare`.
+#[derive(Debug, Args)]
+pub struct CompareArgs {
+    /// A scenario file or the name of a built-in scenario.
+    pub file: String,
+    /// A setting of side A, like `client.users.retry.max_attempts=1` (repeat for more).
+    #[arg(long = "a", value_name = "PATH=VALUE")]
+    pub a: Vec<String>,
+    /// A setting of side B (repeat for more).
+    #[arg(long = "b", value_name = "PATH=VALUE")]
+    pub b: Vec<String>,
+    /// Overrides applied to both sides.
+    #[command(flatten)]
+    pub set: SetArgs,
+    #[command(flatten)]
+    pub seed: SeedArg,
+    /// Compare over every seed of `A..B` (`A..=B` includes B), with 95%
+    /// confidence intervals of the differences.
+    #[arg(long, value_name = "A..B", value_parser = parse_seeds, conflicts_with = "seed")]
+    pub seeds: Option<Seeds>,
+    #[command(flatten)]
+    pub budget: BudgetArgs,
+}
+
+/// `dsim graph`.
+#[derive(Debug, Args)]
+pub struct GraphArgs {
+    /// A scenario file or the name of a built-in scenario.
+    pub file: String,
+    #[command(flatten)]
+    pub set: SetArgs,
+    /// The description to print.
+    #[arg(long, value_enum, default_value_t = GraphFormat::Dot)]
+    pub format: GraphFormat,
+}
+
+/// What `dsim plot` writes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum PlotFormat {
+    Svg,
+    Png,
+}
+
+/// What `dsim graph` prints.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum GraphFormat {
+    /// Graphviz: `dsim graph FILE | dot -Tsvg > topology.svg`.
+    Dot,
+    /// A Mermaid flowchart, drawn by Markdown renderers.
+    Mermaid,
+}
+
+/// `dsim show`.
+#[derive(Debug, Args)]
+pub struct ShowArgs {
+    /// A built-in scenario's name (or a scenario file).
+    pub name: String,
+    /// Print the scenario text alone, ready to copy and edit.
+    #[arg(long)]
+    pub text: bool,
 }
 
 /// `dsim validate`.
@@ -189,7 +264,10 @@ pub struct SweepArgs {
     /// Runs at once (default: the number of CPUs).
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
     pub jobs: Option<u32>,
-    /// Run only the K-th of N shares of the grid (runs whose index % N == K-1).
+    /// Run only the K-th of N shares of the grid: a contiguous block of the
+    /// runs in grid order, with the CSV header only in share 1, so that
+    /// `cat` of shares 1 to N gives exactly the unsharded CSV (for a Slurm
+    /// job array or a Kubernetes Indexed Job; see deploy/README.md).
     #[arg(long, value_name = "K/N", value_parser = parse_shard)]
     pub shard: Option<Shard>,
     #[command(flatten)]
@@ -197,6 +275,11 @@ pub struct SweepArgs {
     /// The CSV file to write.
     #[arg(long, value_name = "FILE.csv")]
     pub out: PathBuf,
+    /// Also write one row per grid point: the mean and 95% confidence
+    /// interval of each figure over the seeds (needs every seed of a point:
+    /// not with --shard).
+    #[arg(long, value_name = "FILE.csv", conflicts_with = "shard")]
+    pub summary: Option<PathBuf>,
 }
 
 /// `dsim trace`.
@@ -224,7 +307,18 @@ pub struct TraceArgs {
 #[derive(Debug, Args)]
 pub struct PlotArgs {
     /// A scenario file or the name of a built-in scenario.
-    pub file: String,
+    #[arg(required_unless_present = "sweep")]
+    pub file: Option<String>,
+    /// Instead of a run over time: curves of a sweep's CSV, the mean of
+    /// `--y` over the seeds against `--x`, with 95% confidence bands.
+    #[arg(long, value_name = "GRID.csv", requires_all = ["x", "y"], conflicts_with = "file")]
+    pub sweep: Option<PathBuf>,
+    /// With --sweep: the parameter along the x axis (a column before `seed`).
+    #[arg(long, value_name = "PARAM")]
+    pub x: Option<String>,
+    /// With --sweep: the figure to plot, a column like `client.users.success_rate` or `passed`.
+    #[arg(long, value_name = "FIGURE")]
+    pub y: Option<String>,
     #[command(flatten)]
     pub seed: SeedArg,
     #[command(flatten)]
@@ -232,9 +326,12 @@ pub struct PlotArgs {
     /// Width of one point of the charts (default: about 1/100 of the duration).
     #[arg(long, value_name = "WINDOW", value_parser = parse_window)]
     pub window: Option<SimDuration>,
-    /// The directory to write the SVG files into (created).
+    /// The directory to write the charts into (created).
     #[arg(long, value_name = "DIR")]
     pub out: PathBuf,
+    /// The charts' format: SVG, or PNG for slides and documents.
+    #[arg(long, value_enum, default_value_t = PlotFormat::Svg)]
+    pub format: PlotFormat,
     #[command(flatten)]
     pub budget: BudgetArgs,
 }
@@ -261,9 +358,18 @@ pub struct Shard {
 }
 
 impl Shard {
-    /// Whether the run at position `run` of the grid belongs to this share.
-    pub fn owns(self, run: usize) -> bool {
-        run as u64 % self.count == self.index - 1
+    /// The positions in the grid of this share's runs, out of `total`: share
+    /// K of N takes [(K-1)·total/N, K·total/N), rounded down, so the shares
+    /// are contiguous, in order, cover every run once, and differ in size
+    /// by at most one run.
+    pub fn runs(self, total: usize) -> std::ops::Range<usize> {
+        let bound = |k: u64| (u128::from(k) * total as u128 / u128::from(self.count)) as usize;
+        bound(self.index - 1)..bound(self.index)
+    }
+
+    /// Whether this share writes the CSV header: only the first does.
+    pub fn writes_header(self) -> bool {
+        self.index == 1
     }
 }
 
@@ -395,11 +501,30 @@ mod tests {
     fn shards_are_one_based() {
         let s = parse_shard("2/3").unwrap();
         assert_eq!(s, Shard { index: 2, count: 3 });
-        let owned: Vec<usize> = (0..7).filter(|&i| s.owns(i)).collect();
-        assert_eq!(owned, [1, 4]);
+        assert_eq!(s.runs(7), 2..4);
         assert!(parse_shard("0/3").is_err());
         assert!(parse_shard("4/3").is_err());
         assert!(parse_shard("1").is_err());
+    }
+
+    #[test]
+    fn shards_tile_the_runs_in_order() {
+        for total in 0..20 {
+            for count in 1..=12 {
+                let ranges: Vec<_> = (1..=count)
+                    .map(|index| Shard { index, count }.runs(total))
+                    .collect();
+                assert_eq!(ranges[0].start, 0);
+                assert_eq!(ranges[ranges.len() - 1].end, total);
+                assert!(ranges.windows(2).all(|w| w[0].end == w[1].start));
+                let sizes: Vec<usize> = ranges.iter().map(ExactSizeIterator::len).collect();
+                let (min, max) = (sizes.iter().min(), sizes.iter().max());
+                assert!(
+                    max.unwrap() - min.unwrap() <= 1,
+                    "{total}/{count}: {sizes:?}"
+                );
+            }
+        }
     }
 
     #[test]

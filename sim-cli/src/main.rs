@@ -6,11 +6,15 @@
 //! no progress in simulated time). Results go to stdout, errors and progress
 //! to stderr.
 
+mod chart;
 mod cli;
 mod commands;
+mod figures;
 mod input;
 mod number;
 mod simulate;
+mod sparklines;
+mod stats;
 mod summary;
 mod table;
 
@@ -31,6 +35,9 @@ fn main() -> ExitCode {
         Command::Trace(args) => commands::trace::trace(args),
         Command::Plot(args) => commands::plot::plot(args),
         Command::List => commands::list::list(),
+        Command::Show(args) => commands::show::show(args),
+        Command::Compare(args) => commands::compare::compare(args),
+        Command::Graph(args) => commands::graph(args),
         Command::Schema(args) => commands::schema(args),
         Command::Web(args) => commands::web::web(args),
     };

@@ -28,6 +28,7 @@ pub fn render(report: &Report) -> String {
     if !report.services.is_empty() {
         out.push('\n');
         out.push_str(&services(report).render(0));
+        out.push_str(&instances(report));
         out.push_str(&lifecycles(report));
     }
     if !report.deploys.is_empty() {
@@ -85,21 +86,20 @@ pub fn render(report: &Report) -> String {
     if !report.sagas.is_empty() {
         out.push('\n');
         out.push_str(&sagas(report).render(0));
+        for (name, g) in &report.sagas {
+            if let (Some(max), Some(seconds)) = (g.max_held, g.held_worker_seconds) {
+                // Two-phase: the workers prepared participants held, blocked.
+                out.push_str(&format!(
+                    "  {} held workers: at most {max} at once, {seconds:.3} worker-s in all\n",
+                    escape(name)
+                ));
+            }
+        }
         out.push('\n');
         out.push_str(&saga_steps(report).render(0));
     }
     if let Some(ts) = &report.timeseries {
-        let windows = ts
-            .clients
-            .values()
-            .map(|c| c.requests.len())
-            .chain(ts.services.values().map(|s| s.arrivals.len()))
-            .max()
-            .unwrap_or(0);
-        out.push_str(&format!(
-            "\ntimeseries: {windows} windows of {}s, in the JSON summary (--format json, or --out DIR)\n",
-            trimmed(ts.window_s, 9)
-        ));
+        out.push_str(&crate::sparklines::render(ts));
     }
     if !report.expectations.is_empty() {
         out.push_str("\nexpectations\n");
@@ -263,6 +263,39 @@ fn services(report: &Report) -> Table {
         ]);
     }
     t
+}
+
+/// `  api by instance: busiest #3 31.00% of arrivals (util 97.0%, max queue
+/// 200), quietest #1 8.00% (util 25.1%, max queue 3)` for each service of
+/// several instances with arrivals: an uneven spread (a hot key under a
+/// `hash` balancer) shows.
+fn instances(report: &Report) -> String {
+    let mut out = String::new();
+    for (name, s) in &report.services {
+        let per = &s.per_instance;
+        if per.len() < 2 || s.arrivals == 0 {
+            continue;
+        }
+        // Ties go to the lowest index, as the JSON lists them.
+        let by = |i: &usize| (per[*i].arrivals, std::cmp::Reverse(*i));
+        let busiest = (0..per.len()).max_by_key(by).unwrap_or(0);
+        let quietest = (0..per.len()).min_by_key(by).unwrap_or(0);
+        let share = |i: usize| percent(per[i].arrivals as f64 / s.arrivals as f64);
+        let load = |i: usize| {
+            let x = &per[i];
+            let util = x.utilization * 100.0;
+            format!("util {util:.1}%, max queue {}", x.max_queue)
+        };
+        out.push_str(&format!(
+            "  {} by instance: busiest #{busiest} {} of arrivals ({}), quietest #{quietest} {} ({})\n",
+            escape(name),
+            share(busiest),
+            load(busiest),
+            share(quietest),
+            load(quietest)
+        ));
+    }
+    out
 }
 
 /// One row per saga: what its runs did.

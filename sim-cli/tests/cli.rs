@@ -28,6 +28,42 @@ workers = 4
 service_time = "exp(5ms)"
 "#;
 
+/// A saga of two steps whose second fails a fifth of the time.
+const SAGA: &str = r#"
+[scenario]
+name = "saga"
+duration = "10s"
+
+[[client]]
+name = "shoppers"
+target = "checkout"
+rate = 20
+
+[[saga]]
+name = "checkout"
+steps = [
+  { call = "inventory.reserve", compensate = "inventory.release" },
+  { call = "payments.charge", compensate = "payments.refund" },
+]
+
+[[service]]
+name = "inventory"
+service_time = "exp(5ms)"
+[[service.endpoint]]
+name = "reserve"
+[[service.endpoint]]
+name = "release"
+
+[[service]]
+name = "payments"
+service_time = "exp(20ms)"
+[[service.endpoint]]
+name = "charge"
+error_rate = 0.2
+[[service.endpoint]]
+name = "refund"
+"#;
+
 /// TINY with its expectations replaced by `expect` (a TOML array).
 fn tiny_expecting(expect: &str) -> String {
     TINY.replace(r#"["success_rate(users) >= 0.99"]"#, expect)
@@ -224,7 +260,7 @@ fn the_table_shows_clients_services_and_expectations() {
 
     let o = dsim(&["run", &f, "--timeseries", "500ms"]);
     assert!(stdout(&o).contains(
-        "\ntimeseries: 20 windows of 0.5s, in the JSON summary (--format json, or --out DIR)\n"
+        "\ntimeseries: 20 windows of 0.5s, one per cell; the series in full in the JSON summary\n"
     ));
 }
 
@@ -464,13 +500,13 @@ fn sweep_writes_the_grid_in_order_for_any_jobs() {
         text.lines().next().unwrap(),
         "client.users.rate,service.api.service_time,seed,\
          client.users.requests,client.users.succeeded,client.users.failed,\
-         client.users.success_rate,client.users.p50_ms,client.users.p99_ms,\
+         client.users.attempts,client.users.success_rate,client.users.p50_ms,client.users.p99_ms,\
          service.api.utilization,service.api.max_queue,passed,stopped"
     );
     let all = rows(&csv("one.csv"));
     let keys: Vec<String> = all
         .iter()
-        .map(|r| r.rsplitn(11, ',').last().unwrap().to_string())
+        .map(|r| r.rsplitn(12, ',').last().unwrap().to_string())
         .collect();
     assert_eq!(
         keys,
@@ -487,19 +523,188 @@ fn sweep_writes_the_grid_in_order_for_any_jobs() {
     );
     assert!(all.iter().all(|r| r.ends_with(",true,")));
 
-    // The shards split the grid by run index and together make the whole.
-    sweep(&csv("s1.csv"), &["--shard", "1/3"]);
-    sweep(&csv("s2.csv"), &["--shard", "2/3"]);
-    sweep(&csv("s3.csv"), &["--shard", "3/3"]);
-    let shards = [
-        rows(&csv("s1.csv")),
-        rows(&csv("s2.csv")),
-        rows(&csv("s3.csv")),
-    ];
-    for (i, row) in all.iter().enumerate() {
-        assert_eq!(&shards[i % 3][i / 3], row);
+    // The shards are contiguous blocks of the runs, and only the first has
+    // the header, so their files concatenated in order are the whole file,
+    // byte for byte; with more shards than runs, some shards are empty.
+    for count in [3, 11] {
+        let mut joined = Vec::new();
+        for index in 1..=count {
+            let name = format!("s{index}-of-{count}.csv");
+            sweep(&csv(&name), &["--shard", &format!("{index}/{count}")]);
+            let shard = std::fs::read(csv(&name)).unwrap();
+            assert_eq!(shard.starts_with(b"client.users.rate,"), index == 1);
+            joined.extend(shard);
+        }
+        assert_eq!(String::from_utf8(joined).unwrap(), text, "{count} shards");
     }
-    assert_eq!(shards.iter().map(Vec::len).sum::<usize>(), all.len());
+    let three: Vec<usize> = (1..=3)
+        .map(|k| {
+            std::fs::read_to_string(csv(&format!("s{k}-of-3.csv")))
+                .unwrap()
+                .lines()
+                .count()
+        })
+        .collect();
+    // 8 runs over 3 shards: [0, 2), [2, 5), [5, 8), plus the header in the first.
+    assert_eq!(three, [3, 3, 3]);
+}
+
+#[test]
+fn sweep_summarizes_each_point_and_exits_1_when_runs_fail() {
+    let dir = TempDir::new().unwrap();
+    let f = file(
+        &dir,
+        "tiny.toml",
+        &tiny_expecting(r#"["p99(users) < 20ms"]"#),
+    );
+    let (out, summary) = (dir.path().join("g.csv"), dir.path().join("s.csv"));
+    let o = dsim(&[
+        "sweep",
+        &f,
+        "--param",
+        "service.api.service_time=1ms,exp(20ms)",
+        "--seeds",
+        "1..=4",
+        "--out",
+        out.to_str().unwrap(),
+        "--summary",
+        summary.to_str().unwrap(),
+    ]);
+    assert_eq!(code(&o), 1, "stderr: {}", stderr(&o));
+    assert!(
+        stdout(&o).contains("4 failed their expectations"),
+        "{}",
+        stdout(&o)
+    );
+    let text = std::fs::read_to_string(&summary).unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines.len(), 3, "{text}");
+    let header: Vec<&str> = lines[0].split(',').collect();
+    assert_eq!(
+        header[..6],
+        [
+            "service.api.service_time",
+            "runs",
+            "passed",
+            "stopped",
+            "client.users.requests.mean",
+            "client.users.requests.ci95"
+        ]
+    );
+    let cells = |line: &str| line.split(',').map(str::to_string).collect::<Vec<_>>();
+    let (fast, slow) = (cells(lines[1]), cells(lines[2]));
+    assert_eq!(fast[..4], ["1ms", "4", "1", "0"]);
+    assert_eq!(slow[..4], ["exp(20ms)", "4", "0", "0"]);
+    // The mean of the rows of the point, and an interval from their spread.
+    let requests: Vec<f64> = rows(&out)[..4]
+        .iter()
+        .map(|r| r.split(',').nth(2).unwrap().parse().unwrap())
+        .collect();
+    let mean = requests.iter().sum::<f64>() / 4.0;
+    assert!((fast[4].parse::<f64>().unwrap() - mean).abs() < 1e-9);
+    assert!(fast[5].parse::<f64>().unwrap() > 0.0);
+}
+
+#[test]
+fn sweep_names_the_param_that_is_wrong() {
+    let dir = TempDir::new().unwrap();
+    let f = file(&dir, "tiny.toml", TINY);
+    let out = dir.path().join("out.csv");
+    let o = dsim(&[
+        "sweep",
+        &f,
+        "--param",
+        "service.api.wrokers=2",
+        "--seeds",
+        "1",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(code(&o), 2);
+    assert!(
+        stderr(&o).contains("--param service.api.wrokers: unknown key `wrokers`"),
+        "{}",
+        stderr(&o)
+    );
+}
+
+#[test]
+fn check_runs_every_seed_and_writes_junit() {
+    let dir = TempDir::new().unwrap();
+    let good = file(&dir, "tiny.toml", TINY);
+    let bad = file(
+        &dir,
+        "strict.toml",
+        &tiny_expecting(r#"["p99(users) < 5ms"]"#),
+    );
+    let xml = dir.path().join("junit.xml");
+    let o = dsim(&[
+        "check",
+        &good,
+        &bad,
+        "--seeds",
+        "1..4",
+        "--junit",
+        xml.to_str().unwrap(),
+    ]);
+    assert_eq!(code(&o), 1, "stderr: {}", stderr(&o));
+    let out = stdout(&o);
+    assert!(
+        out.contains("PASS  success_rate(users) >= 0.99  (3/3 seeds)"),
+        "{out}"
+    );
+    assert!(
+        out.contains("FAIL  p99(users) < 5ms  (0/3 seeds; fails with seeds 1, 2, 3)"),
+        "{out}"
+    );
+    assert!(out.contains("reproduce: dsim run"), "{out}");
+    // The XML, read back by an XML parser: one case per file and seed.
+    let text = std::fs::read_to_string(&xml).unwrap();
+    let mut reader = quick_xml::Reader::from_str(&text);
+    let (mut cases, mut failures) = (Vec::new(), 0);
+    loop {
+        match reader.read_event().unwrap() {
+            quick_xml::events::Event::Start(e) if e.name().as_ref() == "testcase" => {
+                let name = e.try_get_attribute("name").unwrap().unwrap();
+                cases.push(
+                    name.normalized_value(quick_xml::XmlVersion::Explicit1_0)
+                        .unwrap()
+                        .to_string(),
+                );
+            }
+            quick_xml::events::Event::Start(e) if e.name().as_ref() == "failure" => failures += 1,
+            quick_xml::events::Event::Eof => break,
+            _ => {}
+        }
+    }
+    let name = |f: &str, s: u64| format!("{f} seed {s}");
+    let want: Vec<String> = (1..4)
+        .map(|s| name(&good, s))
+        .chain((1..4).map(|s| name(&bad, s)))
+        .collect();
+    assert_eq!(cases, want);
+    assert_eq!(failures, 3);
+    assert!(text.contains("failures=\"3\""), "{text}");
+    assert!(text.contains("p99(users) &lt; 5ms  (observed "), "{text}");
+}
+
+#[test]
+fn show_prints_the_notes_then_the_text() {
+    let o = dsim(&["show", "saga-checkout"]);
+    assert_eq!(code(&o), 0, "stderr: {}", stderr(&o));
+    let out = stdout(&o);
+    let builtin = include_str!("../../scenarios/saga-checkout.toml");
+    let (notes, text) = out.split_once("prints it alone) ----\n\n").unwrap();
+    assert!(notes.starts_with("Saga checkout: compensate in reverse, resume after a crash\n====="));
+    assert!(
+        notes.contains("1. `inventory.reserve`, undone by `inventory.release`;"),
+        "{notes}"
+    );
+    assert!(notes.lines().all(|l| l.chars().count() <= 78), "{notes}");
+    assert_eq!(text, builtin);
+    let o = dsim(&["show", "saga-checkout", "--text"]);
+    assert_eq!(stdout(&o), builtin);
+    assert_eq!(code(&dsim(&["show", "no-such-thing"])), 2);
 }
 
 #[test]
@@ -544,6 +749,65 @@ fn plot_writes_one_svg_per_chart() {
         assert!(svg.starts_with("<svg"), "{chart}");
         assert!(stdout(&o).contains(&format!("wrote {}\n", path.display())));
     }
+}
+
+#[test]
+fn trace_nests_each_saga_call_under_its_run() {
+    let dir = TempDir::new().unwrap();
+    let f = file(&dir, "saga.toml", SAGA);
+    let out = dir.path().join("trace.json");
+    let o = dsim(&["trace", &f, "--out", out.to_str().unwrap()]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let trace: Value = serde_json::from_str(&std::fs::read_to_string(&out).unwrap()).unwrap();
+    let begins: Vec<&Value> = trace["traceEvents"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["ph"] == "b" && e["cat"] == "saga")
+        .collect();
+    let runs = begins.iter().filter(|e| e["name"] == "saga").count();
+    let undos = begins
+        .iter()
+        .filter(|e| e["args"]["direction"] == "compensation")
+        .count();
+    assert!(
+        runs > 100 && undos > 10,
+        "{runs} runs, {undos} compensations"
+    );
+    // The format nests async slices of one id: a run's calls carry its id.
+    for e in begins.iter().filter(|e| e["name"] != "saga") {
+        let parent = e["args"]["parent"].as_u64().unwrap();
+        let root = begins.iter().find(|b| b["args"]["span"] == parent).unwrap();
+        assert_eq!(e["id"], root["id"], "{e}");
+        assert_eq!(e["pid"], root["pid"], "{e}");
+    }
+}
+
+#[test]
+fn plot_draws_sagas_by_state_when_there_are_sagas() {
+    let dir = TempDir::new().unwrap();
+    let f = file(&dir, "saga.toml", SAGA);
+    let out = dir.path().join("plots");
+    let o = dsim(&["plot", &f, "--out", out.to_str().unwrap()]);
+    assert_eq!(code(&o), 0, "stderr: {}", stderr(&o));
+    let svg = std::fs::read_to_string(out.join("sagas.svg")).expect("a saga chart");
+    for label in [
+        "started",
+        "completed",
+        "compensated",
+        "inconsistent",
+        "in flight",
+    ] {
+        assert!(svg.contains(&format!("checkout {label}")), "{label}");
+    }
+    let plain = dsim(&[
+        "plot",
+        "queueing-basics",
+        "--out",
+        dir.path().join("q").to_str().unwrap(),
+    ]);
+    assert_eq!(code(&plain), 0);
+    assert!(!dir.path().join("q/sagas.svg").exists());
 }
 
 #[test]
@@ -618,4 +882,282 @@ fn check_applies_set_to_every_file_and_reproduces_with_it() {
     ));
     let bad = dsim(&["check", "retry-storm", "--set", "client.nobody.rate=1"]);
     assert_eq!(code(&bad), 2);
+}
+
+#[test]
+fn compare_pairs_seeds_and_finds_no_difference_between_equals() {
+    let dir = TempDir::new().unwrap();
+    let f = file(&dir, "tiny.toml", TINY);
+    let o = dsim(&[
+        "compare",
+        &f,
+        "--a",
+        "service.api.workers=4",
+        "--b",
+        "service.api.workers=4",
+        "--seeds",
+        "1..4",
+    ]);
+    assert_eq!(code(&o), 0, "stderr: {}", stderr(&o));
+    let out = stdout(&o);
+    let rows: Vec<&str> = out
+        .lines()
+        .filter(|l| l.starts_with("client.") || l.starts_with("service."))
+        .collect();
+    assert_eq!(rows.len(), 9, "{out}");
+    for row in rows {
+        let cells: Vec<&str> = row.split_whitespace().collect();
+        assert_eq!(cells[3..], ["0", "0"], "{row}");
+    }
+    // One worker instead of four: the utilization difference is real.
+    let o = dsim(&[
+        "compare",
+        &f,
+        "--a",
+        "service.api.workers=4",
+        "--b",
+        "service.api.workers=1",
+        "--seeds",
+        "1..4",
+    ]);
+    let out = stdout(&o);
+    let util = out
+        .lines()
+        .find(|l| l.starts_with("service.api.utilization"))
+        .unwrap();
+    assert!(util.ends_with('*'), "{util}");
+    let o = dsim(&["compare", &f, "--b", "service.api.wrokers=1"]);
+    assert_eq!(code(&o), 2);
+    assert!(
+        stderr(&o).contains("--b service.api.wrokers: unknown key"),
+        "{}",
+        stderr(&o)
+    );
+}
+
+#[test]
+fn graph_describes_every_built_in_for_graphviz_and_mermaid() {
+    // CI installs Graphviz: there, `dot` must accept every description.
+    let dot = std::process::Command::new("dot").arg("-V").output().is_ok();
+    assert!(
+        dot || std::env::var("CI").is_err(),
+        "CI must have Graphviz's `dot`"
+    );
+    for b in sim_core::library::BUILTIN {
+        let o = dsim(&["graph", b.name]);
+        assert_eq!(code(&o), 0, "{}: {}", b.name, stderr(&o));
+        let text = stdout(&o);
+        assert!(
+            text.starts_with("digraph \"") && text.ends_with("}\n"),
+            "{}",
+            b.name
+        );
+        if dot {
+            use std::io::Write;
+            let mut child = std::process::Command::new("dot")
+                .arg("-Tsvg")
+                .stdin(std::process::Stdio::piped())
+                .stdout(std::process::Stdio::piped())
+                .stderr(std::process::Stdio::piped())
+                .spawn()
+                .unwrap();
+            child
+                .stdin
+                .take()
+                .unwrap()
+                .write_all(text.as_bytes())
+                .unwrap();
+            let out = child.wait_with_output().unwrap();
+            assert!(
+                out.status.success(),
+                "{}: {}",
+                b.name,
+                String::from_utf8_lossy(&out.stderr)
+            );
+            assert!(String::from_utf8_lossy(&out.stdout).contains("<svg"));
+        }
+        let o = dsim(&["graph", b.name, "--format", "mermaid"]);
+        assert!(stdout(&o).contains("\nflowchart LR\n"), "{}", b.name);
+    }
+}
+
+#[test]
+fn the_table_shows_the_timeseries_as_sparklines() {
+    let dir = TempDir::new().unwrap();
+    let f = file(&dir, "tiny.toml", TINY);
+    let o = dsim(&["run", &f, "--timeseries", "1s"]);
+    assert_eq!(code(&o), 0, "stderr: {}", stderr(&o));
+    let out = stdout(&o);
+    assert!(
+        out.contains("timeseries: 10 windows of 1s, one per cell"),
+        "{out}"
+    );
+    // The time axis starts where the sparklines do: one cell per window.
+    let axis = out
+        .lines()
+        .find(|l| l.trim_start().starts_with("0s"))
+        .unwrap();
+    let column = axis.chars().take_while(|c| *c == ' ').count();
+    let bars = |name: &str| -> String {
+        let line = out
+            .lines()
+            .find(|l| l.contains(&format!("{name} ")))
+            .unwrap();
+        line.chars().skip(column).collect()
+    };
+    for series in ["requests/s", "goodput/s", "attempts/s", "p99 ms      max"] {
+        assert_eq!(
+            bars(series).chars().count(),
+            10,
+            "{series}: `{}`",
+            bars(series)
+        );
+    }
+    // 100 requests a second, all answered at once: requests, goodput and
+    // attempts are as tall.
+    assert_eq!(bars("requests/s"), bars("goodput/s"));
+    assert_eq!(bars("requests/s"), bars("attempts/s"));
+}
+
+#[test]
+fn plot_sweep_draws_one_curve_per_other_parameter() {
+    let dir = TempDir::new().unwrap();
+    let f = file(&dir, "tiny.toml", TINY);
+    let grid = dir.path().join("grid.csv");
+    let o = dsim(&[
+        "sweep",
+        &f,
+        "--param",
+        "service.api.workers=2,4",
+        "--param",
+        "client.users.rate=50,100,150",
+        "--seeds",
+        "1..3",
+        "--out",
+        grid.to_str().unwrap(),
+    ]);
+    assert_eq!(code(&o), 0, "stderr: {}", stderr(&o));
+    let out = dir.path().join("charts");
+    let plot = |x: &str, y: &str| {
+        dsim(&[
+            "plot",
+            "--sweep",
+            grid.to_str().unwrap(),
+            "--x",
+            x,
+            "--y",
+            y,
+            "--out",
+            out.to_str().unwrap(),
+        ])
+    };
+    let o = plot("client.users.rate", "client.users.p99_ms");
+    assert_eq!(code(&o), 0, "stderr: {}", stderr(&o));
+    let svg = std::fs::read_to_string(out.join("sweep-client.users.p99_ms.svg")).unwrap();
+    assert!(svg.contains("service.api.workers=2") && svg.contains("service.api.workers=4"));
+    let o = plot("client.users.rate", "client.users.p99");
+    assert_eq!(code(&o), 2);
+    assert!(
+        stderr(&o).contains("did you mean `client.users.p99_ms`?"),
+        "{}",
+        stderr(&o)
+    );
+    let o = plot("client.users.p50_ms", "passed");
+    assert_eq!(code(&o), 2);
+    assert!(
+        stderr(&o).contains("is a figure, not a parameter"),
+        "{}",
+        stderr(&o)
+    );
+}
+
+#[test]
+fn the_table_names_the_busiest_and_quietest_instance_as_the_json_lists_them() {
+    let o = dsim(&["run", "hot-key", "--format", "json"]);
+    assert_eq!(code(&o), 0, "stderr: {}", stderr(&o));
+    let store = &json(&o)["services"]["store"];
+    let per: Vec<u64> = store["per_instance"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["arrivals"].as_u64().unwrap())
+        .collect();
+    assert_eq!(per.len(), 8);
+    assert_eq!(per.iter().sum::<u64>(), store["arrivals"].as_u64().unwrap());
+    let busiest = (0..8)
+        .max_by_key(|i| (per[*i], std::cmp::Reverse(*i)))
+        .unwrap();
+    let quietest = (0..8)
+        .min_by_key(|i| (per[*i], std::cmp::Reverse(*i)))
+        .unwrap();
+    let out = stdout(&dsim(&["run", "hot-key"]));
+    let line = out
+        .lines()
+        .find(|l| l.starts_with("  store by instance: "))
+        .unwrap_or_else(|| panic!("{out}"));
+    assert!(line.contains(&format!("busiest #{busiest} ")), "{line}");
+    assert!(line.contains(&format!("quietest #{quietest} ")), "{line}");
+    assert!(line.contains("(util 100.0%, max queue 200)"), "{line}");
+    // One instance: nothing to compare.
+    let dir = TempDir::new().unwrap();
+    let tiny = stdout(&dsim(&["run", &file(&dir, "tiny.toml", TINY)]));
+    assert!(!tiny.contains("by instance"), "{tiny}");
+}
+
+#[test]
+fn plots_are_readable_on_a_projector() {
+    let dir = TempDir::new().unwrap();
+    let out = dir.path().join("plots");
+    let o = dsim(&["plot", "circuit-breaker", "--out", out.to_str().unwrap()]);
+    assert_eq!(code(&o), 0, "stderr: {}", stderr(&o));
+    let svg = std::fs::read_to_string(out.join("throughput.svg")).unwrap();
+    // Every text of the chart is 14 px or more.
+    let sizes: Vec<f64> = svg
+        .split("font-size=\"")
+        .skip(1)
+        .map(|s| {
+            s.split('"')
+                .next()
+                .unwrap()
+                .trim_end_matches("px")
+                .parse()
+                .unwrap()
+        })
+        .collect();
+    assert!(
+        !sizes.is_empty() && sizes.iter().all(|&s| s >= 14.0),
+        "{sizes:?}"
+    );
+    assert!(
+        svg.contains("Throughput · Circuit breaker"),
+        "the scenario in the title"
+    );
+    assert!(svg.contains("(seed 7)"), "and its seed");
+    assert!(
+        svg.contains("fault: crash on payments"),
+        "the fault windows in the legend"
+    );
+    assert!(svg.contains("shoppers attempts") && svg.contains("shoppers degraded"));
+    // The same charts as PNG: the signature, then IHDR with 1280 x 720.
+    let png = dir.path().join("png");
+    let o = dsim(&[
+        "plot",
+        "circuit-breaker",
+        "--out",
+        png.to_str().unwrap(),
+        "--format",
+        "png",
+    ]);
+    assert_eq!(code(&o), 0, "stderr: {}", stderr(&o));
+    let bytes = std::fs::read(png.join("throughput.png")).unwrap();
+    assert_eq!(&bytes[..8], b"\x89PNG\r\n\x1a\n");
+    let dimension = |at: usize| u32::from_be_bytes(bytes[at..at + 4].try_into().unwrap());
+    assert_eq!(
+        (&bytes[12..16], dimension(16), dimension(20)),
+        (&b"IHDR"[..], 1280, 720)
+    );
+    let breakers = std::fs::read_to_string(out.join("breakers.svg")).unwrap();
+    for state in ["closed", "half-open", "open"] {
+        assert!(breakers.contains(&format!("\n{state}\n</text>")), "{state}");
+    }
 }

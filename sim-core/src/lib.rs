@@ -34,6 +34,7 @@ pub mod scenario;
 pub mod suggest;
 pub mod text;
 pub mod time;
+pub mod topology;
 
 pub use engine::{run, RunOptions, Simulation};
 pub use report::Report;

@@ -12,7 +12,9 @@
 //! instances of about 500 bytes each: 50 MB), per breaker (a count window of
 //! [`MAX_BREAKER_CALLS`] two-byte entries on at most one breaker per call
 //! site: 120 MB) or per closed-loop user ([`MAX_TOTAL_USERS`], each one
-//! request in flight, the size of the default in-flight budget).
+//! request in flight, the size of the default in-flight budget). Hash rings
+//! take [`MAX_RING_POINTS`] points in all (160 MB); a per-key `limit` grows
+//! with the keys active at once, up to [`MAX_KEY_BUCKETS`] (1 MB each).
 
 /// The highest rate of a client or a token bucket, per second: one event
 /// per simulated microsecond. Faster rates would make gaps of a few
@@ -27,6 +29,18 @@ pub const MAX_INSTANCES: u32 = 10_000;
 
 /// Replicas over all services of a file: 100,000 instances are about 50 MB.
 pub const MAX_TOTAL_INSTANCES: u32 = 100_000;
+
+/// Points per instance on a `hash` balancer's ring (`vnodes`).
+pub const MAX_VNODES: u32 = 1_000;
+
+/// Points on the rings of all `hash` balancers of a file: each is 16
+/// bytes, so 10⁷ points are 160 MB.
+pub const MAX_RING_POINTS: u64 = 10_000_000;
+
+/// Token buckets one per-key `limit` holds at once (about 100 bytes each,
+/// 1 MB per limit). A key's bucket is forgotten once it is full again, so
+/// only keys that used tokens in the last `burst / rate` seconds count.
+pub const MAX_KEY_BUCKETS: usize = 10_000;
 
 /// Workers of one instance: requests it serves at once. Workers are counters,
 /// but every busy one holds a request in flight, which the run's in-flight
@@ -169,6 +183,21 @@ pub const ALL: &[Limit] = &[
         name: "MAX_TOTAL_INSTANCES",
         value: MAX_TOTAL_INSTANCES as u64,
         what: "`instances` over all services",
+    },
+    Limit {
+        name: "MAX_VNODES",
+        value: MAX_VNODES as u64,
+        what: "`vnodes` of one service",
+    },
+    Limit {
+        name: "MAX_RING_POINTS",
+        value: MAX_RING_POINTS,
+        what: "`instances` × `vnodes` over all `hash` services",
+    },
+    Limit {
+        name: "MAX_KEY_BUCKETS",
+        value: MAX_KEY_BUCKETS as u64,
+        what: "buckets a per-key `limit` holds at once (the nearest to full is forgotten first)",
     },
     Limit {
         name: "MAX_WORKERS",

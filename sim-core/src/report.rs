@@ -104,6 +104,22 @@ pub struct ServiceReport {
     /// `health` or `autoscale`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub lifecycle: Option<LifeReport>,
+    /// Each instance's share of the load, in order of id (`api#0` first;
+    /// one per id slot, so an id that several lives took sums them): a hot
+    /// key under a `hash` balancer makes a hot instance.
+    pub per_instance: Vec<InstanceReport>,
+}
+
+/// The load one instance of a service took.
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct InstanceReport {
+    /// Attempts that reached it (they sum to the service's `arrivals`).
+    pub arrivals: u64,
+    /// Average busy fraction of its workers, over the time it served or
+    /// drained.
+    pub utilization: f64,
+    /// Its longest queue (the service's `max_queue` is the largest of them).
+    pub max_queue: u64,
 }
 
 /// What a deployment did.
@@ -149,6 +165,13 @@ pub struct SagaReport {
     pub inconsistent: u64,
     /// Compensations of steps that never applied: no-ops.
     pub compensations_without_effect: u64,
+    /// Two-phase only: the most workers its prepared participants held at
+    /// once, and the worker-seconds they held (blocked, serving nothing)
+    /// after warmup.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub max_held: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub held_worker_seconds: Option<f64>,
     /// Per step, in order: its endpoint and its calls.
     pub steps: Vec<StepReport>,
 }
@@ -292,6 +315,8 @@ pub struct Timeseries {
     /// Each deployment's requests and failures per version, by service.
     #[serde(skip_serializing_if = "IndexMap::is_empty")]
     pub deploys: IndexMap<String, DeploySeries>,
+    #[serde(skip_serializing_if = "IndexMap::is_empty")]
+    pub sagas: IndexMap<String, SagaSeries>,
     /// The fault windows, to shade behind the series.
     pub faults: Vec<FaultReport>,
 }
@@ -316,6 +341,19 @@ pub struct QueueSeries {
     pub lost: Vec<u64>,
     pub depth: Vec<u64>,
     pub age_s: Vec<f64>,
+}
+
+/// A saga's runs per window: `started` in the window they started,
+/// `completed`, `compensated` and `inconsistent` in the window that saw it,
+/// so each sums to the summary's figure; `in_flight` at each window's end
+/// (of the runs the summary counts: started after the warmup).
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct SagaSeries {
+    pub started: Vec<u64>,
+    pub completed: Vec<u64>,
+    pub compensated: Vec<u64>,
+    pub inconsistent: Vec<u64>,
+    pub in_flight: Vec<u64>,
 }
 
 /// A breaker's state at the end of each window.

@@ -7,7 +7,11 @@
 // share link shows why it stopped while the page stays usable; that a broker
 // queue is drawn and counted, that its outbox knob stops the losses of a dual
 // write, and that a short ack timeout duplicates effects which dedup stops;
-// and that autoscaled instances appear (starting ones drawn apart) and go.
+// that a saga is drawn as a node with step and compensation edges and live
+// counters, charted, and its last run shown as a timeline of its calls;
+// that the balancer knob spreads a hot key and the limit knob shares a
+// per-key limit; and that autoscaled instances appear (starting ones drawn
+// apart) and go.
 // Screenshots go to target/e2e-screenshots/.
 //
 // Needs: target/release/dsim, sim-web/build.sh's output, /usr/bin/chromium.
@@ -332,12 +336,155 @@ test("autoscaled instances appear, starting ones apart, and go again; the startu
   assert.equal((await instancesAt(page, 300, 300)).shown, summary.services.api.lifecycle.instances_at_end);
   // A 5 s startup: a short lag, fewer instances at the peak.
   await page.click("#pin");
-  await page.evaluate(() => {
-    const slider = [...document.querySelectorAll("#knobs label")].find((l) => l.textContent.startsWith("api: startup")).querySelector("input");
-    slider.value = JSON.parse(slider.dataset.choices).indexOf("5s");
-    slider.dispatchEvent(new Event("change"));
-  });
+  await choose(page, "api: startup", "5s");
   const fast = JSON.parse(await finished(page));
   assert.ok(fast.services.api.lifecycle.max_instances < 20, "a fast start overshoots less");
+  assert.deepEqual(page.errors, []);
+});
+
+/** A checkout saga: reserve, then a charge that fails a fifth of the time
+ * (compensated by releasing the reserve), then shipping after the pivot. */
+const SAGA = `[scenario]
+name = "Checkout saga"
+description = "reserve, charge, ship: a failed charge releases the reserve."
+duration = "30s"
+seed = 2
+
+[[client]]
+name = "shoppers"
+target = "checkout"
+rate = 20
+
+[[saga]]
+name = "checkout"
+steps = [
+  { call = "inventory.reserve", compensate = "inventory.release" },
+  { call = "payments.charge", compensate = "payments.refund", pivot = true },
+  { call = "shipping" },
+]
+
+[[service]]
+name = "inventory"
+service_time = "exp(5ms)"
+[[service.endpoint]]
+name = "reserve"
+[[service.endpoint]]
+name = "release"
+
+[[service]]
+name = "payments"
+service_time = "exp(20ms)"
+[[service.endpoint]]
+name = "charge"
+error_rate = 0.2
+[[service.endpoint]]
+name = "refund"
+
+[[service]]
+name = "shipping"
+service_time = "exp(10ms)"
+`;
+
+test("a saga is a node with step and compensation edges, counters, a chart and a timeline", async () => {
+  const page = await open();
+  await finished(page);
+  await showEditor(page);
+  await page.fill("#editor", SAGA);
+  await page.click("#run");
+  const summary = JSON.parse(await finished(page));
+  const checkout = summary.sagas.checkout;
+  assert.ok(checkout.compensated > 0 && checkout.completed > 0, JSON.stringify(checkout));
+
+  // The orchestrator's node shows the summary's counts at the last frame.
+  const node = page.locator("#topology [data-saga='checkout']");
+  assert.equal(await node.count(), 1);
+  const counters = await node.textContent();
+  assert.match(counters, /^checkout/);
+  assert.match(counters, new RegExp(`started ${checkout.started} · completed ${checkout.completed}`));
+  assert.match(counters, new RegExp(`compensated ${checkout.compensated} · inconsistent 0`));
+  assert.equal(await page.locator("#topology .edge.saga.step").count(), 3, "an edge per step");
+  assert.equal(await page.locator("#topology .edge.saga.compensate").count(), 2, "an edge per compensation");
+  assert.equal(await page.locator("#topology .edge.saga.start").count(), 1, "the client starts the saga");
+  assert.equal(await page.locator("#charts [data-title^='Sagas']").count(), 1);
+  assert.equal(await page.locator("#knobs label:has-text('shoppers: breaker')").count(), 0, "a saga client takes no caller policy");
+  const row = await page.evaluate(() => {
+    const rows = [...document.querySelectorAll("#totals tr")].map((tr) => [...tr.children].map((c) => c.textContent));
+    return rows.find((r) => r[0] === "checkout");
+  });
+  assert.deepEqual(row.slice(1, 4).map(Number), [checkout.started, checkout.completed, checkout.compensated]);
+
+  // The timeline shows the last run to end, a row per call with its times;
+  // the list offers "the last to end" and the last 20 runs.
+  assert.equal(await page.isVisible("#saga-panel"), true);
+  assert.equal(await page.locator("#saga-run option").count(), 21);
+  const bars = page.locator("#saga-timeline g.call");
+  const last = await page.locator("#saga-timeline .title").textContent();
+  assert.match(last, /^run \d+ · (completed|compensated) · /);
+  if (last.includes("completed")) assert.equal(await bars.count(), 3, "one call per step");
+  // Scrubbed back, it shows the last run to end by then.
+  const earlier = await page.evaluate(() => {
+    const scrubber = document.getElementById("scrubber");
+    scrubber.value = Math.round(Number(scrubber.max) / 2);
+    scrubber.dispatchEvent(new Event("input"));
+    const title = document.querySelector("#saga-timeline .title").textContent;
+    return [Number(document.getElementById("clock").textContent.split(" ")[0]), Number(title.split("→ ")[1].split(" s")[0])];
+  });
+  assert.ok(earlier[1] <= earlier[0] + 0.05 && earlier[1] > earlier[0] - 1, `ended by the clock: ${earlier}`);
+  // A compensated run: the reserve, the failed charge, the release.
+  const compensated = await page.evaluate(() => {
+    const select = document.getElementById("saga-run");
+    const option = [...select.options].find((o) => o.textContent.startsWith("compensated"));
+    select.value = option.value;
+    select.dispatchEvent(new Event("change"));
+    return [...document.querySelectorAll("#saga-timeline g.call")].map((g) => [g.querySelector("text").textContent, g.dataset.outcome, g.dataset.compensation]);
+  });
+  assert.deepEqual(compensated.at(0), ["step 0 inventory.reserve", "ok", "false"]);
+  assert.deepEqual(compensated.at(1), ["step 1 payments.charge", "error", "false"]);
+  assert.deepEqual(compensated.at(-1), ["undo 0 inventory.release", "ok", "true"]);
+  await page.screenshot({ path: path.join(shots, "saga.png"), fullPage: true });
+
+  // Clicking the node selects its saga; playing sends dots along the edges.
+  await node.click();
+  assert.equal(await page.inputValue("#saga-pick"), "checkout");
+  await page.selectOption("#speed", "16");
+  await page.click("#play");
+  await page.waitForFunction(() => document.getElementById("status").dataset.state === "played to the end", null, { timeout: 60_000 });
+  assert.deepEqual(page.errors, []);
+});
+
+/** Sets the choice knob labelled `label` to `word` and runs again. */
+function choose(page, label, word) {
+  return page.evaluate(([label, word]) => {
+    const slider = [...document.querySelectorAll("#knobs label")].find((l) => l.textContent.startsWith(label)).querySelector("input");
+    slider.value = JSON.parse(slider.dataset.choices).indexOf(word);
+    slider.dispatchEvent(new Event("input"));
+    slider.dispatchEvent(new Event("change"));
+  }, [label, word]);
+}
+
+test("keys: the balancer knob spreads a hot key, and the limit knob shares a per-key limit", async () => {
+  const page = await open();
+  await finished(page);
+  await page.selectOption("#picker", "hot-key");
+  const hashed = JSON.parse(await finished(page));
+  const shares = (s) => s.services.store.per_instance.map((i) => i.arrivals / s.services.store.arrivals);
+  assert.ok(Math.max(...shares(hashed)) > 0.25, "the hot key's instance takes over a quarter");
+  assert.ok(hashed.clients.users.failed > 0);
+  assert.equal(await page.locator("#knobs label:has-text('store: vnodes')").count(), 1);
+  await page.click("#pin");
+  await choose(page, "store: balancer", "p2c");
+  const spread = JSON.parse(await finished(page));
+  assert.ok(Math.max(...shares(spread)) < 0.13, "p2c spreads the load evenly");
+  assert.equal(spread.clients.users.failed, 0);
+  assert.match(await page.textContent("#totals"), /busiest instance/);
+  assert.match(await page.textContent("#compare"), /store busiest instance/);
+  await page.screenshot({ path: path.join(shots, "hot-key.png"), fullPage: true });
+
+  await page.selectOption("#picker", "noisy-neighbour");
+  const perKey = JSON.parse(await finished(page));
+  assert.ok(perKey.clients.tenants.failure_rate < 0.01, "a per-key limit spares the quiet tenants");
+  await page.check("#knobs label:has-text('api: one shared limit') input");
+  const shared = JSON.parse(await finished(page));
+  assert.ok(shared.clients.tenants.failure_rate > 0.2, "one shared bucket turns the burst on everyone");
   assert.deepEqual(page.errors, []);
 });

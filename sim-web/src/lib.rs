@@ -33,13 +33,15 @@
 
 use sim_core::scenario;
 use sim_core::scenario::model::{
-    DeadLetter, Delivery, Endpoint, HealthAction, Load, Queue, Service, Strategy,
+    Balancer, DeadLetter, Delivery, Endpoint, HealthAction, Load, Queue, Service,
 };
 use sim_core::scenario::policy::Policy;
 use sim_core::scenario::Override;
 use sim_core::time::parse_duration;
 use sim_core::{RunOptions, SimDuration, SimTime, Simulation};
 use wasm_bindgen::prelude::*;
+
+mod sagas;
 
 /// The file name used in diagnostics: the text did not come from a file.
 pub const FILE_NAME: &str = "scenario.toml";
@@ -95,9 +97,9 @@ impl Sim {
         options
             .check(&scenario)
             .map_err(|e| js_error(format!("error: timeseries: {e}\n")))?;
-        Ok(Sim {
-            inner: Simulation::new(&scenario, &options),
-        })
+        let mut inner = Simulation::new(&scenario, &options);
+        inner.keep_saga_timelines();
+        Ok(Sim { inner })
     }
 
     /// Runs up to `seconds` of simulated time, at most `budget` events;
@@ -129,6 +131,15 @@ impl Sim {
         serde_json::to_string(&self.inner.snapshot()).unwrap_or_default()
     }
 
+    /// The timelines of each saga's last runs that ended, as JSON: saga
+    /// name → `[{"run", "started_s", "ended_s", "outcome", "calls":
+    /// [{"step", "endpoint", "compensation", "call", "start_s", "end_s",
+    /// "outcome"}]}]`, in the order the runs ended (see
+    /// `sim_core::engine::saga_view`).
+    pub fn saga_timelines(&self) -> String {
+        serde_json::to_string(&self.inner.saga_timelines()).unwrap_or_default()
+    }
+
     /// The summary so far; once the run has reached its end, byte for byte
     /// what `dsim run --format json` prints.
     pub fn summary(&mut self) -> String {
@@ -138,9 +149,10 @@ impl Sim {
 
 /// The topology of a scenario for drawing, as JSON: `{"name", "description",
 /// "duration_s", "clients": [{"name", "rate", "timeout", "retry", "budget",
-/// "breaker", "deadline"}], "services": [{"name", "instances", "slots" (the
-/// most instances at once: autoscaling and deployments add some), "workers",
-/// "dedup", "startup_s", "health": null or {"action", "deep"}}], "queues": [{"name", "delivery", "partitions", "ack_timeout",
+/// "breaker", "deadline", "saga"}], "services": [{"name", "instances", "slots"
+/// (the most instances at once: autoscaling and deployments add some),
+/// "workers", "dedup", "balancer", "vnodes", "limit", "startup_s", "health":
+/// null or {"action", "deep"}}], "queues": [{"name", "delivery", "partitions", "ack_timeout",
 /// "ack_timeout_s", "max_receives", "dead_letter", "dead_letter_queue",
 /// "capacity", "publishers": [{"service", "endpoint", "outbox",
 /// "outbox_path"}], "consumers": [{"service", "endpoint"}]}], "edges":
@@ -155,17 +167,17 @@ impl Sim {
 /// `publish · outbox`), one `consume` edge per queue and consuming service,
 /// and one `dead_letter` edge per queue whose dead letters go to a declared
 /// queue. `outbox_path` is the `--set` path of the publish entry's `outbox`
-/// flag. Throws the CLI's diagnostics on bad input.
+/// flag. A client that starts a saga names it in `saga` and has a `start`
+/// edge to it; the sagas follow the services' calls (see [`sagas`]):
+/// `"sagas": [{"name", "mode", "steps": [{"call", "compensate", "pivot"}]}]`.
+/// Throws the CLI's diagnostics on bad input.
 #[wasm_bindgen]
 pub fn describe(scenario_text: &str, sets: Vec<String>) -> Result<String, JsError> {
     let overrides = parse_sets(&sets)?;
     let sc = load_with(scenario_text, &overrides)?;
     let loads = |path: &str| {
         let mut trial = overrides.clone();
-        trial.push(Override {
-            path: path.to_string(),
-            value: "true".to_string(),
-        });
+        trial.push(Override::set(path, "true"));
         scenario::load(scenario_text, FILE_NAME, &trial).is_ok()
     };
     Ok(topology_json(&sc, &loads).to_string())
@@ -175,17 +187,21 @@ pub fn describe(scenario_text: &str, sets: Vec<String>) -> Result<String, JsErro
 /// with `--set path=true` (see [`publish_site`]).
 fn topology_json(sc: &sim_core::Scenario, loads: &dyn Fn(&str) -> bool) -> serde_json::Value {
     use serde_json::json;
-    let edge = |from: &str, to: sim_core::scenario::model::Target, p: &Policy| json!({ "from": from, "to": sc.service(to.service).name, "label": policy_label(p), "kind": "call" });
+    let edge = |from: &str, to: sim_core::scenario::model::Target, p: &Policy| json!({ "from": from, "to": sc.service(to.service).name, "label": p.label(), "kind": "call" });
     let mut edges: Vec<serde_json::Value> = sc
         .clients
         .iter()
-        .map(|c| edge(&c.name, c.target, &c.policy))
+        .map(|c| match c.saga {
+            Some(g) => json!({ "from": c.name, "to": sc.sagas[g.0 as usize].name, "label": "", "kind": "start" }),
+            None => edge(&c.name, c.target, &c.policy),
+        })
         .collect();
     for s in &sc.services {
         for e in &s.endpoints {
             edges.extend(e.calls.iter().map(|c| edge(&s.name, c.to, &c.policy)));
         }
     }
+    edges.extend(sagas::saga_edges(sc));
     let queues: Vec<serde_json::Value> = sc
         .queues
         .iter()
@@ -208,10 +224,15 @@ fn topology_json(sc: &sim_core::Scenario, loads: &dyn Fn(&str) -> bool) -> serde
             "budget": c.policy.budget.is_some(),
             "breaker": c.policy.breaker.is_some(),
             "deadline": c.policy.deadline,
+            "saga": c.saga.map(|g| &sc.sagas[g.0 as usize].name),
+            "limit": c.policy.limit.as_ref().map(|l| l.per.name()),
         })).collect::<Vec<_>>(),
         "services": sc.services.iter().map(|s| json!({
             "name": s.name, "instances": s.instances, "slots": s.max_instances(), "workers": s.workers,
             "dedup": s.dedup.is_some(),
+            "balancer": s.balancer.name(),
+            "vnodes": match s.balancer { Balancer::Hash { vnodes } => Some(vnodes), _ => None },
+            "limit": s.protection.limit.as_ref().map(|l| l.per.name()),
             "startup_s": s.lifecycle.startup.as_secs_f64(),
             "health": s.lifecycle.health.as_ref().map(|h| json!({
                 "action": match h.action {
@@ -222,13 +243,10 @@ fn topology_json(sc: &sim_core::Scenario, loads: &dyn Fn(&str) -> bool) -> serde
             })),
         })).collect::<Vec<_>>(),
         "queues": queues,
+        "sagas": sagas::sagas_json(sc),
         "deploys": sc.deploys.iter().map(|d| json!({
             "service": sc.service(d.service).name,
-            "strategy": match d.strategy {
-                Strategy::Rolling => "rolling",
-                Strategy::Canary => "canary",
-                Strategy::BlueGreen => "blue_green",
-            },
+            "strategy": d.strategy.name(),
         })).collect::<Vec<_>>(),
         "edges": edges,
     })
@@ -353,33 +371,6 @@ fn publish_site<'a>(
     } else {
         (None, format!("service.{}.publish.{i}.outbox", s.name))
     }
-}
-
-/// A short label of a caller's policies: `timeout 100ms · retry 3 · budget`.
-fn policy_label(p: &Policy) -> String {
-    let mut parts = Vec::new();
-    if let Some(t) = p.timeout {
-        parts.push(format!("timeout {t}"));
-    }
-    if let Some(r) = &p.retry {
-        parts.push(format!("retry {}", r.max_attempts));
-    }
-    let flags = [
-        (p.budget.is_some(), "budget"),
-        (p.breaker.is_some(), "breaker"),
-        (p.bulkhead.is_some(), "bulkhead"),
-        (p.limit.is_some(), "limit"),
-        (p.hedge.is_some(), "hedge"),
-        (p.fallback.is_some(), "fallback"),
-        (p.deadline, "deadline"),
-    ];
-    parts.extend(
-        flags
-            .iter()
-            .filter(|(on, _)| *on)
-            .map(|(_, name)| name.to_string()),
-    );
-    parts.join(" · ")
 }
 
 /// The problems of a scenario as a JSON array of `{line, column, message,
@@ -730,6 +721,93 @@ delivery = "at_most_once"
                 }
             }
         }
+    }
+
+    /// A client starts `checkout`, whose first step can be undone on the
+    /// same service and whose second is the pivot.
+    const SAGA: &str = r#"
+[scenario]
+duration = "5s"
+
+[[client]]
+name = "shoppers"
+target = "checkout"
+rate = 20
+
+[[saga]]
+name = "checkout"
+steps = [
+  { call = "inventory.reserve", compensate = "inventory.release" },
+  { call = "payments", pivot = true },
+]
+
+[[service]]
+name = "inventory"
+service_time = "1ms"
+[[service.endpoint]]
+name = "reserve"
+[[service.endpoint]]
+name = "release"
+
+[[service]]
+name = "payments"
+service_time = "1ms"
+error_rate = 0.3
+"#;
+
+    #[test]
+    fn a_saga_is_a_node_with_step_and_compensation_edges_in_snapshot_order() {
+        let t: serde_json::Value =
+            serde_json::from_str(&describe(SAGA, Vec::new()).map_err(|_| ()).unwrap()).unwrap();
+        assert_eq!(
+            t["sagas"],
+            serde_json::json!([{ "name": "checkout", "mode": "orchestration", "steps": [
+                { "call": "inventory.reserve", "compensate": "inventory.release", "pivot": false },
+                { "call": "payments", "compensate": null, "pivot": true },
+            ] }])
+        );
+        let edges: Vec<String> = t["edges"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| format!("{} {}->{} {}", e["kind"], e["from"], e["to"], e["label"]))
+            .map(|e| e.replace('"', ""))
+            .collect();
+        assert_eq!(
+            edges,
+            [
+                "start shoppers->checkout ",
+                "step checkout->inventory 0 reserve",
+                "compensate checkout->inventory undo 0",
+                "step checkout->payments 1 · pivot",
+            ]
+        );
+        // The page reads the counts of edge `i` from the snapshot's `edges[i]`.
+        let mut sim = Sim::new(SAGA, Some(1.0), Vec::new(), None)
+            .map_err(|_| ())
+            .unwrap();
+        sim.advance(5.0, 1e9).map_err(|_| ()).unwrap();
+        let snapshot: serde_json::Value = serde_json::from_str(&sim.snapshot()).unwrap();
+        let sent = &snapshot["edges"];
+        for (i, e) in t["edges"].as_array().unwrap().iter().enumerate().skip(1) {
+            assert_eq!(
+                (&sent[i]["from"], &sent[i]["to"]),
+                (&e["from"], &e["to"]),
+                "edge {i}"
+            );
+        }
+        assert!(
+            sent[2]["sent"].as_u64().unwrap() > 0,
+            "the failed charges are compensated"
+        );
+        let saga = &snapshot["sagas"]["checkout"];
+        assert_eq!(saga["health"], "up");
+        assert!(saga["started"].as_u64().unwrap() > 50, "{saga}");
+        assert!(saga["compensated"].as_u64().unwrap() > 0, "{saga}");
+        let timelines: serde_json::Value = serde_json::from_str(&sim.saga_timelines()).unwrap();
+        let runs = timelines["checkout"].as_array().unwrap();
+        let kept = |outcome: &str| runs.iter().filter(|r| r["outcome"] == outcome).count();
+        assert_eq!((kept("completed"), kept("compensated")), (5, 5));
     }
 
     #[test]

@@ -212,6 +212,56 @@ test("timeseries matches dsim run --timeseries", () => {
   assert.ok(JSON.parse(wasm.run(INLINE, 11, "1s")).timeseries, "the summary has a timeseries");
 });
 
+// A saga whose charge fails or times out, started through the warmup: its
+// runs by state per window, with the step counts, as the CLI prints them.
+const SAGA = `
+[scenario]
+name = "inline: a checkout saga"
+duration = "20s"
+warmup = "2s"
+seed = 5
+
+[[client]]
+name = "shoppers"
+target = "checkout"
+rate = 30
+
+[[saga]]
+name = "checkout"
+steps = [
+  { call = "inventory.reserve", compensate = "inventory.release" },
+  { call = "payments.charge", compensate = "payments.refund", timeout = "50ms" },
+]
+
+[[service]]
+name = "inventory"
+service_time = "exp(5ms)"
+[[service.endpoint]]
+name = "reserve"
+effect = "reserve"
+[[service.endpoint]]
+name = "release"
+effect = "release"
+
+[[service]]
+name = "payments"
+workers = 8
+service_time = "exp(20ms)"
+[[service.endpoint]]
+name = "charge"
+effect = "charge"
+error_rate = 0.1
+[[service.endpoint]]
+name = "refund"
+effect = "refund"
+`;
+
+test("a saga's summary and timeseries match dsim run --timeseries", () => {
+  assertSame(null, SAGA, { seed: 4, timeseries: "500ms" });
+  const ts = JSON.parse(wasm.run(SAGA, 4, "500ms")).timeseries;
+  assert.ok(ts.sagas.checkout.compensated.some((n) => n > 0), "runs were compensated");
+});
+
 test("list_builtins is an array of {name, text} sorted by name", () => {
   assert.ok(Array.isArray(builtins));
   for (const b of builtins) {

@@ -9,6 +9,7 @@ import init, { run } from "./pkg/sim_web.js";
 import { renderMarkdown } from "./markdown.js";
 import { drawChart } from "./charts.js";
 import { TopologyView } from "./topology.js";
+import { drawTimeline, runLabel } from "./timeline.js";
 
 const $ = (id) => document.getElementById(id);
 
@@ -42,8 +43,15 @@ const state = {
   playing: false,
   started: 0, // runs asked for
   finished: 0, // runs over
+  saga: null, // the saga whose runs the timeline shows
+  sagaRun: "", // the run it shows ("": the last to end by the frame shown)
 };
-const view = new TopologyView($("topology"));
+const view = new TopologyView($("topology"), (name) => {
+  state.saga = name;
+  state.sagaRun = "";
+  sagaPanel();
+  $("saga-panel").scrollIntoView({ block: "nearest" });
+});
 
 function status(text, error = false) {
   $("status").textContent = text;
@@ -139,6 +147,8 @@ function duration(s) {
 
 /** Startup times a service's slider offers, in seconds, besides its own. */
 const STARTUPS_S = [0, 1, 5, 10, 20, 30, 60];
+/** The balancers a service's balancer knob offers, as the format names them. */
+const BALANCERS = ["round_robin", "random", "least_outstanding", "p2c", "hash"];
 
 /** The dedup table the dedup knob gives a consumer: keys for an hour. */
 const DEDUP = '{ ttl = "1h", capacity = 100000 }';
@@ -170,10 +180,17 @@ function buildKnobs(topology) {
     Object.assign(input.dataset, { kind: "check", path, value });
     knob(label, input, rerun).classList.add("check");
   };
+  /** A `limit` shared by every request gets a per-key knob, and the reverse. */
+  const limitScope = (name, per, path) => {
+    if (per === "all") check(`${name}: limit per key`, `${path}.limit.per`, '"key"');
+    if (per === "key") check(`${name}: one shared limit`, `${path}.limit.per`, '"all"');
+  };
   for (const c of topology.clients) {
     if (c.rate != null) {
       slider(`${c.name}: rate /s`, Math.max(1, Math.round(c.rate / 4)), Math.round(c.rate * 2), 1, c.rate, `client.${c.name}.rate`);
     }
+    // A saga client's requests are saga runs: caller policies are the steps'.
+    if (c.saga) continue;
     if (c.retry != null) {
       slider(`${c.name}: max attempts`, 1, 6, 1, c.retry, `client.${c.name}.retry.max_attempts`);
       check(`${c.name}: full jitter`, `client.${c.name}.retry.jitter`, '"full"');
@@ -183,6 +200,7 @@ function buildKnobs(topology) {
     if (!c.breaker) {
       check(`${c.name}: breaker`, `client.${c.name}.breaker`, '{ window = "count", size = 20, min_calls = 10, failure_rate = 0.5, open_for = "5s", half_open_calls = 3 }');
     }
+    limitScope(c.name, c.limit, `client.${c.name}`);
   }
   for (const s of topology.services) {
     slider(`${s.name}: workers`, 1, s.workers * 2, 1, s.workers, `service.${s.name}.workers`);
@@ -195,6 +213,9 @@ function buildKnobs(topology) {
       choice(`${s.name}: health action`, ["remove", "restart"], s.health.action, `service.${s.name}.health.action`);
       if (!s.health.deep) check(`${s.name}: deep health probes`, `service.${s.name}.health.deep`, "true");
     }
+    if (s.slots > 1) choice(`${s.name}: balancer`, BALANCERS, s.balancer, `service.${s.name}.balancer`);
+    if (s.vnodes != null && s.slots > 1) slider(`${s.name}: vnodes`, 1, Math.max(200, 2 * s.vnodes), 1, s.vnodes, `service.${s.name}.vnodes`);
+    limitScope(s.name, s.limit, `service.${s.name}`);
   }
   topology.deploys.forEach((d, i) => {
     choice(`deploy ${d.service}: strategy`, ["rolling", "canary", "blue_green"], d.strategy, `deploy.${i}.strategy`);
@@ -298,6 +319,7 @@ function show(i) {
   view.update(now, state.frame > 0 ? frames[state.frame - 1] : null, state.playing ? ms * 4 : 0);
   $("clock").textContent = `${now.t.toFixed(1)} s`;
   charts(now.t);
+  sagaPanel(now.t);
 }
 
 function tick() {
@@ -339,6 +361,10 @@ function series(summary) {
       ["Oldest unacked message age (s, at window end)", queues.map(([name, q]) => [name, q.age_s])],
       ["Messages delivered / acked / lost / dead-lettered (per window)", [["delivered", sum(ts.queues, "delivered")], ["acked", sum(ts.queues, "acked")], ["lost", sum(ts.queues, "lost")], ["dead-lettered", sum(ts.queues, "dead_lettered")]]],
     );
+  }
+  if (Object.keys(ts.sagas ?? {}).length) {
+    const key = (k) => sum(ts.sagas, k);
+    charts.push(["Sagas (runs per window; in flight at window end)", [["started", key("started")], ["completed", key("completed")], ["compensated", key("compensated")], ["inconsistent", key("inconsistent")], ["in flight", key("in_flight")]]]);
   }
   return { windows: { step: ts.window_s, start: ts.start_s }, faults: ts.faults, charts };
 }
@@ -391,10 +417,25 @@ const pct = (x) => `${(x * 100).toFixed(2)}%`;
  * run, as the CLI's table warns. */
 const UNFINISHED_WARNING = 0.01;
 
+/** The busiest and the quietest instance of service `s` (of several, with
+ * arrivals), by arrivals, ties to the lowest index as the CLI's table. */
+function spread(s) {
+  const per = s.per_instance;
+  if (per.length < 2 || s.arrivals === 0) return null;
+  let [busiest, quietest] = [0, 0];
+  per.forEach((x, i) => {
+    if (x.arrivals > per[busiest].arrivals) busiest = i;
+    if (x.arrivals < per[quietest].arrivals) quietest = i;
+  });
+  const show = (i) => `#${i}: ${pct(per[i].arrivals / s.arrivals)} of arrivals, util ${pct(per[i].utilization)}, max queue ${per[i].max_queue}`;
+  return { busiest: show(busiest), quietest: show(quietest), share: pct(per[busiest].arrivals / s.arrivals) };
+}
+
 /** What each client's requests did: successes, degraded and failed
  * answers, and those unfinished when the run ended — none of the last three
- * is a success. Then what each queue's messages did; a queue that lost
- * messages is marked. */
+ * is a success. Then how evenly each service of several instances spread
+ * its load, and what each queue's messages did; a queue that lost messages
+ * is marked. */
 function totals() {
   const table = $("totals");
   table.replaceChildren();
@@ -403,12 +444,58 @@ function totals() {
     const warn = c.in_flight_rate > UNFINISHED_WARNING;
     addRow(table, [name, c.requests, pct(c.success_rate), pct(c.degraded_rate), pct(c.failure_rate), `${c.in_flight} (${pct(c.in_flight_rate)})`], "td", warn);
   }
+  const spreads = Object.entries(state.run.summary.services).map(([name, s]) => [name, spread(s)]).filter(([, x]) => x);
+  if (spreads.length > 0) addRow(table, ["service", "busiest instance", "quietest instance"], "th");
+  for (const [name, x] of spreads) addRow(table, [name, x.busiest, x.quietest], "td");
   const queues = Object.entries(state.run.summary.queues ?? {});
-  if (queues.length === 0) return;
-  addRow(table, ["queue", "published", "acked", "dead letters", "lost", "remaining", "max depth", "max age s"], "th");
-  for (const [name, q] of queues) {
-    addRow(table, [name, q.published, q.acked, q.dead_lettered, q.lost, q.remaining, q.max_depth, q.max_age_s], "td", q.lost > 0);
+  if (queues.length) {
+    addRow(table, ["queue", "published", "acked", "dead letters", "lost", "remaining", "max depth", "max age s"], "th");
+    for (const [name, q] of queues) {
+      addRow(table, [name, q.published, q.acked, q.dead_lettered, q.lost, q.remaining, q.max_depth, q.max_age_s], "td", q.lost > 0);
+    }
   }
+  const sagas = Object.entries(state.run.summary.sagas ?? {});
+  if (sagas.length) {
+    addRow(table, ["saga", "started", "completed", "compensated", "in flight", "inconsistent", "no-op undos"], "th");
+    for (const [name, g] of sagas) {
+      addRow(table, [name, g.started, g.completed, g.compensated, g.in_flight, g.inconsistent, g.compensations_without_effect], "td", g.inconsistent > 0);
+    }
+  }
+}
+
+// ---- a saga run's timeline ----------------------------------------------
+
+/** Fills `select` with `[value, label]` options, keeping `value` chosen. */
+function options(select, entries, value) {
+  select.replaceChildren();
+  for (const [v, label] of entries) {
+    const option = document.createElement("option");
+    option.value = v;
+    option.textContent = label;
+    select.append(option);
+  }
+  select.value = value;
+}
+
+/** Runs a timeline offers at most: the last ones to end by the frame shown. */
+const RUNS_LISTED = 20;
+
+/** The saga panel at time `t`: the chosen saga's runs that ended by then,
+ * the last first, and the chosen run's timeline — by default the last to
+ * end, which follows the playback. Hidden when the scenario has no saga. */
+function sagaPanel(t = state.run.frames[state.frame].t) {
+  const timelines = state.run.timelines ?? {};
+  const names = Object.keys(timelines);
+  $("saga-panel").hidden = names.length === 0;
+  if (names.length === 0) return;
+  if (!names.includes(state.saga)) state.saga = names[0];
+  options($("saga-pick"), names.map((n) => [n, n]), state.saga);
+  const ended = timelines[state.saga].filter((r) => r.ended_s <= t + 1e-9);
+  const listed = ended.slice(-RUNS_LISTED).reverse();
+  const chosen = listed.find((r) => String(r.run) === state.sagaRun);
+  const entries = [["", "the last to end"], ...listed.map((r) => [String(r.run), runLabel(r)])];
+  options($("saga-run"), entries, chosen ? state.sagaRun : "");
+  drawTimeline($("saga-timeline"), chosen ?? listed[0]);
 }
 
 function compare() {
@@ -426,6 +513,20 @@ function compare() {
     row([`${name} failed`, pct(a.failure_rate), pct(b.failure_rate)]);
     row([`${name} attempts`, a.attempts, b.attempts]);
     row([`${name} p99 ms`, a.latency_ms.p99, b.latency_ms.p99]);
+  }
+  for (const name of Object.keys(state.run.summary.sagas ?? {})) {
+    const a = state.pinned.summary.sagas?.[name];
+    const b = state.run.summary.sagas[name];
+    if (!a) continue;
+    row([`${name} completed`, a.completed, b.completed]);
+    row([`${name} compensated`, a.compensated, b.compensated]);
+    row([`${name} inconsistent`, a.inconsistent, b.inconsistent]);
+    row([`${name} in flight`, a.in_flight, b.in_flight]);
+  }
+  for (const [name, b] of Object.entries(state.run.summary.services)) {
+    const a = state.pinned.summary.services[name];
+    const [sa, sb] = [a && spread(a), spread(b)];
+    if (sa && sb) row([`${name} busiest instance`, sa.share, sb.share]);
   }
   for (const name of Object.keys(state.run.summary.queues ?? {})) {
     const a = state.pinned.summary.queues?.[name];
@@ -446,6 +547,10 @@ function pick(name) {
   $("editor").value = b.text;
   state.sets = [];
   state.pinned = null;
+  // The last scenario's knobs name its nodes, and a picked scenario starts
+  // from its own values: the knobs are built again after the run.
+  $("knobs").replaceChildren();
+  state.knobsFor = null;
   history.replaceState(null, "", location.pathname);
   start();
 }
@@ -497,6 +602,15 @@ async function main() {
       status("playing…");
       tick();
     }
+  });
+  $("saga-pick").addEventListener("change", () => {
+    state.saga = $("saga-pick").value;
+    state.sagaRun = "";
+    sagaPanel();
+  });
+  $("saga-run").addEventListener("change", () => {
+    state.sagaRun = $("saga-run").value;
+    sagaPanel();
   });
   $("step").addEventListener("click", () => state.run && show(state.frame + 1));
   $("restart").addEventListener("click", () => state.run && show(0));

@@ -1,10 +1,14 @@
-// The topology as SVG: clients on the left, services and queues in columns
-// by depth (a queue between its publishers and its consumers), edges
+// The topology as SVG: clients on the left, services, queues and sagas in
+// columns by depth (a queue between its publishers and its consumers, a
+// saga's orchestrator between its clients and its steps' services), edges
 // labelled with their policies, message edges (publish, consume, dead
-// letters) dashed. Each frame recolours the instances (queue, busy workers,
-// health), the breakers and the queues (depth, deliveries out, dead letters,
-// lost, health), and sends dots along the edges for that frame's attempts
-// and messages, red for failures and losses.
+// letters) dashed, a saga's step edges solid teal and its compensation
+// edges dashed orange beside them. Each frame recolours the instances
+// (queue, busy workers, health), the breakers, the queues (depth,
+// deliveries out, dead letters, lost, health) and the sagas (runs started,
+// in flight, completed, compensated, inconsistent, health), and sends dots
+// along the edges for that frame's attempts, messages and saga starts, red
+// for failures, losses and compensated sagas.
 
 const NS = "http://www.w3.org/2000/svg";
 
@@ -14,7 +18,10 @@ const HALF = 50;
 /** Dots sent along one edge per frame at most. */
 const MAX_DOTS = 12;
 
-const COLOR = { ok: "#2e9d4f", bad: "#d23c3c", warn: "#e09b1a", paused: "#2f6fd6", muted: "#99a", queue: "#8a4fd6" };
+const COLOR = { ok: "#2e9d4f", bad: "#d23c3c", warn: "#e09b1a", paused: "#2f6fd6", muted: "#99a", queue: "#8a4fd6", saga: "#1f8a8a" };
+
+/** How far a compensation edge runs beside its step's edge. */
+const BESIDE = 9;
 
 /** The outline of a node or an instance in each health state. */
 const HEALTH = {
@@ -43,7 +50,7 @@ function text(x, y, content, parent, cls) {
  * predecessor along the edges (a cycle of messages stops deepening after as
  * many passes as there are nodes). */
 function layout(topology, width, height) {
-  const others = [...topology.services, ...topology.queues];
+  const others = [...topology.services, ...topology.queues, ...(topology.sagas ?? [])];
   const depth = new Map(topology.clients.map((c) => [c.name, 0]));
   for (let pass = 0; pass < others.length + 1; pass++) {
     for (const e of topology.edges) {
@@ -72,34 +79,54 @@ function layout(topology, width, height) {
  * own, not per publisher or consumer, so they are shared among its edges
  * of the same kind: the dots show the flow, the tables the numbers. */
 function counts(edge, i, now) {
-  if (edge.kind === "call") return [now.edges[i].sent, now.edges[i].failed];
-  const q = now.queues[queueOf(edge)];
+  if (isCall(edge)) return [now.edges[i].sent, now.edges[i].failed];
   const share = (n) => n / edge.siblings;
+  if (edge.kind === "start") {
+    const g = now.sagas[edge.to];
+    return [share(g.started), share(g.compensated)];
+  }
+  const q = now.queues[queueOf(edge)];
   if (edge.kind === "publish") return [share(q.published), share(q.lost)];
   if (edge.kind === "consume") return [share(q.delivered), share(q.redelivered)];
   return [q.dead_lettered, q.dead_lettered];
 }
 
-/** The queue of a message edge: the one a publish edge goes to, the one
- * the others come from. */
+/** Whether an edge carries attempts of a policy site, counted per edge in
+ * a snapshot's `edges`: a call, a saga's step or compensation. */
+function isCall(edge) {
+  return edge.kind === "call" || edge.kind === "step" || edge.kind === "compensate";
+}
+
+/** The node whose counts a shared edge shows: the queue of a message edge
+ * (the one a publish edge goes to, the one the others come from), the saga
+ * a client starts. */
 function queueOf(edge) {
-  return edge.kind === "publish" ? edge.to : edge.from;
+  return edge.kind === "publish" || edge.kind === "start" ? edge.to : edge.from;
 }
 
-/** Whether edges `a` and `b` are message edges of one kind and one queue. */
+/** Whether edges `a` and `b` share the counts of one queue or saga. */
 function sameQueue(a, b) {
-  return a.kind === b.kind && a.kind !== "call" && queueOf(a) === queueOf(b);
+  return a.kind === b.kind && !isCall(a) && queueOf(a) === queueOf(b);
 }
 
-/** The colour of an edge's marked dots: failed calls and lost or dead
- * messages red, redeliveries orange. */
+/** The classes of an edge's line by its kind. */
+function edgeClass(edge) {
+  if (edge.kind === "call") return "edge";
+  if (isCall(edge) || edge.kind === "start") return `edge saga ${edge.kind}`;
+  return `edge message ${edge.kind}`;
+}
+
+/** The colour of an edge's marked dots: failed calls, lost or dead
+ * messages and compensated sagas red, redeliveries orange. */
 function flowColor(edge) {
   return edge.kind === "consume" ? COLOR.warn : COLOR.bad;
 }
 
 export class TopologyView {
-  constructor(svg) {
+  /** `onSaga(name)` is called when a saga's node is clicked. */
+  constructor(svg, onSaga = () => {}) {
     this.svg = svg;
+    this.onSaga = onSaga;
   }
 
   /** Draws the static part of `topology`; `frames` scale the queues' fill
@@ -114,11 +141,16 @@ export class TopologyView {
     this.dots = el("g", {}, this.svg);
     const nodeLayer = el("g", {}, this.svg);
     this.edges = topology.edges.map((e) => {
-      const a = this.pos.get(e.from);
-      const b = this.pos.get(e.to);
-      const cls = e.kind === "call" ? "edge" : `edge message ${e.kind}`;
-      const line = el("line", { x1: a.x + HALF, y1: a.y, x2: b.x - HALF, y2: b.y, class: cls }, edgeLayer);
-      text((a.x + b.x) / 2, (a.y + b.y) / 2 - 6, e.label, edgeLayer, "label");
+      // A compensation runs beside its step's edge.
+      const off = e.kind === "compensate" ? BESIDE : 0;
+      const a = { ...this.pos.get(e.from) };
+      const b = { ...this.pos.get(e.to) };
+      a.y += off;
+      b.y += off;
+      const line = el("line", { x1: a.x + HALF, y1: a.y, x2: b.x - HALF, y2: b.y, class: edgeClass(e) }, edgeLayer);
+      // A compensation's label sits further along, clear of its step's.
+      const at = off ? 0.7 : 0.5;
+      text(a.x + (b.x - a.x) * at, a.y + (b.y - a.y) * at + (off ? 12 : -6), e.label, edgeLayer, "label");
       const breaker = el("circle", { cx: (a.x + b.x) / 2, cy: (a.y + b.y) / 2 + 6, r: 0 }, edgeLayer);
       return { ...e, a, b, line, breaker, siblings: topology.edges.filter((o) => sameQueue(o, e)).length };
     });
@@ -134,6 +166,36 @@ export class TopologyView {
       const deepest = Math.max(1, ...frames.map((f) => f.queues[q.name]?.depth ?? 0));
       this.queues.set(q.name, { ...this.queue(q, nodeLayer), deepest });
     }
+    this.sagas = new Map();
+    for (const g of topology.sagas ?? []) this.sagas.set(g.name, this.saga(g, nodeLayer));
+  }
+
+  /** A saga's orchestrator as a hexagon with its runs' counts below it;
+   * clicking it selects the saga. */
+  saga(g, layer) {
+    const p = this.pos.get(g.name);
+    const group = el("g", { class: "saga", "data-saga": g.name }, layer);
+    const w = HALF;
+    const h = 22;
+    const corners = [[-w, 0], [-w + 12, -h], [w - 12, -h], [w, 0], [w - 12, h], [-w + 12, h]];
+    const outline = el("polygon", { points: corners.map(([x, y]) => `${p.x + x},${p.y + y}`).join(" "), class: "hexagon" }, group);
+    text(p.x, p.y - 4, g.name, group);
+    const flight = text(p.x, p.y + 10, "", group, "label");
+    const ended = text(p.x, p.y + h + 12, "", group, "label counter");
+    const bad = text(p.x, p.y + h + 24, "", group, "label counter");
+    group.addEventListener("click", () => this.onSaga(g.name));
+    return { outline, flight, ended, bad, steps: g.steps.length };
+  }
+
+  /** A saga's state: its counters, its outline by health. */
+  showSaga(node, g) {
+    node.outline.setAttribute("stroke", g.health === "up" ? COLOR.saga : HEALTH[g.health]);
+    node.outline.setAttribute("stroke-width", g.health === "up" ? 1.5 : 3);
+    node.flight.textContent = g.health === "up" ? `in flight ${g.in_flight}` : g.health;
+    node.flight.classList.toggle("bad", g.health !== "up");
+    node.ended.textContent = `started ${g.started} · completed ${g.completed}`;
+    node.bad.textContent = `compensated ${g.compensated} · inconsistent ${g.inconsistent}`;
+    node.bad.classList.toggle("bad", g.inconsistent > 0);
   }
 
   /** A service's box with one square per instance slot (autoscaling and
@@ -208,8 +270,9 @@ export class TopologyView {
       node.queue.textContent = `queue ${queued}` + (down.length ? ` · ${down.join(", ")}` : "");
     }
     for (const [name, node] of this.queues) this.showQueue(node, now.queues[name]);
+    for (const [name, node] of this.sagas) this.showSaga(node, now.sagas[name]);
     this.edges.forEach((edge, i) => {
-      const state = edge.kind === "call" ? now.breakers[`${edge.from}->${edge.to}`] : null;
+      const state = isCall(edge) ? now.breakers[`${edge.from}->${edge.to}`] : null;
       if (state) {
         edge.breaker.setAttribute("r", 6);
         edge.breaker.setAttribute("fill", { closed: COLOR.ok, open: COLOR.bad, half_open: COLOR.warn }[state]);

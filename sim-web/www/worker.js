@@ -13,6 +13,25 @@ const FRAMES = 240;
 /** Events one run may process at most (a 1,000,000-request run needs ~4M). */
 const BUDGET = 60_000_000;
 
+/** The saga runs the engine kept at each frame (its last few to end),
+ * gathered over the whole run: saga name → runs in the order they ended,
+ * so the page can show the last run to end by any frame. */
+class Timelines {
+  constructor() {
+    this.runs = {};
+    this.seen = new Set();
+  }
+
+  add(kept) {
+    for (const [saga, runs] of Object.entries(kept)) {
+      const list = (this.runs[saga] ??= []);
+      const fresh = runs.filter((r) => !this.seen.has(r.run));
+      for (const r of fresh) this.seen.add(r.run);
+      list.push(...fresh.sort((a, b) => a.ended_s - b.ended_s));
+    }
+  }
+}
+
 function runScenario({ text, seed, sets }) {
   const topology = JSON.parse(describe(text, sets));
   // About 120 chart points, in whole milliseconds (time has ns resolution).
@@ -20,6 +39,7 @@ function runScenario({ text, seed, sets }) {
   const sim = new Sim(text, seed, sets, `${window}ms`);
   const end = sim.end();
   const frames = [JSON.parse(sim.snapshot())];
+  const timelines = new Timelines();
   let left = BUDGET;
   for (let f = 1; f <= FRAMES; f++) {
     const t = (end * f) / FRAMES;
@@ -32,8 +52,9 @@ function runScenario({ text, seed, sets }) {
       if (used === 0) break;
     }
     frames.push(JSON.parse(sim.snapshot()));
+    timelines.add(JSON.parse(sim.saga_timelines()));
   }
-  return { topology, frames, summary: sim.summary(), events: BUDGET - left };
+  return { topology, frames, summary: sim.summary(), timelines: timelines.runs, events: BUDGET - left };
 }
 
 self.onmessage = async ({ data }) => {

@@ -2,10 +2,14 @@
 //! error is bad input (exit 2), printed by `main`.
 
 pub mod check;
+pub mod compare;
+pub mod junit;
 pub mod list;
 pub mod plot;
 pub mod run;
+pub mod show;
 pub mod sweep;
+pub mod sweep_plot;
 pub mod trace;
 pub mod validate;
 pub mod web;
@@ -39,6 +43,16 @@ pub fn print(text: &str) -> std::io::Result<()> {
 pub fn eprint(text: &str) {
     let mut err = std::io::stderr().lock();
     let _ = err.write_all(text.as_bytes()).and_then(|()| err.flush());
+}
+
+/// `dsim graph`: the topology as DOT or Mermaid.
+pub fn graph(args: &crate::cli::GraphArgs) -> anyhow::Result<Outcome> {
+    let scenario = crate::input::load(&args.file, &args.set.set)?;
+    print(&match args.format {
+        crate::cli::GraphFormat::Dot => sim_core::topology::dot(&scenario),
+        crate::cli::GraphFormat::Mermaid => sim_core::topology::mermaid(&scenario),
+    })?;
+    Ok(Outcome::Ok)
 }
 
 /// `dsim schema`: the JSON Schema of scenario files, or with `--markdown`

@@ -3,12 +3,12 @@
 
 use super::{print, Outcome};
 use crate::cli::PlotArgs;
-use crate::{input, simulate};
+use crate::{chart, input, simulate};
 use anyhow::Context;
 use plotters::prelude::*;
 use sim_core::report::{ClientSeries, FaultReport, Timeseries};
+use sim_core::text::escape;
 use sim_core::{RunOptions, SimDuration};
-use std::path::Path;
 
 /// How many windows the default window width aims for over a run.
 const POINTS: u64 = 100;
@@ -21,7 +21,15 @@ struct Line {
 
 /// Runs the scenario with a timeseries and writes one SVG per chart into `--out`.
 pub fn plot(args: &PlotArgs) -> anyhow::Result<Outcome> {
-    let scenario = input::load(&args.file, &args.set.set)?;
+    let (Some(file), None) = (&args.file, &args.sweep) else {
+        let (csv, x, y) = (args.sweep.as_deref(), args.x.as_deref(), args.y.as_deref());
+        let (Some(csv), Some(x), Some(y)) = (csv, x, y) else {
+            anyhow::bail!("give a scenario FILE, or --sweep GRID.csv with --x and --y");
+        };
+        let png = args.format == crate::cli::PlotFormat::Png;
+        return super::sweep_plot::plot(csv, x, y, &args.out, png);
+    };
+    let scenario = input::load(file, &args.set.set)?;
     std::fs::create_dir_all(&args.out)
         .with_context(|| format!("cannot create directory `{}`", args.out.display()))?;
     let window = args
@@ -42,29 +50,29 @@ pub fn plot(args: &PlotArgs) -> anyhow::Result<Outcome> {
         .context("the engine returned no timeseries")?;
     let charts = [
         (
-            "throughput.svg",
+            "throughput",
             "Throughput",
             "per second",
             None,
             throughput(series),
         ),
         (
-            "success_rate.svg",
+            "success_rate",
             "Success rate",
             "fraction",
             Some(1.0),
             success_rate(series),
         ),
-        ("latency.svg", "Client latency", "ms", None, latency(series)),
+        ("latency", "Client latency", "ms", None, latency(series)),
         (
-            "queue.svg",
+            "queue",
             "Queue length",
             "waiting requests",
             None,
             queue(series),
         ),
         (
-            "utilization.svg",
+            "utilization",
             "Utilization",
             "busy fraction",
             Some(1.0),
@@ -73,15 +81,15 @@ pub fn plot(args: &PlotArgs) -> anyhow::Result<Outcome> {
     ];
     let breakers = breakers(series);
     let breaker_chart = (!breakers.is_empty()).then_some((
-        "breakers.svg",
-        "Breaker state (0 closed, 0.5 half-open, 1 open)",
+        "breakers",
+        "Breaker state",
         "state",
-        Some(1.0),
+        Some(2.0),
         breakers,
     ));
     let instances = instances(series);
     let instance_chart = (!instances.is_empty()).then_some((
-        "instances.svg",
+        "instances",
         "Instances (live, and serving)",
         "instances",
         None,
@@ -89,7 +97,7 @@ pub fn plot(args: &PlotArgs) -> anyhow::Result<Outcome> {
     ));
     let versions = version_errors(series);
     let version_chart = (!versions.is_empty()).then_some((
-        "versions.svg",
+        "versions",
         "Failures per version of each deployment",
         "failures per second",
         None,
@@ -99,14 +107,14 @@ pub fn plot(args: &PlotArgs) -> anyhow::Result<Outcome> {
     let queue_charts = queued.then(|| {
         [
             (
-                "queue_depth.svg",
+                "queue_depth",
                 "Broker queue depth",
                 "messages held",
                 None,
                 queue_depth(series),
             ),
             (
-                "queue_age.svg",
+                "queue_age",
                 "Oldest message's age",
                 "seconds",
                 None,
@@ -115,25 +123,41 @@ pub fn plot(args: &PlotArgs) -> anyhow::Result<Outcome> {
         ]
     });
     let steps = deploy_steps(&report);
+    let saga_chart = (!series.sagas.is_empty()).then(|| {
+        (
+            "sagas",
+            "Sagas by state",
+            "runs (per window; in flight at its end)",
+            None,
+            sagas(series),
+        )
+    });
+    let run = format!("{} (seed {})", escape(&report.scenario), report.seed);
     let mut written = String::new();
     let all = charts
         .into_iter()
         .chain(breaker_chart)
         .chain(instance_chart)
         .chain(version_chart)
-        .chain(queue_charts.into_iter().flatten());
-    for (file, title, unit, y_max, lines) in all {
-        let path = args.out.join(file);
+        .chain(queue_charts.into_iter().flatten())
+        .chain(saga_chart);
+    for (stem, title, unit, y_max, lines) in all {
         let frame = Frame {
             title,
+            run: &run,
             unit,
             y_max,
             end_s: report.sim_time_s,
             faults: &series.faults,
             steps: &steps,
         };
-        draw(&path, &frame, &lines)
-            .with_context(|| format!("cannot write `{}`", path.display()))?;
+        let svg = draw(&frame, &lines)?;
+        let path = chart::save(
+            &args.out,
+            stem,
+            &svg,
+            args.format == crate::cli::PlotFormat::Png,
+        )?;
         written.push_str(&format!("wrote {}\n", path.display()));
     }
     print(&written)?;
@@ -282,13 +306,7 @@ fn instances(series: &Timeseries) -> Vec<Line> {
             .chain(&s.serving)
             .any(|n| Some(n) != first)
     });
-    let points = |counts: &[u32]| {
-        counts
-            .iter()
-            .enumerate()
-            .map(|(i, n)| (at(series, i), f64::from(*n)))
-            .collect()
-    };
+    let points = |counts: &[u32]| stepped(series, counts.iter().map(|&n| f64::from(n)));
     changing
         .flat_map(|(name, s)| {
             [
@@ -305,16 +323,41 @@ fn instances(series: &Timeseries) -> Vec<Line> {
         .collect()
 }
 
-/// The span of each step of every deployment: from the step to the next,
-/// or to the rollback, or to the end of the run.
-fn deploy_steps(report: &sim_core::report::Report) -> Vec<(f64, f64)> {
+/// Every deployment's steps, shaded behind the lines and named in the
+/// legend.
+struct Steps {
+    /// Each step from when it was taken to the next, or to the rollback,
+    /// or to the end of the run.
+    spans: Vec<(f64, f64)>,
+    /// `deploy: canary of api (3 steps)`, one entry per deployment.
+    label: String,
+}
+
+/// The steps of every deployment of `report`.
+fn deploy_steps(report: &sim_core::report::Report) -> Steps {
     let mut spans = Vec::new();
-    for d in report.deploys.values() {
+    let mut names = Vec::new();
+    for (name, d) in &report.deploys {
         let last = d.rolled_back_at_s.unwrap_or(report.sim_time_s);
         let ends = d.steps_at_s.iter().skip(1).copied().chain([last]);
         spans.extend(d.steps_at_s.iter().copied().zip(ends));
+        let rolled = if d.rolled_back_at_s.is_some() {
+            ", rolled back"
+        } else {
+            ""
+        };
+        let plural = if d.steps_done == 1 { "" } else { "s" };
+        names.push(format!(
+            "{} of {} ({} step{plural}{rolled})",
+            d.strategy,
+            escape(name),
+            d.steps_done
+        ));
     }
-    spans
+    Steps {
+        spans,
+        label: format!("deploy: {}", names.join(", ")),
+    }
 }
 
 /// Failures per second of the old and the new version of each deployment.
@@ -350,49 +393,85 @@ fn queue_age(series: &Timeseries) -> Vec<Line> {
     per_name(series, &series.queues, |q| q.age_s.clone())
 }
 
-/// Each breaker's state per window: 0 closed, 0.5 half-open, 1 open.
+/// A value per window as a stepped line: flat over each window, so a
+/// state or a count reads as what it was, not as a slope between windows.
+fn stepped(series: &Timeseries, values: impl Iterator<Item = f64>) -> Vec<(f64, f64)> {
+    let mut from = series.start_s;
+    let mut points = Vec::new();
+    for (i, v) in values.enumerate() {
+        let to = at(series, i);
+        points.extend([(from, v), (to, v)]);
+        from = to;
+    }
+    points
+}
+
+/// Per saga, stepped over each window: runs started, completed,
+/// compensated and found inconsistent in it, and in flight at its end.
+fn sagas(series: &Timeseries) -> Vec<Line> {
+    let steps = |v: &[u64]| stepped(series, v.iter().map(|&n| n as f64));
+    series
+        .sagas
+        .iter()
+        .flat_map(|(name, g)| {
+            [
+                ("started", &g.started),
+                ("completed", &g.completed),
+                ("compensated", &g.compensated),
+                ("inconsistent", &g.inconsistent),
+                ("in flight", &g.in_flight),
+            ]
+            .map(|(label, v)| Line {
+                label: format!("{name} {label}"),
+                points: steps(v),
+            })
+        })
+        .collect()
+}
+
+/// The states a breaker chart's y axis names, by level.
+const BREAKER_STATES: [&str; 3] = ["closed", "half-open", "open"];
+
+/// Each breaker's state per window, stepped: 0 closed, 1 half-open, 2 open.
 fn breakers(series: &Timeseries) -> Vec<Line> {
     series
         .breakers
         .iter()
         .map(|(name, b)| Line {
             label: name.clone(),
-            points: b
-                .state
-                .iter()
-                .enumerate()
-                .map(|(i, s)| {
-                    let level = match *s {
-                        "open" => 1.0,
-                        "half_open" => 0.5,
-                        _ => 0.0,
-                    };
-                    (at(series, i), level)
-                })
-                .collect(),
+            points: stepped(
+                series,
+                b.state.iter().map(|s| match *s {
+                    "open" => 2.0,
+                    "half_open" => 1.0,
+                    _ => 0.0,
+                }),
+            ),
         })
         .collect()
 }
 
-/// What frames a chart: its title, y unit and top, the run's length, and
-/// the fault windows shaded behind the lines.
+/// What frames a chart: its title, the run it shows (scenario and seed),
+/// y unit and top, the run's length, and the fault windows and deployment
+/// steps shaded behind the lines.
 struct Frame<'a> {
     title: &'a str,
+    run: &'a str,
     unit: &'a str,
     y_max: Option<f64>,
     end_s: f64,
     faults: &'a [FaultReport],
-    /// Deployment steps: each from when it was taken to the next (or the
-    /// rollback, or the end of the run).
-    steps: &'a [(f64, f64)],
+    /// Deployment steps, shaded in turn lighter and darker.
+    steps: &'a Steps,
 }
 
-/// Draws `lines` into an SVG at `path`, x from 0 to the end of the run, y
-/// from 0 to `y_max` (or a little above the largest value), fault windows
-/// shaded.
-fn draw(path: &Path, frame: &Frame, lines: &[Line]) -> anyhow::Result<()> {
+/// Draws `lines` as an SVG, x from 0 to the end of the run, y
+/// from 0 to `y_max` (or a little above the largest value), deployment
+/// steps and fault windows shaded and named in the legend.
+fn draw(frame: &Frame, lines: &[Line]) -> anyhow::Result<String> {
     let Frame {
         title,
+        run,
         unit,
         y_max,
         end_s,
@@ -404,47 +483,78 @@ fn draw(path: &Path, frame: &Frame, lines: &[Line]) -> anyhow::Result<()> {
         .flat_map(|l| l.points.iter().map(|p| p.1))
         .fold(0.0, f64::max);
     let top = y_max.unwrap_or(if largest > 0.0 { largest * 1.1 } else { 1.0 });
-    let root = SVGBackend::new(path, (900, 420)).into_drawing_area();
+    let mut svg = String::new();
+    let root = SVGBackend::with_string(&mut svg, chart::SIZE).into_drawing_area();
     root.fill(&WHITE)?;
-    let mut chart = ChartBuilder::on(&root)
-        .caption(title, ("sans-serif", 22))
-        .margin(12)
-        .x_label_area_size(40)
-        .y_label_area_size(64)
+    let mut c = ChartBuilder::on(&root)
+        .caption(format!("{title} · {run}"), ("sans-serif", chart::TITLE))
+        .margin(20)
+        .x_label_area_size(60)
+        .y_label_area_size(100)
         .build_cartesian_2d(0.0..end_s.max(f64::MIN_POSITIVE), 0.0..top * 1.02)?;
-    chart
-        .configure_mesh()
-        .x_desc("simulated time (s)")
+    let states = |y: &f64| {
+        let level = y.round() as usize;
+        match BREAKER_STATES.get(level) {
+            Some(name) if (y - level as f64).abs() < 1e-9 => name.to_string(),
+            _ => String::new(),
+        }
+    };
+    let mut mesh = c.configure_mesh();
+    mesh.x_desc("simulated time (s)")
         .y_desc(unit)
-        .draw()?;
-    chart.draw_series(steps.iter().enumerate().map(|(k, (from, to))| {
-        let shade = if k % 2 == 0 { 0.10 } else { 0.18 };
-        Rectangle::new([(*from, 0.0), (*to, top * 1.02)], BLUE.mix(shade).filled())
-    }))?;
-    chart.draw_series(faults.iter().map(|f| {
-        let until = f.until_s.unwrap_or(end_s);
-        Rectangle::new([(f.at_s, 0.0), (until, top * 1.02)], RED.mix(0.12).filled())
-    }))?;
-    for (i, line) in lines.iter().enumerate() {
-        let color = Palette99::pick(i).to_rgba();
-        chart
-            .draw_series(LineSeries::new(
-                line.points.iter().copied(),
-                color.stroke_width(2),
-            ))?
-            .label(&line.label)
-            .legend(move |(x, y)| PathElement::new([(x, y), (x + 18, y)], color.stroke_width(2)));
+        .label_style(("sans-serif", chart::TICKS))
+        .axis_desc_style(("sans-serif", chart::AXES));
+    if title == "Breaker state" {
+        mesh.y_labels(BREAKER_STATES.len())
+            .y_label_formatter(&states);
     }
-    if !lines.is_empty() {
-        chart
-            .configure_series_labels()
+    mesh.draw()?;
+    if !steps.spans.is_empty() {
+        let shade = |k: usize| BLUE.mix(if k.is_multiple_of(2) { 0.10 } else { 0.18 });
+        c.draw_series(steps.spans.iter().enumerate().map(|(k, (from, to))| {
+            Rectangle::new([(*from, 0.0), (*to, top * 1.02)], shade(k).filled())
+        }))?
+        .label(&steps.label)
+        .legend(move |(x, y)| Rectangle::new([(x, y - 7), (x + 24, y + 7)], shade(1).filled()));
+    }
+    if !faults.is_empty() {
+        let shade = RED.mix(0.15);
+        let kinds: Vec<String> = faults
+            .iter()
+            .map(|f| format!("{} on {}", f.kind, escape(&f.target)))
+            .collect();
+        let mut label = kinds[..kinds.len().min(3)].join(", ");
+        if kinds.len() > 3 {
+            label.push_str(&format!(" and {} more", kinds.len() - 3));
+        }
+        c.draw_series(faults.iter().map(|f| {
+            let until = f.until_s.unwrap_or(end_s);
+            Rectangle::new([(f.at_s, 0.0), (until, top * 1.02)], shade.filled())
+        }))?
+        .label(format!("fault: {label}"))
+        .legend(move |(x, y)| Rectangle::new([(x, y - 7), (x + 24, y + 7)], shade.filled()));
+    }
+    for (i, line) in lines.iter().enumerate() {
+        let color = chart::colour(i);
+        c.draw_series(LineSeries::new(
+            line.points.iter().copied(),
+            color.stroke_width(3),
+        ))?
+        .label(&line.label)
+        .legend(move |(x, y)| PathElement::new([(x, y), (x + 24, y)], color.stroke_width(3)));
+    }
+    if !lines.is_empty() || !faults.is_empty() || !steps.spans.is_empty() {
+        c.configure_series_labels()
             .position(SeriesLabelPosition::UpperRight)
+            .label_font(("sans-serif", chart::LEGEND))
             .background_style(WHITE.mix(0.85))
             .border_style(BLACK)
             .draw()?;
     }
     root.present()?;
-    Ok(())
+    drop(c);
+    drop(root);
+    Ok(svg)
 }
 
 #[cfg(test)]

@@ -1,4 +1,5 @@
-//! `dsim trace`: per-request spans in Chrome's trace event format, to open
+//! `dsim trace`: per-request spans (and each saga run as a tree of its
+//! step calls) in Chrome's trace event format, to open
 //! in Perfetto or chrome://tracing.
 
 use super::{print, Outcome};

@@ -15,6 +15,7 @@
 //! has one consumer instance at a time and one delivery out, so a key's
 //! messages are processed in publish order.
 
+use super::choreography::SagaEvent;
 use super::event::{Event, Handle, Outcome};
 use super::record::QueueFact;
 use super::service::Life;
@@ -38,6 +39,8 @@ pub struct Envelope {
     pub counted: bool,
     /// Times a consumer applied its effect.
     pub applied: u32,
+    /// The saga step it triggers, for a choreographed saga's event.
+    pub saga: Option<SagaEvent>,
     /// Copies that may still apply it: publishes on their way, held
     /// copies, deliveries out. The record goes when none is left.
     refs: u32,
@@ -77,6 +80,8 @@ pub struct Delivering {
     seq: u64,
     /// Its partition, busy until an at-most-once delivery is done.
     partition: u32,
+    /// The consumer's dedup found its key processed: it committed nothing.
+    pub repeat: bool,
 }
 
 /// The run-time state of one queue.
@@ -165,6 +170,7 @@ impl Simulation {
             key,
             counted,
             applied: 0,
+            saga: None,
             refs: 0,
         }) as u32;
         Handle { key: k, uid }
@@ -180,7 +186,10 @@ impl Simulation {
         let e = &mut self.envelopes[env.key as usize];
         e.refs -= 1;
         if e.refs == 0 {
-            self.envelopes.remove(env.key as usize);
+            let e = self.envelopes.remove(env.key as usize);
+            if let Some(ev) = e.saga {
+                self.step_exchange_gone(ev.run);
+            }
         }
     }
 
@@ -358,6 +367,7 @@ impl Simulation {
             stored,
             seq,
             partition,
+            repeat: false,
         }) as u32;
         self.services[s].instances[i as usize].claimed += 1;
         if at_most_once {
@@ -482,6 +492,10 @@ impl Simulation {
         self.deliveries.remove(d.key as usize);
         let q = rec.queue as usize;
         let ok = outcome == Outcome::Ok || outcome == Outcome::Degraded;
+        let ok = match self.queues[q].consumer {
+            Some(t) => self.event_served(rec.envelope, t.service.0 as usize, ok, rec.repeat),
+            None => ok,
+        };
         if self.queue_config(q).delivery == Delivery::AtMostOnce {
             let held = self.now.since(rec.stored);
             let overtook = self.processed(q, rec.envelope, rec.seq);

@@ -3,7 +3,7 @@
 
 use super::event::{Event, Handle, Outcome};
 use super::network::Delivery;
-use super::trace::Kind;
+use super::trace::{outcome_name, Kind};
 use super::Simulation;
 use crate::scenario::model::Cause;
 use crate::scenario::model::Target;
@@ -44,7 +44,8 @@ pub struct CallRec {
 impl Simulation {
     /// Sends an attempt of `exchange` to `target` over `link`; its answer
     /// will travel over `back`. It times out at `expires`; the callee sees
-    /// the deadline `carried`. The target's balancer picks the instance now.
+    /// the deadline `carried`. The target's balancer picks the instance now,
+    /// by the exchange's key if it hashes.
     #[allow(clippy::too_many_arguments)]
     pub(super) fn send_call(
         &mut self,
@@ -56,7 +57,8 @@ impl Simulation {
         link: u32,
         back: u32,
     ) {
-        let instance = self.services[target.service.0 as usize].pick(self.now);
+        let by = self.exchanges[exchange.key as usize].key;
+        let instance = self.services[target.service.0 as usize].pick(self.now, by);
         let uid = self.uid();
         let key = self.calls.insert(CallRec {
             uid,
@@ -117,11 +119,34 @@ impl Simulation {
         let failed = !outcome.is_success();
         self.services[call.target.service.0 as usize].release(call.instance, failed, self.now);
         if self.trace.is_some() {
-            let to = &self.sc.services[call.target.service.0 as usize].name;
-            let name = format!("-> {to}");
-            self.record_span(Kind::Attempt, &name, None, call.sent, outcome);
+            self.trace_attempt(&call, outcome);
         }
         self.on_attempt_result(call.exchange, outcome, call.sent, call.permitted);
+    }
+
+    /// Records the span of attempt `call`, ended with `outcome`: on the
+    /// process `-> SERVICE`, or in its saga run's tree.
+    fn trace_attempt(&mut self, call: &CallRec, outcome: Outcome) {
+        let to = self.sc.services[call.target.service.0 as usize]
+            .name
+            .clone();
+        match self.saga_attempt_span(call.exchange, &to) {
+            Some((saga, tree)) => {
+                let outcome = outcome_name(outcome);
+                let tree = Some(tree);
+                self.begin_span(
+                    Kind::Attempt,
+                    &saga,
+                    None,
+                    call.sent,
+                    outcome,
+                    None,
+                    tree,
+                    false,
+                );
+            }
+            None => self.record_span(Kind::Attempt, &format!("-> {to}"), None, call.sent, outcome),
+        }
     }
 
     pub(super) fn on_respond(&mut self, h: Handle, outcome: Outcome) {

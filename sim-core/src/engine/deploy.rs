@@ -235,11 +235,7 @@ impl Simulation {
             .map(|(dep, state)| {
                 let name = self.sc.services[dep.service.0 as usize].name.clone();
                 let report = DeployReport {
-                    strategy: match dep.strategy {
-                        Strategy::Rolling => "rolling",
-                        Strategy::Canary => "canary",
-                        Strategy::BlueGreen => "blue_green",
-                    },
+                    strategy: dep.strategy.name(),
                     steps_done: state.steps_done,
                     steps_at_s: state.steps_at.iter().map(|t| t.as_secs_f64()).collect(),
                     rolled_back_at_s: state.rolled_back_at.map(|t| t.as_secs_f64()),

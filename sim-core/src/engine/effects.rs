@@ -9,6 +9,7 @@
 //! a duplicate.
 
 use super::call::Origin;
+use super::event::Handle;
 use super::saga::step_key;
 use super::service::Asker;
 use super::Simulation;
@@ -86,10 +87,8 @@ impl DedupTable {
         }
     }
 
-    /// Checks and records `key` at `now` in one step (the insert into a
-    /// processed-keys table in the effect's transaction): true if it was
-    /// already there, so this request is a repeat.
-    pub fn repeat(&mut self, now: SimTime, key: u64) -> bool {
+    /// Forgets the keys older than `ttl` at `now`; whether `key` is left.
+    pub fn knows(&mut self, now: SimTime, key: u64) -> bool {
         while let Some(&(at, old)) = self.order.front() {
             if at + self.cfg.ttl > now {
                 break;
@@ -97,7 +96,14 @@ impl DedupTable {
             self.order.pop_front();
             self.keys.remove(&old);
         }
-        if self.keys.contains_key(&key) {
+        self.keys.contains_key(&key)
+    }
+
+    /// Checks and records `key` at `now` in one step (the insert into a
+    /// processed-keys table in the effect's transaction): true if it was
+    /// already there, so this request is a repeat.
+    pub fn repeat(&mut self, now: SimTime, key: u64) -> bool {
+        if self.knows(now, key) {
             return true;
         }
         self.keys.insert(key, now);
@@ -112,11 +118,48 @@ impl DedupTable {
 }
 
 impl Simulation {
+    /// The key a processed-keys table knows the work of `asker` by: a saga
+    /// step's key (called by an orchestrator or triggered by an event), a
+    /// call's idempotency key (the exchange) or, without one, the attempt's
+    /// own id; a message's id, shared by every copy. A health check has
+    /// none: it applies nothing.
+    fn dedup_key(&self, asker: Asker) -> Option<u64> {
+        Some(match (asker, self.saga_step_of(asker)) {
+            (Asker::Probe(..), _) => return None,
+            (_, Some((run, step, undo))) => step_key(run.uid, step, undo),
+            (Asker::Call { call, exchange }, None) => {
+                let x = &self.exchanges[exchange.key as usize];
+                debug_assert_eq!(x.uid, exchange.uid);
+                if self.sites[x.site as usize].policy.idempotency_key {
+                    exchange.uid
+                } else {
+                    call.uid
+                }
+            }
+            (Asker::Delivery(d), None) => {
+                self.envelopes[self.deliveries[d.key as usize].envelope.key as usize].uid
+            }
+        })
+    }
+
+    /// Whether service `s` has processed the work of `asker` already: its
+    /// answer is then the recorded one, a success.
+    pub(super) fn already_processed(&mut self, s: usize, asker: Asker) -> bool {
+        if self.dedups[s].is_none() {
+            return false;
+        }
+        let Some(key) = self.dedup_key(asker) else {
+            return false;
+        };
+        let now = self.now;
+        self.dedups[s].as_mut().is_some_and(|t| t.knows(now, key))
+    }
+
     /// Work for endpoint `e` of service `s`, asked by `asker`, succeeded
     /// at `now`: apply its effect, if any. The logical unit whose repeats
     /// are duplicates is the exchange of a call (its idempotency key, or
-    /// the attempt's own id without one), or the message of a delivery (its
-    /// message id, shared by every copy).
+    /// the attempt's own id without one), the message of a delivery (its
+    /// message id, shared by every copy), or a saga run's step.
     pub(super) fn commit_effect(&mut self, s: usize, e: usize, asker: Asker, counted: bool) {
         let Some(effect) = self.effects.of(s, e) else {
             return;
@@ -124,55 +167,35 @@ impl Simulation {
         // Every exchange to an endpoint with an effect is kept until its
         // last copy is done, and a message until its last delivery is, so
         // the record is still here.
-        let key = match asker {
-            Asker::Call { call, exchange } => {
-                let x = &self.exchanges[exchange.key as usize];
-                debug_assert_eq!(x.uid, exchange.uid);
-                let keyed = self.sites[x.site as usize].policy.idempotency_key;
-                match x.origin {
-                    Origin::Saga {
-                        run, step, undo, ..
-                    } => step_key(run.uid, step, undo),
-                    _ if keyed => exchange.uid,
-                    _ => call.uid,
-                }
-            }
-            Asker::Delivery(d) => {
-                self.envelopes[self.deliveries[d.key as usize].envelope.key as usize].uid
-            }
-            // A health check applies nothing.
-            Asker::Probe(..) => return,
+        let Some(key) = self.dedup_key(asker) else {
+            return;
         };
         if let Some(table) = &mut self.dedups[s] {
             if table.repeat(self.now, key) {
+                if let Asker::Delivery(d) = asker {
+                    self.deliveries[d.key as usize].repeat = true;
+                }
                 return;
             }
         }
-        let applied = match asker {
-            Asker::Call { exchange, .. } => &mut self.exchanges[exchange.key as usize].applied,
-            Asker::Delivery(d) => {
-                let env = self.deliveries[d.key as usize].envelope;
-                &mut self.envelopes[env.key as usize].applied
-            }
-            Asker::Probe(..) => return,
+        let idempotent = self.sc.services[s].endpoints[e].idempotent;
+        let Some(applied) = self.applied_of(asker) else {
+            return;
         };
-        if *applied > 0 && self.sc.services[s].endpoints[e].idempotent {
+        if *applied > 0 && idempotent {
             return;
         }
         *applied += 1;
         let mut duplicate = *applied > 1;
-        if let Asker::Call { exchange, .. } = asker {
-            if let Origin::Saga {
-                run, step, undo, ..
-            } = self.exchanges[exchange.key as usize].origin
-            {
-                match self.saga_effect(run, step, undo) {
-                    Some(again) => duplicate |= again,
-                    None => {
-                        // A compensation of a step that never applied: a no-op.
-                        self.exchanges[exchange.key as usize].applied -= 1;
-                        return;
+        if let Some((run, step, undo)) = self.saga_step_of(asker) {
+            match self.saga_effect(run, step, undo) {
+                Some(again) => duplicate |= again,
+                None => {
+                    // A compensation of a step that never applied: a no-op.
+                    if let Some(applied) = self.applied_of(asker) {
+                        *applied -= 1;
                     }
+                    return;
                 }
             }
         }
@@ -186,6 +209,41 @@ impl Simulation {
             for p in &self.effect_probes[effect as usize] {
                 self.probes[*p as usize].on_duplicate(self.now);
             }
+        }
+    }
+}
+
+impl Simulation {
+    /// The saga run, step and direction `asker` does, if it is a saga's step.
+    fn saga_step_of(&self, asker: Asker) -> Option<(Handle, u32, bool)> {
+        match asker {
+            Asker::Call { exchange, .. } => match self.exchanges[exchange.key as usize].origin {
+                Origin::Saga {
+                    run, step, undo, ..
+                } => Some((run, step, undo)),
+                _ => None,
+            },
+            Asker::Delivery(d) => {
+                let env = self.deliveries[d.key as usize].envelope;
+                let ev = self.envelopes[env.key as usize].saga?;
+                Some((ev.run, ev.step, ev.undo))
+            }
+            Asker::Probe(..) => None,
+        }
+    }
+
+    /// The count of applications of the logical unit `asker` serves (a
+    /// health check serves none).
+    fn applied_of(&mut self, asker: Asker) -> Option<&mut u32> {
+        match asker {
+            Asker::Call { exchange, .. } => {
+                Some(&mut self.exchanges[exchange.key as usize].applied)
+            }
+            Asker::Delivery(d) => {
+                let env = self.deliveries[d.key as usize].envelope;
+                Some(&mut self.envelopes[env.key as usize].applied)
+            }
+            Asker::Probe(..) => None,
         }
     }
 }

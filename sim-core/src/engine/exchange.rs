@@ -106,7 +106,7 @@ impl Simulation {
         let now = self.now;
         let s = &mut self.sites[site as usize];
         if let Some(limit) = &mut s.limit {
-            if !limit.take(now) {
+            if !limit.take(now, self.exchanges[key as usize].key) {
                 return self.fail(h, Cause::Rejected);
             }
         }

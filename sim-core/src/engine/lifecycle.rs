@@ -112,6 +112,7 @@ impl Simulation {
             self.services[s].live(),
         );
         self.busy[s].set_capacity(now, capacity);
+        self.services[s].track_capacity(now);
         if let Some(series) = &mut self.series {
             series.services[s].busy.set_capacity(now, capacity);
         }

@@ -8,11 +8,12 @@
 
 mod autoscale;
 mod backoff;
-mod balancer;
+pub mod balancer;
 mod breaker;
 mod broker;
 pub mod budget;
 mod call;
+mod choreography;
 mod client;
 mod deploy;
 mod effects;
@@ -30,6 +31,7 @@ mod publish;
 mod queue;
 pub mod record;
 mod saga;
+pub mod saga_view;
 mod series;
 mod service;
 mod site;
@@ -37,6 +39,7 @@ pub mod snapshot;
 mod summary;
 mod throttle;
 pub mod trace;
+mod two_phase;
 
 use crate::expect::Metric;
 use crate::limits::MAX_TIMESERIES_WINDOWS;
@@ -61,6 +64,7 @@ use series::Series;
 use service::{Job, ServiceState};
 use site::{BreakerRec, Site, Sites};
 use slab::Slab;
+use std::collections::BTreeMap;
 
 pub use crate::scenario::model::Cause;
 pub use event::Outcome;
@@ -148,6 +152,10 @@ pub struct Simulation {
     saga_held: Vec<Vec<saga::HeldAnswer>>,
     saga_totals: Vec<record::SagaCounts>,
     saga_probes: Vec<Vec<u32>>,
+    /// Two-phase transactions undecided, by run uid, and the workers each
+    /// saga's prepared participants hold.
+    txns: BTreeMap<u64, two_phase::Txn>,
+    held_workers: Vec<two_phase::HeldWorkers>,
     /// What each client's and service's requests, and each queue's
     /// messages, did after warmup.
     client_totals: Vec<ClientRecord>,
@@ -176,6 +184,8 @@ pub struct Simulation {
     series: Option<Series>,
     /// Spans for `dsim trace`, when asked for.
     trace: Option<trace::Trace>,
+    /// Saga runs watched for the trace and the browser's timelines.
+    saga_view: saga_view::SagaView,
 }
 
 impl Simulation {
@@ -209,20 +219,20 @@ impl Simulation {
             .services
             .iter()
             .enumerate()
-            .map(|(i, _)| ServiceState::new(&sc, i, seed))
+            .map(|(i, _)| ServiceState::new(&sc, i, seed, &Utilization::new(warmup, end, 0)))
             .collect();
         let capacity: Vec<u64> = services.iter().map(ServiceState::capacity).collect();
         let series = options.timeseries.filter(|w| w.0 > 0).map(|window| {
-            Series::new(
-                window,
-                warmup,
+            let counts = [
                 sc.clients.len(),
                 sc.queues.len(),
                 sc.deploys.len(),
-                &capacity,
-            )
+                sc.sagas.len(),
+            ];
+            Series::new(window, warmup, counts, &capacity)
         });
         let mut consumed_by = vec![Vec::new(); sc.services.len()];
+        let events = choreography::event_consumers(&sc);
         let queues = sc
             .queues
             .iter()
@@ -238,6 +248,7 @@ impl Simulation {
                         endpoint: EndpointId(e as u32),
                     })
                 });
+                let consumer = consumer.or(events[q]);
                 if let Some(t) = consumer {
                     consumed_by[t.service.0 as usize].push(q as u32);
                 }
@@ -259,6 +270,8 @@ impl Simulation {
             saga_held: vec![Vec::new(); sagas],
             saga_totals: vec![record::SagaCounts::default(); sagas],
             saga_probes: vec![Vec::new(); sagas],
+            txns: BTreeMap::new(),
+            held_workers: vec![two_phase::HeldWorkers::default(); sagas],
             queues,
             envelopes: Slab::new(),
             deliveries: Slab::new(),
@@ -314,6 +327,7 @@ impl Simulation {
             probes: Vec::new(),
             series,
             trace: None,
+            saga_view: saga_view::SagaView::default(),
         };
         sim.build_probes();
         sim.schedule_faults();
@@ -550,6 +564,9 @@ impl Simulation {
         for (q, w) in series.queues.iter_mut().enumerate() {
             w.close(self.queues[q].depth(), self.queues[q].oldest_age(now));
         }
+        for (w, totals) in series.sagas.iter_mut().zip(&self.saga_totals) {
+            w.close(totals.in_flight());
+        }
         for b in &mut self.breakers {
             b.series.push(b.cb.state());
         }
@@ -577,12 +594,15 @@ impl Simulation {
     }
 
     /// A fact about a run of saga `g` started at `started`: into the totals
-    /// (if it is measured) and the saga's probes.
+    /// (if it is measured), the open window and the saga's probes.
     fn saga_fact(&mut self, g: usize, started: SimTime, counted: bool, fact: record::SagaFact) {
         if !counted {
             return;
         }
         self.saga_totals[g].apply(fact);
+        if let Some(s) = &mut self.series {
+            s.sagas[g].open.apply(fact);
+        }
         for p in &self.saga_probes[g] {
             self.probes[*p as usize].on_saga(started, fact);
         }

@@ -48,7 +48,7 @@ impl Simulation {
     }
 
     /// Sends a copy of `env` from service `from` to queue `q`.
-    fn send_publish(&mut self, q: u32, env: Handle, from: u32, outbox: bool) {
+    pub(super) fn send_publish(&mut self, q: u32, env: Handle, from: u32, outbox: bool) {
         self.envelope_ref(env);
         let uid = self.uid();
         let p = self.publishing.insert(Publishing {

@@ -21,9 +21,8 @@
 use super::call::Origin;
 use super::event::{Event, Handle, Outcome};
 use super::record::SagaFact;
-use super::trace::{outcome_name, Kind, Tag};
 use super::Simulation;
-use crate::scenario::model::{Cause, Target};
+use crate::scenario::model::{Cause, SagaMode, Target};
 use crate::time::{SimDuration, SimTime};
 
 /// How long an orchestrator waits before it calls a step again that must
@@ -52,10 +51,10 @@ pub struct SagaRun {
     request: Handle,
     pub started: SimTime,
     pub counted: bool,
-    key: u64,
+    pub key: u64,
     pub phase: Phase,
-    /// The step being done, or compensated.
-    step: u32,
+    /// The step being done, or compensated (two-phase: prepared next).
+    pub step: u32,
     /// Bumped when the orchestrator crashes: answers to older calls are lost.
     generation: u32,
     /// Per step: its call may have applied (it succeeded, or timed out).
@@ -63,8 +62,9 @@ pub struct SagaRun {
     /// Per step: applications of its effect, and of its compensation's.
     pub applied: Vec<u32>,
     pub undone: Vec<u32>,
-    /// Its calls whose exchange records still live (late copies may apply).
-    live: u32,
+    /// Its calls whose exchange records (or event messages) still live:
+    /// late copies may apply.
+    pub live: u32,
 }
 
 impl SagaRun {
@@ -107,13 +107,19 @@ impl Simulation {
             live: 0,
         }) as u32;
         self.saga_fact(g, self.now, counted, SagaFact::Started);
-        self.call_step(Handle { key: run, uid });
+        let h = Handle { key: run, uid };
+        self.view_saga_start(h, g, key);
+        match self.sc.sagas[g].mode {
+            SagaMode::Orchestration => self.call_step(h),
+            SagaMode::Choreography => self.publish_event(h, 0, false, None),
+            SagaMode::TwoPhase => self.prepare_all(h),
+        }
     }
 
     /// Calls the current step (or compensation) of run `h`.
-    fn call_step(&mut self, h: Handle) {
+    pub(super) fn call_step(&mut self, h: Handle) {
         let run = &self.runs[h.key as usize];
-        let (g, step, key) = (run.saga as usize, run.step, run.key);
+        let (g, step, key, counted) = (run.saga as usize, run.step, run.key, run.counted);
         let undo = run.phase == Phase::Compensating;
         let generation = self.saga_generation[g];
         self.runs[h.key as usize].generation = generation;
@@ -126,8 +132,11 @@ impl Simulation {
         } else {
             call
         };
-        self.saga_steps[g][step as usize].count(undo, false);
+        if counted {
+            self.saga_steps[g][step as usize].count(undo, false);
+        }
         self.runs[h.key as usize].live += 1;
+        self.view_step_start(h, step, undo);
         let origin = Origin::Saga {
             run: h,
             step,
@@ -150,7 +159,10 @@ impl Simulation {
         let Some(run) = self.runs.get(h.key as usize).filter(|r| r.uid == h.uid) else {
             return;
         };
-        let g = run.saga as usize;
+        let (g, counted) = (run.saga as usize, run.counted);
+        if self.sc.sagas[g].mode == SagaMode::TwoPhase {
+            return self.on_vote(h, step, generation, outcome);
+        }
         let current = run.step == step && (run.phase == Phase::Compensating) == undo;
         if generation != self.saga_generation[g] || !current {
             return; // the orchestrator crashed since: this answer is lost
@@ -158,8 +170,9 @@ impl Simulation {
         if self.saga_paused[g] {
             return self.saga_held[g].push((h, step, undo, generation, outcome));
         }
+        self.view_step_result(h, outcome);
         let failed = !outcome.is_success();
-        if failed {
+        if failed && counted {
             self.saga_steps[g][step as usize].count(undo, true);
         }
         if undo {
@@ -230,7 +243,7 @@ impl Simulation {
 
     /// Run `h` is over: its request ends with `outcome`; its effects are
     /// checked once its calls' last copies are done.
-    fn end_saga(&mut self, h: Handle, phase: Phase, outcome: Outcome) {
+    pub(super) fn end_saga(&mut self, h: Handle, phase: Phase, outcome: Outcome) {
         let run = &mut self.runs[h.key as usize];
         run.phase = phase;
         let (g, started, counted, request) =
@@ -241,14 +254,7 @@ impl Simulation {
             SagaFact::Compensated
         };
         self.saga_fact(g, started, counted, fact);
-        if self.trace.is_some() {
-            let name = self.sc.sagas[g].name.clone();
-            let tag = Some(Tag {
-                key: self.runs[h.key as usize].key,
-                message: Some(h.uid),
-            });
-            self.record_tagged(Kind::Saga, &name, None, started, outcome_name(outcome), tag);
-        }
+        self.view_saga_end(h, phase == Phase::Completed, outcome);
         self.on_request_result(request, outcome);
         self.finish_run_if_done(h);
     }
@@ -337,6 +343,7 @@ impl Simulation {
         self.saga_paused[g] = paused && !down;
         if down && !was_down {
             self.saga_generation[g] += 1;
+            self.view_saga_crash(g);
         }
         if !down && was_down {
             self.saga_generation[g] += 1;
@@ -350,7 +357,10 @@ impl Simulation {
                 })
                 .collect();
             for h in runs {
-                self.call_step(h);
+                match self.sc.sagas[g].mode {
+                    SagaMode::TwoPhase => self.resume_txn(h),
+                    _ => self.call_step(h),
+                }
             }
         }
         if !self.saga_paused[g] {

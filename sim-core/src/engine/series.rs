@@ -8,12 +8,15 @@
 use super::histogram::round3;
 use super::integrator::Utilization;
 use super::record::{
-    ClientCounts, ClientRecord, LifeCounts, QueueCounts, QueueRecord, ServiceCounts, ServiceRecord,
+    ClientCounts, ClientRecord, LifeCounts, QueueCounts, QueueRecord, SagaCounts, ServiceCounts,
+    ServiceRecord,
 };
-use crate::report::{ClientSeries, DeploySeries, QueueSeries, ServiceSeries, VersionCounts};
+use crate::report::{
+    ClientSeries, DeploySeries, QueueSeries, SagaSeries, ServiceSeries, VersionCounts,
+};
 use crate::time::{SimDuration, SimTime};
 
-/// The series of every client, service and queue.
+/// The series of every client, service, queue and saga.
 #[derive(Clone, Debug)]
 pub struct Series {
     pub window: SimDuration,
@@ -22,6 +25,7 @@ pub struct Series {
     pub queues: Vec<QueueWindows>,
     /// Each deployment's requests and failures per version.
     pub deploys: Vec<DeployWindows>,
+    pub sagas: Vec<SagaWindows>,
 }
 
 /// A deployment's open window and its closed ones: requests and failures
@@ -51,6 +55,16 @@ impl DeployWindows {
             new_failures: column(1, |c| c.failures),
         }
     }
+}
+
+/// A saga's open window and its closed ones: runs started in each window,
+/// completed, compensated and found inconsistent in each, and in flight at
+/// each window's end.
+#[derive(Clone, Debug, Default)]
+pub struct SagaWindows {
+    pub open: SagaCounts,
+    rows: Vec<SagaCounts>,
+    in_flight: Vec<u64>,
 }
 
 /// A queue's open window and its closed ones.
@@ -89,19 +103,14 @@ pub struct ServiceWindows {
 }
 
 impl Series {
-    /// Empty series of `window` for `clients`, `queues`, `deploys` and the
-    /// services of `capacity` (their workers at the start), whose first
-    /// window starts at `from`.
-    pub fn new(
-        window: SimDuration,
-        from: SimTime,
-        clients: usize,
-        queues: usize,
-        deploys: usize,
-        capacity: &[u64],
-    ) -> Series {
+    /// Empty series of `window` for `counts` clients, queues, deployments
+    /// and sagas and for the services of `capacity` (their workers at the
+    /// start), whose first window starts at `from`.
+    pub fn new(window: SimDuration, from: SimTime, counts: [usize; 4], capacity: &[u64]) -> Series {
+        let [clients, queues, deploys, sagas] = counts;
         Series {
             window,
+            sagas: vec![SagaWindows::default(); sagas],
             clients: vec![ClientWindows::default(); clients],
             queues: vec![QueueWindows::default(); queues],
             deploys: vec![DeployWindows::default(); deploys],
@@ -213,6 +222,32 @@ impl QueueWindows {
             lost: column(|c| c.lost),
             depth: all.depth,
             age_s: all.age_s,
+        }
+    }
+}
+
+impl SagaWindows {
+    /// Closes the open window with `in_flight` runs at its end.
+    pub fn close(&mut self, in_flight: u64) {
+        self.rows.push(self.open);
+        self.in_flight.push(in_flight);
+        self.open = SagaCounts::default();
+    }
+
+    /// The closed windows and the open one, as the report shows them:
+    /// `in_flight` now, and `inconsistent` more runs, over with calls
+    /// still out, found so when the report is made.
+    pub fn report(&self, in_flight: u64, inconsistent: u64) -> SagaSeries {
+        let mut all = self.clone();
+        all.open.inconsistent += inconsistent;
+        all.close(in_flight);
+        let column = |f: fn(&SagaCounts) -> u64| all.rows.iter().map(f).collect();
+        SagaSeries {
+            started: column(|c| c.started),
+            completed: column(|c| c.completed),
+            compensated: column(|c| c.compensated),
+            inconsistent: column(|c| c.inconsistent),
+            in_flight: all.in_flight,
         }
     }
 }

@@ -4,9 +4,10 @@
 use super::balancer::Picker;
 use super::call::Origin;
 use super::event::{Event, Handle, Outcome};
+use super::integrator::Utilization;
 use super::network::either;
 use super::record::ServiceFact;
-use super::throttle::Bucket;
+use super::throttle::Limiter;
 use super::trace::{outcome_name, Kind, Tag};
 use super::Simulation;
 use crate::rng::Stream;
@@ -53,6 +54,13 @@ pub(super) struct Instance {
     pub version: bool,
     /// Draining to start again as this version (a rolling deployment).
     pub replace_as: Option<bool>,
+    /// Measured arrivals (after warmup) at this instance.
+    pub arrivals: u64,
+    /// Its longest waiting room after warmup.
+    pub max_queue: u64,
+    /// Its busy workers over its own workers while it served or drained,
+    /// over the measured span.
+    pub busy_area: Utilization,
 }
 
 /// The life of an instance. Ids are stable: a stopped instance's slot (and
@@ -69,8 +77,8 @@ pub enum Life {
 
 impl Instance {
     /// Instance `i` of service `name`, serving; its streams derive from
-    /// the service and the id only.
-    fn new(seed: u64, name: &str, i: u32) -> Instance {
+    /// the service and the id only. `busy_area` measures its utilization.
+    fn new(seed: u64, name: &str, i: u32, busy_area: Utilization) -> Instance {
         Instance {
             busy: 0,
             claimed: 0,
@@ -83,6 +91,9 @@ impl Instance {
             held: Vec::new(),
             failures_in_a_row: 0,
             ejected_until: SimTime::ZERO,
+            arrivals: 0,
+            max_queue: 0,
+            busy_area,
             life: Life::Serving,
             generation: 0,
             unready: false,
@@ -149,8 +160,8 @@ pub struct ServiceState {
     /// Busy workers and waiting jobs over all instances.
     busy: u64,
     queued: u64,
-    /// Admission token bucket (`limit`).
-    admission: Option<Bucket>,
+    /// Admission token bucket (`limit`), shared or per key.
+    admission: Option<Limiter>,
     /// Drop requests that waited longer than this (`shed`).
     shed_after: Option<SimDuration>,
     /// Passive health checking (`outlier`).
@@ -166,31 +177,42 @@ pub struct ServiceState {
     split_rng: Stream,
     /// The version new instances run: the new one once a deployment is done.
     pub(super) current_version: bool,
+    /// A new instance's utilization integrator, with no workers yet.
+    measured: Utilization,
 }
 
 impl ServiceState {
-    pub fn new(sc: &Scenario, index: usize, seed: u64) -> ServiceState {
+    /// Service `index` of `sc`; `measured` integrates over the span after
+    /// warmup, with no workers yet, for each instance's utilization.
+    pub fn new(sc: &Scenario, index: usize, seed: u64, measured: &Utilization) -> ServiceState {
         let s = &sc.services[index];
         ServiceState {
             picker: Picker::new(
                 s.balancer,
+                &s.name,
+                s.instances,
                 Stream::fork(seed, &format!("balancer:{}", s.name)),
             ),
             instances: (0..s.instances)
-                .map(|i| Instance::new(seed, &s.name, i))
+                .map(|i| {
+                    let mut busy = measured.clone();
+                    busy.set_capacity(SimTime::ZERO, u64::from(s.workers));
+                    Instance::new(seed, &s.name, i, busy)
+                })
                 .collect(),
             name: s.name.clone(),
             seed,
             share: None,
             split_rng: Stream::fork(seed, &format!("deploy:{}/split", s.name)),
             current_version: false,
+            measured: measured.clone(),
             outstanding: vec![0; s.instances as usize],
             workers: s.workers,
             queue_limit: s.queue,
             discipline: s.discipline,
             busy: 0,
             queued: 0,
-            admission: s.protection.limit.as_ref().map(Bucket::new),
+            admission: s.protection.limit.as_ref().map(Limiter::new),
             shed_after: s.protection.shed,
             outlier: s.protection.outlier.clone(),
             eligible: vec![true; s.instances as usize],
@@ -241,6 +263,16 @@ impl ServiceState {
         u64::from(self.workers) * self.instances.iter().filter(|x| x.works()).count() as u64
     }
 
+    /// Gives each instance's utilization its workers from `now`: all of
+    /// them while it serves or drains, none otherwise.
+    pub(super) fn track_capacity(&mut self, now: SimTime) {
+        let workers = u64::from(self.workers);
+        for x in &mut self.instances {
+            x.busy_area
+                .set_capacity(now, if x.works() { workers } else { 0 });
+        }
+    }
+
     /// Sends the new version the share `share` of new requests.
     pub(super) fn set_share(&mut self, share: f64) {
         self.share = Some(share);
@@ -267,9 +299,12 @@ impl ServiceState {
         let free = self.instances.iter().position(|x| x.life == Life::Stopped);
         let i = free.unwrap_or(self.instances.len()) as u32;
         if free.is_none() {
-            self.instances.push(Instance::new(self.seed, &self.name, i));
+            let busy = self.measured.clone();
+            self.instances
+                .push(Instance::new(self.seed, &self.name, i, busy));
             self.outstanding.push(0);
             self.eligible.push(false);
+            self.picker.add_slot(i);
         }
         let x = &mut self.instances[i as usize];
         x.life = Life::Starting;
@@ -300,11 +335,12 @@ impl ServiceState {
             .unwrap_or(0)
     }
 
-    /// Picks an instance for a new call and counts it as outstanding there.
+    /// Picks an instance for a new call carrying `key` and counts it as
+    /// outstanding there.
     /// With no instance in rotation, the balancer panics (as Envoy's does
     /// below its healthy threshold) and picks among every serving one, then
     /// every one not stopped: such a request is refused rather than lost.
-    pub fn pick(&mut self, now: SimTime) -> u32 {
+    pub fn pick(&mut self, now: SimTime, key: u64) -> u32 {
         for (e, x) in self.eligible.iter_mut().zip(&self.instances) {
             *e = x.in_rotation(now);
         }
@@ -335,7 +371,7 @@ impl ServiceState {
         if !self.eligible.contains(&true) {
             self.eligible[0] = true;
         }
-        let i = self.picker.pick(&self.outstanding, &self.eligible);
+        let i = self.picker.pick(&self.outstanding, &self.eligible, key);
         self.outstanding[i as usize] += 1;
         i
     }
@@ -441,6 +477,7 @@ impl Simulation {
         let (now, counted) = (self.now, self.now >= self.warmup && !probe);
         if counted {
             self.service_fact(s, now, ServiceFact::Arrived);
+            self.services[s].instances[instance as usize].arrivals += 1;
         }
         if self.services[s].instances[instance as usize].down() {
             if counted {
@@ -454,7 +491,7 @@ impl Simulation {
         }
         let workers = self.services[s].workers_of(instance);
         let state = &mut self.services[s];
-        let admitted = pulled || probe || state.admission.as_mut().is_none_or(|b| b.take(now));
+        let admitted = pulled || probe || state.admission.as_mut().is_none_or(|b| b.take(now, key));
         let inst = &state.instances[instance as usize];
         let idle = inst.busy + inst.claimed < workers || (pulled && inst.busy < workers);
         let full = !idle
@@ -520,8 +557,10 @@ impl Simulation {
 
     /// Records a change of an instance's waiting room.
     fn queue_changed(&mut self, s: usize, instance: u32) {
-        let len = self.services[s].instances[instance as usize].waiting.len() as u64;
+        let inst = &mut self.services[s].instances[instance as usize];
+        let len = inst.waiting.len() as u64;
         if self.now >= self.warmup {
+            inst.max_queue = inst.max_queue.max(len);
             self.max_queue[s] = self.max_queue[s].max(len);
         }
         for p in &self.service_probes[s] {
@@ -529,9 +568,11 @@ impl Simulation {
         }
     }
 
-    /// Adds `delta` busy workers at service `s`.
-    fn busy_changed(&mut self, s: usize, delta: i64) {
+    /// Adds `delta` busy workers at instance `instance` of service `s`.
+    fn busy_changed(&mut self, s: usize, instance: u32, delta: i64) {
         let state = &mut self.services[s];
+        let inst = &mut state.instances[instance as usize];
+        inst.busy_area.set_busy(self.now, u64::from(inst.busy));
         state.busy = state
             .busy
             .checked_add_signed(delta)
@@ -558,7 +599,7 @@ impl Simulation {
         let uid = job.uid;
         let s = target.service.0 as usize;
         self.services[s].instances[instance as usize].busy += 1;
-        self.busy_changed(s, 1);
+        self.busy_changed(s, instance, 1);
         if counted {
             self.service_fact(s, arrived, ServiceFact::Started(self.now - arrived));
         }
@@ -593,7 +634,7 @@ impl Simulation {
     /// Frees a worker of `instance` and gives it the next waiting job.
     fn free_worker(&mut self, s: usize, instance: u32) {
         self.services[s].instances[instance as usize].busy -= 1;
-        self.busy_changed(s, -1);
+        self.busy_changed(s, instance, -1);
         self.start_next(s, instance);
     }
 
@@ -670,7 +711,9 @@ impl Simulation {
             _ => None,
         };
         let error_rate = either(own.unwrap_or(endpoint.error_rate), inst.health.error);
-        if inst.error_rng.chance(error_rate) {
+        // A repeat of processed work is answered from the processed-keys
+        // table, as it was the first time, whatever this attempt would do.
+        if inst.error_rng.chance(error_rate) && !self.already_processed(s, job.asker) {
             return self.answer_job(h, Outcome::Failed(Cause::Error));
         }
         if calls == 0 {
@@ -745,6 +788,8 @@ impl Simulation {
         let job = self.jobs.remove(h.key as usize);
         let s = job.target.service.0 as usize;
         self.services[s].instances[job.instance as usize].jobs -= 1;
+        // A two-phase prepare keeps a worker before this one is freed.
+        let prepared = outcome.is_success() && self.prepare_held(job.asker, s, job.instance);
         if job.holds_worker {
             self.free_worker(s, job.instance);
         }
@@ -766,7 +811,7 @@ impl Simulation {
             self.service_fact(s, job.arrived, ServiceFact::Answered(outcome, latency));
         }
         self.version_fact(s, job.instance, outcome, latency, job.counted);
-        if outcome.is_success() {
+        if outcome.is_success() && !prepared {
             let (e, counted) = (job.target.endpoint.0 as usize, job.counted);
             self.commit_effect(s, e, job.asker, counted);
             self.publish_all(s, e, job.key);

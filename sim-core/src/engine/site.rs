@@ -6,7 +6,7 @@
 use super::breaker::{CircuitBreaker, State};
 use super::event::Handle;
 use super::network::Network;
-use super::throttle::{Bucket, RetryBudget};
+use super::throttle::{Limiter, RetryBudget};
 use crate::rng::Stream;
 use crate::scenario::model::{ClientId, NodeId, Policy, SagaId, Scenario, ServiceId, Target};
 use std::collections::VecDeque;
@@ -25,7 +25,7 @@ pub struct Site {
     /// Index into the simulation's breakers (shared by sites of one edge).
     pub breaker: Option<u32>,
     pub budget: Option<RetryBudget>,
-    pub limit: Option<Bucket>,
+    pub limit: Option<Limiter>,
     /// Bulkhead slots per caller instance (empty without a bulkhead).
     pub bulkheads: Vec<Slots>,
     /// Attempts sent, and those that came back failed (for snapshots).
@@ -171,7 +171,7 @@ impl Sites {
             fallback_rng: Stream::fork(seed, &format!("policy:{}/fallback", caller.place)),
             breaker,
             budget: policy.budget.as_ref().map(RetryBudget::new),
-            limit: policy.limit.as_ref().map(Bucket::new),
+            limit: policy.limit.as_ref().map(Limiter::new),
             bulkheads,
             sent: 0,
             failed: 0,

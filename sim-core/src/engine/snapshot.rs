@@ -1,10 +1,11 @@
 //! Snapshots: the state of a running simulation at one instant, for the
 //! browser to draw — queues, busy workers and health per instance, breaker
-//! states, and cumulative counts per client and per edge. Counts are the
+//! states, cumulative counts per client and per edge, and each saga's runs
+//! by state. Counts are the
 //! engine's own (after warmup, like the summary); the page only takes
 //! differences between snapshots to animate them.
 
-use super::record::{ClientCounts, QueueCounts, ServiceCounts};
+use super::record::{ClientCounts, QueueCounts, SagaCounts, ServiceCounts, StepCounts};
 use super::Simulation;
 use crate::scenario::model::NodeId;
 use indexmap::IndexMap;
@@ -23,8 +24,22 @@ pub struct Snapshot {
     /// Breaker name → closed | open | half_open.
     pub breakers: IndexMap<String, &'static str>,
     pub queues: IndexMap<String, QueueNow>,
-    /// One entry per policy site: a client's or a call's edge.
+    pub sagas: IndexMap<String, SagaNow>,
+    /// One entry per policy site: a client's, a call's, or a saga step's
+    /// (its call, then its compensation's) edge.
     pub edges: Vec<EdgeCounts>,
+}
+
+/// A saga now: its runs by state so far (after warmup), its orchestrator's
+/// health, and the calls of each step.
+#[derive(Clone, Debug, Serialize)]
+pub struct SagaNow {
+    #[serde(flatten)]
+    pub counts: SagaCounts,
+    pub in_flight: u64,
+    /// up | down | paused
+    pub health: &'static str,
+    pub steps: Vec<StepCounts>,
 }
 
 /// A service now: its counts so far, and each instance.
@@ -133,8 +148,16 @@ impl Simulation {
             .enumerate()
             .map(|(q, queue)| (queue.name.clone(), self.queue_now(q)))
             .collect();
+        let sagas = self
+            .sc
+            .sagas
+            .iter()
+            .enumerate()
+            .map(|(g, saga)| (saga.name.clone(), self.saga_now(g)))
+            .collect();
         Snapshot {
             queues,
+            sagas,
             t: self.now.as_secs_f64(),
             events: self.events,
             done: self.now >= self.end,
@@ -168,8 +191,33 @@ impl Simulation {
         }
     }
 
-    /// The service whose call site `site` is.
+    /// Saga `g` now.
+    fn saga_now(&self, g: usize) -> SagaNow {
+        let health = if self.saga_down[g] {
+            "down"
+        } else if self.saga_paused[g] {
+            "paused"
+        } else {
+            "up"
+        };
+        SagaNow {
+            counts: self.saga_totals[g],
+            in_flight: self.saga_totals[g].in_flight(),
+            health,
+            steps: self.saga_steps[g].clone(),
+        }
+    }
+
+    /// The service or saga whose call site `site` is.
     fn caller_of_site(&self, site: u32) -> String {
+        let saga = self.saga_sites.iter().position(|steps| {
+            steps
+                .iter()
+                .any(|&(call, undo)| call == site || undo == Some(site))
+        });
+        if let Some(g) = saga {
+            return self.sc.sagas[g].name.clone();
+        }
         let s = self
             .call_sites
             .iter()

@@ -6,8 +6,10 @@ use super::Simulation;
 use crate::expect::{DeployStat, Metric, BREAKER_STATES};
 use crate::report::{
     BreakerReport, BreakerSeries, ClientReport, EffectReport, ExpectationResult, FaultReport,
-    LifeReport, Observed, QueueReport, Report, SagaReport, ServiceReport, StepReport, Timeseries,
+    InstanceReport, LifeReport, Observed, QueueReport, Report, SagaReport, ServiceReport,
+    StepReport, Timeseries,
 };
+use crate::scenario::model::SagaMode;
 use indexmap::IndexMap;
 
 /// Rounds a ratio to five decimals, for readable output.
@@ -75,6 +77,15 @@ impl Simulation {
             .map(|(i, s)| {
                 let rec = &self.service_totals[i];
                 let st = &rec.counts;
+                let per_instance = self.services[i]
+                    .instances
+                    .iter_mut()
+                    .map(|x| InstanceReport {
+                        arrivals: x.arrivals,
+                        utilization: round5(x.busy_area.mean(now)),
+                        max_queue: x.max_queue,
+                    })
+                    .collect();
                 let report = ServiceReport {
                     instances: s.instances,
                     arrivals: st.arrivals,
@@ -93,6 +104,7 @@ impl Simulation {
                         counts: self.lives[i],
                         instances_at_end: self.services[i].live(),
                     }),
+                    per_instance,
                 };
                 (s.name.clone(), report)
             })
@@ -187,6 +199,14 @@ impl Simulation {
                 .iter()
                 .zip(&s.deploys)
                 .map(|(d, w)| (self.sc.service(d.service).name.clone(), w.report()))
+                .collect(),
+            sagas: self
+                .sc
+                .sagas
+                .iter()
+                .zip(&s.sagas)
+                .zip(self.saga_totals.iter().zip(self.inconsistent_not_checked()))
+                .map(|((g, w), (totals, n))| (g.name.clone(), w.report(totals.in_flight(), n)))
                 .collect(),
             breakers: self
                 .breakers
@@ -288,20 +308,24 @@ impl Simulation {
 }
 
 impl Simulation {
+    /// Per saga, the measured runs that are over but whose calls still had
+    /// copies out, so were not checked yet, and do not balance now.
+    fn inconsistent_not_checked(&self) -> Vec<u64> {
+        let mut n = vec![0; self.sc.sagas.len()];
+        for (_, run) in &self.runs {
+            if run.is_over() && run.counted && self.unbalanced(run) {
+                n[run.saga as usize] += 1;
+            }
+        }
+        n
+    }
+
     /// Each saga's report: its runs (the ones that ended but whose calls
     /// still had copies out are checked now) and its steps.
     fn saga_reports(&mut self) -> IndexMap<String, SagaReport> {
-        let over: Vec<super::saga::SagaRun> = self
-            .runs
-            .iter()
-            .filter(|(_, r)| r.is_over())
-            .map(|(_, r)| r.clone())
-            .collect();
         let mut totals = self.saga_totals.clone();
-        for run in &over {
-            if self.unbalanced(run) && run.counted {
-                totals[run.saga as usize].inconsistent += 1;
-            }
+        for (t, n) in totals.iter_mut().zip(self.inconsistent_not_checked()) {
+            t.inconsistent += n;
         }
         self.sc
             .sagas
@@ -321,7 +345,10 @@ impl Simulation {
                         compensation_failures: n.compensation_failures,
                     })
                     .collect();
+                let two_phase = saga.mode == SagaMode::TwoPhase;
                 let report = SagaReport {
+                    max_held: two_phase.then_some(self.held_workers[g].max),
+                    held_worker_seconds: two_phase.then(|| round3(self.held_worker_seconds(g))),
                     started: c.started,
                     completed: c.completed,
                     compensated: c.compensated,

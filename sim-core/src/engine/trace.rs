@@ -3,6 +3,12 @@
 //! async slice (`b`/`e` with an id), so overlapping requests of one node
 //! stay apart. A trace keeps at most `limit` spans: memory stays bounded
 //! however long the run.
+//!
+//! A saga run is a tree: its span, a child per call of a step or of a
+//! compensation, and under each call its attempts. The spans of one tree
+//! share the saga's process, the category `saga` and the root's id, which
+//! is how the format nests async slices; each also names its own `span` id
+//! and its `parent`'s in its arguments.
 
 use super::event::Outcome;
 use super::Simulation;
@@ -27,6 +33,8 @@ pub enum Kind {
     /// An instance's lifecycle transition (an instant): started, stopped,
     /// restarted, removed or readmitted.
     Life,
+    /// A saga's call of one step or compensation, sent to its final answer.
+    Step,
 }
 
 /// One recorded span.
@@ -43,6 +51,32 @@ struct Span {
     outcome: &'static str,
     /// The request key of the work, and the message id of a message's spans.
     tag: Option<Tag>,
+    /// Where it sits in a saga run's tree.
+    tree: Option<Tree>,
+    /// Begun and not yet ended: closed as `in_flight` when the trace is taken.
+    open: bool,
+}
+
+/// A span's place in a saga run's tree, and what a step call names.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Tree {
+    /// The saga run's span; `None` for the root itself or when it was left out.
+    pub root: Option<usize>,
+    pub parent: Option<usize>,
+    /// The slice's name: `step 1 payments.charge`, `attempt -> payments`.
+    pub label: String,
+    /// A step call's step, endpoint, direction and how many times the
+    /// orchestrator had called it (1 for the first call).
+    pub call: Option<StepCall>,
+}
+
+/// What a step call's span says of it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct StepCall {
+    pub step: u32,
+    pub endpoint: String,
+    pub compensation: bool,
+    pub call: u32,
 }
 
 /// What links the spans of one request and of the messages it publishes:
@@ -97,30 +131,53 @@ impl Trace {
                     nodes.len() - 1
                 }
             };
-            let name = match (s.kind, s.instance) {
-                (Kind::Request, _) => "request".to_string(),
-                (Kind::Attempt, _) => "attempt".to_string(),
-                (Kind::Work, Some(i)) => format!("work #{i}"),
-                (Kind::Work, None) => "work".to_string(),
-                (Kind::Message, _) => "message".to_string(),
-                (Kind::Delivery, _) => "delivery".to_string(),
-                (Kind::Saga, _) => "saga".to_string(),
-                (Kind::Life, Some(i)) => format!("instance #{i}"),
-                (Kind::Life, None) => "instance".to_string(),
+            let name = match (s.kind, s.instance, &s.tree) {
+                (_, _, Some(t)) if !t.label.is_empty() => t.label.clone(),
+                (Kind::Request, ..) => "request".to_string(),
+                (Kind::Attempt, ..) => "attempt".to_string(),
+                (Kind::Work, Some(i), _) => format!("work #{i}"),
+                (Kind::Work, None, _) => "work".to_string(),
+                (Kind::Message, ..) => "message".to_string(),
+                (Kind::Delivery, ..) => "delivery".to_string(),
+                (Kind::Saga, ..) => "saga".to_string(),
+                (Kind::Step, ..) => "step".to_string(),
+                (Kind::Life, Some(i), _) => format!("instance #{i}"),
+                (Kind::Life, None, _) => "instance".to_string(),
             };
             let outcome = s.outcome;
-            let common = json!({ "name": name, "cat": outcome, "id": id, "pid": pid, "tid": s.instance.unwrap_or(0) });
+            let (slice, cat) = match &s.tree {
+                Some(t) => (t.root.unwrap_or(id), "saga"),
+                None => (id, outcome),
+            };
+            let common = json!({ "name": name, "cat": cat, "id": slice, "pid": pid, "tid": s.instance.unwrap_or(0) });
             let mut begin = common.clone();
             begin["ph"] = json!("b");
             begin["ts"] = json!(s.start.0 as f64 / 1000.0);
-            begin["args"] = match s.tag {
-                Some(Tag {
-                    key,
-                    message: Some(m),
-                }) => json!({ "outcome": outcome, "key": key, "message": m }),
-                Some(Tag { key, message: None }) => json!({ "outcome": outcome, "key": key }),
-                None => json!({ "outcome": outcome }),
-            };
+            let mut args = json!({ "outcome": outcome });
+            if let Some(Tag { key, message }) = s.tag {
+                args["key"] = json!(key);
+                if let Some(m) = message {
+                    args["message"] = json!(m);
+                }
+            }
+            if let Some(t) = &s.tree {
+                args["span"] = json!(id);
+                if let Some(p) = t.parent {
+                    args["parent"] = json!(p);
+                }
+                if let Some(c) = &t.call {
+                    args["step"] = json!(c.step);
+                    args["endpoint"] = json!(c.endpoint);
+                    let direction = if c.compensation {
+                        "compensation"
+                    } else {
+                        "forward"
+                    };
+                    args["direction"] = json!(direction);
+                    args["call"] = json!(c.call);
+                }
+            }
+            begin["args"] = args;
             let mut end = common;
             end["ph"] = json!("e");
             end["ts"] = json!(s.end.0 as f64 / 1000.0);
@@ -136,6 +193,34 @@ impl Trace {
         text.push('\n');
         text
     }
+
+    /// Adds `span` unless the trace is full; returns its id.
+    fn push(&mut self, span: Span) -> Option<usize> {
+        if self.spans.len() >= self.limit {
+            self.dropped += 1;
+            return None;
+        }
+        self.spans.push(span);
+        Some(self.spans.len() - 1)
+    }
+
+    /// Ends the open span `id` at `end` with `outcome`.
+    pub(super) fn close(&mut self, id: usize, end: SimTime, outcome: &'static str) {
+        if let Some(s) = self.spans.get_mut(id).filter(|s| s.open) {
+            s.end = end;
+            s.outcome = outcome;
+            s.open = false;
+        }
+    }
+
+    /// Ends every span still open at `end`: runs the run's end cut short.
+    fn close_all(&mut self, end: SimTime) {
+        for s in self.spans.iter_mut().filter(|s| s.open) {
+            s.end = end;
+            s.outcome = "in_flight";
+            s.open = false;
+        }
+    }
 }
 
 impl Simulation {
@@ -145,8 +230,11 @@ impl Simulation {
     }
 
     /// The trace recorded so far, if tracing was enabled.
+    /// Spans still open (a saga run not over) end now, as `in_flight`.
     pub fn take_trace(&mut self) -> Option<Trace> {
-        self.trace.take()
+        let mut trace = self.trace.take()?;
+        trace.close_all(self.now);
+        Some(trace)
     }
 
     /// Records a span of `kind` on `node` (`instance` for work) from
@@ -172,22 +260,35 @@ impl Simulation {
         outcome: &'static str,
         tag: Option<Tag>,
     ) {
-        let now = self.now;
-        let Some(t) = &mut self.trace else {
-            return;
-        };
-        if t.spans.len() >= t.limit {
-            t.dropped += 1;
-            return;
-        }
-        t.spans.push(Span {
+        self.begin_span(kind, node, instance, start, outcome, tag, None, false);
+    }
+
+    /// Records a span of `kind` on `node` from `start`, in a saga tree when
+    /// `tree` is given, ending now unless it is `open` (then
+    /// [`Trace::close`] ends it). Returns its id, `None` when left out.
+    #[allow(clippy::too_many_arguments)]
+    pub(super) fn begin_span(
+        &mut self,
+        kind: Kind,
+        node: &str,
+        instance: Option<u32>,
+        start: SimTime,
+        outcome: &'static str,
+        tag: Option<Tag>,
+        tree: Option<Tree>,
+        open: bool,
+    ) -> Option<usize> {
+        let end = self.now;
+        self.trace.as_mut()?.push(Span {
             kind,
             node: node.to_string(),
             instance,
             start,
-            end: now,
+            end,
             outcome,
             tag,
-        });
+            tree,
+            open,
+        })
     }
 }

@@ -3,70 +3,59 @@
 //!
 //! The graph is over endpoints, not services: `api.a` calling `db` calling
 //! `api.b` is a legitimate design (and may deadlock with blocking workers,
-//! which is worth simulating), while `api -> db -> api` never ends.
+//! which is worth simulating), while `api -> db -> api` never ends. A
+//! depth-first search over the calls (petgraph's) finds a cycle at each back
+//! edge: the call that closes it, reported with the path it closes.
 
 use super::model::Target;
 use super::names::Names;
 use super::problems::{At, Problems};
 use super::services::CallSite;
+use petgraph::graph::{DiGraph, NodeIndex};
+use petgraph::visit::{depth_first_search, Control, DfsEvent};
 use std::collections::BTreeMap;
-
-/// How far depth-first search has got with an endpoint.
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum Mark {
-    /// On the current path.
-    Active,
-    /// Fully explored.
-    Done,
-}
 
 /// Reports every cycle found, at the call that closes it.
 pub(crate) fn check(sites: &[CallSite], names: &Names, p: &mut Problems) {
-    let mut graph: BTreeMap<Target, Vec<(Target, At)>> = BTreeMap::new();
+    let mut graph: DiGraph<Target, At> = DiGraph::new();
+    let mut index: BTreeMap<Target, NodeIndex> = BTreeMap::new();
+    let mut node =
+        |g: &mut DiGraph<Target, At>, t: Target| *index.entry(t).or_insert_with(|| g.add_node(t));
     for s in sites {
-        graph.entry(s.from).or_default().push((s.to, s.at));
+        let (from, to) = (node(&mut graph, s.from), node(&mut graph, s.to));
+        graph.add_edge(from, to, s.at);
     }
-    let mut marks: BTreeMap<Target, Mark> = BTreeMap::new();
-    for &start in graph.keys() {
-        if marks.contains_key(&start) {
-            continue;
-        }
-        marks.insert(start, Mark::Active);
-        // The current path, each endpoint with the index of its next call to follow.
-        let mut path: Vec<(Target, usize)> = vec![(start, 0)];
-        while let Some(&(node, next)) = path.last() {
-            let edge = graph.get(&node).and_then(|edges| edges.get(next)).copied();
-            let Some((to, at)) = edge else {
-                marks.insert(node, Mark::Done);
-                path.pop();
-                continue;
-            };
-            if let Some(top) = path.last_mut() {
-                top.1 += 1;
+    // The tree edge into each endpoint, to walk a cycle back from its end.
+    let mut parent: BTreeMap<NodeIndex, NodeIndex> = BTreeMap::new();
+    let mut cycles = Vec::new();
+    depth_first_search(&graph, graph.node_indices(), |event| {
+        match event {
+            DfsEvent::TreeEdge(a, b) => {
+                parent.insert(b, a);
             }
-            match marks.get(&to) {
-                Some(Mark::Active) => report(&path, to, at, names, p),
-                Some(Mark::Done) => {}
-                None => {
-                    marks.insert(to, Mark::Active);
-                    path.push((to, 0));
-                }
-            }
+            DfsEvent::BackEdge(a, b) => cycles.push((a, b)),
+            _ => {}
         }
+        Control::<()>::Continue
+    });
+    for (last, first) in cycles {
+        // `first` is an ancestor of `last` in the search tree.
+        let (mut path, mut here) = (vec![last], last);
+        while here != first {
+            let Some(&up) = parent.get(&here) else { break };
+            path.push(up);
+            here = up;
+        }
+        path.reverse();
+        path.push(first);
+        let at = graph
+            .find_edge(last, first)
+            .map_or(At::File(0), |e| graph[e]);
+        let cycle: Vec<String> = path.iter().map(|&n| names.label(graph[n])).collect();
+        p.hinted(
+            at,
+            format!("call cycle: {}", cycle.join(" -> ")),
+            Some("every request would call on without end: remove one of these calls".to_string()),
+        );
     }
-}
-
-/// Reports the cycle from `to` (on the path) along the path and back to `to`.
-fn report(path: &[(Target, usize)], to: Target, at: At, names: &Names, p: &mut Problems) {
-    let start = path.iter().position(|(t, _)| *t == to).unwrap_or(0);
-    let cycle: Vec<String> = path[start..]
-        .iter()
-        .map(|(t, _)| names.label(*t))
-        .chain([names.label(to)])
-        .collect();
-    p.hinted(
-        at,
-        format!("call cycle: {}", cycle.join(" -> ")),
-        Some("every request would call on without end: remove one of these calls".to_string()),
-    );
 }

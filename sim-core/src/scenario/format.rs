@@ -656,7 +656,8 @@ pub(crate) static SERVICE: Table = Table {
         &[
             key("name", Kind::Name, "The service's name, unique among services.", "\"api\"").required(),
             key("instances", limited(1, limits::MAX_INSTANCES, "per service"), "Replicas behind the service's name.", "3").or("1"),
-            key("balancer", Kind::Choice(&["round_robin", "random", "least_outstanding", "p2c"]), "How a request picks an instance.", "\"p2c\"").or("round_robin"),
+            key("balancer", Kind::Choice(&["round_robin", "random", "least_outstanding", "p2c", "hash"]), "How a request picks an instance; `hash`: consistent hashing of the request's key, so a key always goes to the same instance and losing an instance moves only its own keys.", "\"p2c\"").or("round_robin"),
+            key("vnodes", limited(1, limits::MAX_VNODES, "per instance"), "Points per instance on a `hash` balancer's ring: more points, more even shares (an instance's share varies by about 1/sqrt(vnodes)).", "100").or("100"),
             key("workers", limited(1, limits::MAX_WORKERS, "per instance"), "Requests served at once per instance.", "8").or("1"),
             key("queue", limited(0, limits::MAX_QUEUE, "per instance"), "Waiting room per instance; when full, requests are rejected.", "1000").or("unbounded"),
             key("discipline", Kind::Choice(&["fifo", "lifo"]), "The order in which an instance takes waiting requests.", "\"lifo\"").or("fifo"),
@@ -712,7 +713,7 @@ pub(crate) static SAGA: Table = Table {
     doc: "A saga: steps done in order, each undone by its compensation if a later step fails. A client whose `target` names the saga starts one per request. Sagas share the namespace of services and queues.",
     groups: &[&[
         key("name", Kind::Name, "The saga's name, unique among sagas, services and queues; faults on it strike its orchestrator.", "\"checkout\"").required(),
-        key("mode", Kind::Choice(&["orchestration"]), "`orchestration`: an orchestrator calls each step and keeps a durable log.", "\"orchestration\"").or("orchestration"),
+        key("mode", Kind::Choice(&["orchestration", "choreography", "two_phase"]), "`orchestration`: an orchestrator calls each step and keeps a durable log. `choreography`: no orchestrator; each step's trigger is a message on the queue `SAGA.STEP` (steps numbered from 0) consumed by the step's endpoint, whose success publishes the next step's trigger, and whose failure (after `retry.max_attempts` deliveries; past the pivot, never) publishes the trigger of the previous step's compensation on `SAGA.STEP.undo`; each compensation's success triggers the one before it. The queues are at least once with the defaults of a `[[queue]]`, unless a `[[queue]]` of that name sets them (and can be a fault target); the first trigger is put on `SAGA.0` by the client's request, which ends when the saga completes or is compensated. A step's other policies do not apply. `two_phase` (two-phase commit, for contrast): the coordinator (the saga's node) asks every step's endpoint to prepare, which then holds one worker of its instance until the decision; if all prepared it commits all (the effects apply then), else it aborts all. A crashed coordinator leaves the prepared participants blocked until it restarts. `compensate` and `pivot` do not apply.", "\"orchestration\"").or("orchestration"),
         key(
             "steps",
             Kind::Tables {
@@ -870,6 +871,7 @@ pub(crate) static LIMIT: Table = Table {
     groups: &[&[
         key("rate", Kind::Rate, "Tokens per second; more than 0.", "100").required(),
         key("burst", int(1, U32), "Tokens the bucket holds.", "20").or("one second's worth"),
+        key("per", Kind::Choice(&["all", "key"]), "`all`: one bucket for every request; `key`: one bucket per request key, so one tenant's burst spends only its own tokens.", "\"key\"").or("all"),
     ]],
     sections: false,
 };

@@ -271,7 +271,7 @@ fn schema_is_json_with_descriptions_ranges_and_limits() {
     );
     assert_eq!(
         service["balancer"]["enum"],
-        serde_json::json!(["round_robin", "random", "least_outstanding", "p2c"])
+        serde_json::json!(["round_robin", "random", "least_outstanding", "p2c", "hash"])
     );
     assert_eq!(
         value["definitions"]["hedge"]["properties"]["max_extra"]["maximum"],

@@ -9,13 +9,13 @@ use super::faults::{self, faults};
 use super::fields::{self, Fields};
 use super::format;
 use super::json::parse_json;
-use super::model::{Link, Network, NodeId, Scenario};
+use super::model::{Link, Network, NodeId, QueueId, Scenario};
 use super::names::{ambiguous, Names};
 use super::overrides::{self, Override};
 use super::problems::{At, Problems};
 use super::queues::{self, queues};
 use super::sagas::{self, sagas};
-use super::services::services;
+use super::services::{self, services};
 use super::tree::{parse_toml, Node, Value};
 use super::Diagnostics;
 use crate::expect::{parse_expectation, Expectation, Metric};
@@ -93,11 +93,13 @@ fn build(root: &Node, file: &str, p: &mut Problems) -> Option<Scenario> {
     let (mut services, sites) = services(arrays("service", p), &names, p);
     let deploys = deploys::deploys(arrays("deploy", p), &names, &mut services, p);
     let queue_nodes = arrays("queue", p);
-    let queues = queues(queue_nodes, &names, p);
+    let mut queues = queues(queue_nodes, &names, p);
     queues::check_consumers(&sites, &names, p);
     let client_nodes = arrays("client", p);
     let mut clients = clients(client_nodes, &names, p);
-    let sagas = sagas(arrays("saga", p), &names, p);
+    let mut sagas = sagas(arrays("saga", p), &names, p);
+    sagas::attach_events(&mut sagas, &mut queues);
+    sagas::check_event_queues(&sagas, &sites, p);
     sagas::attach_clients(client_nodes, &mut clients, &sagas, p);
     let links = links(arrays("link", p), &names, p);
     let fault_nodes = arrays("fault", p);
@@ -134,7 +136,11 @@ fn build(root: &Node, file: &str, p: &mut Problems) -> Option<Scenario> {
         faults: faults.into_iter().collect::<Option<_>>()?,
         deploys: deploys.into_iter().collect::<Option<_>>()?,
     };
-    queues::warn_unused(queue_nodes, &scenario.queues, &sites, p);
+    let events: Vec<QueueId> = (scenario.sagas.iter().flat_map(|g| &g.events))
+        .flat_map(|(q, undo)| std::iter::once(*q).chain(*undo))
+        .collect();
+    queues::warn_unused(queue_nodes, &scenario.queues, &events, &sites, p);
+    services::warn_keyless_hash(arrays("service", p), &scenario, p);
     let expect_nodes = doc.get("scenario").and_then(|s| match &s.value {
         Value::Table(t) => t.get("expect").map(|e| &e.node),
         _ => None,

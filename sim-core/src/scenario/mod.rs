@@ -20,6 +20,8 @@ mod fields;
 mod format;
 #[cfg(test)]
 mod format_tests;
+#[cfg(test)]
+mod hash_tests;
 mod json;
 mod keys;
 mod lifecycle;
@@ -40,6 +42,8 @@ mod policy_tests;
 mod problems;
 mod queues;
 mod reference;
+#[cfg(test)]
+mod saga_mode_tests;
 #[cfg(test)]
 mod saga_tests;
 mod sagas;

@@ -96,6 +96,17 @@ pub enum Strategy {
     BlueGreen,
 }
 
+impl Strategy {
+    /// Its name in the format.
+    pub fn name(self) -> &'static str {
+        match self {
+            Strategy::Rolling => "rolling",
+            Strategy::Canary => "canary",
+            Strategy::BlueGreen => "blue_green",
+        }
+    }
+}
+
 /// The per-request keys a new version overrides.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Version {
@@ -197,6 +208,9 @@ pub struct Saga {
     pub mode: SagaMode,
     /// At least one, in order.
     pub steps: Vec<SagaStep>,
+    /// Choreography only: per step, the queue of its trigger (`SAGA.STEP`)
+    /// and, if it has a compensation, of its compensation's (`SAGA.STEP.undo`).
+    pub events: Vec<(QueueId, Option<QueueId>)>,
 }
 
 /// How a saga's steps are driven.
@@ -401,6 +415,22 @@ pub enum Balancer {
     LeastOutstanding,
     /// Power of two random choices, the less loaded wins.
     P2c,
+    /// Consistent hashing of the request's key on a ring with `vnodes`
+    /// points per instance.
+    Hash {
+        vnodes: u32,
+    },
+}
+
+impl Balancer {
+    /// Its name in scenario files (`hash` whatever its `vnodes`).
+    pub fn name(self) -> &'static str {
+        let kind = std::mem::discriminant(&self);
+        super::services::BALANCERS
+            .iter()
+            .find(|(_, b)| std::mem::discriminant(b) == kind)
+            .map_or("round_robin", |(name, _)| name)
+    }
 }
 
 /// The order in which an instance takes waiting requests.

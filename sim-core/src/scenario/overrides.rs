@@ -14,13 +14,26 @@ use super::tree::{self, Entry, Node, Table, Value};
 use crate::suggest::closest;
 use crate::text::quote;
 
-/// One `--set PATH=VALUE` override.
+/// One `--set PATH=VALUE` override (or a value of a sweep's `--param`).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Override {
     /// Dot-separated keys, like `service.db.workers`.
     pub path: String,
     /// The value as typed: TOML if it parses as a TOML value, else a bare string.
     pub value: String,
+    /// The flag that gave it, as problems with it name it: `--set`.
+    pub flag: &'static str,
+}
+
+impl Override {
+    /// `--set PATH=VALUE`.
+    pub fn set(path: impl Into<String>, value: impl Into<String>) -> Override {
+        Override {
+            path: path.into(),
+            value: value.into(),
+            flag: "--set",
+        }
+    }
 }
 
 /// Parses "PATH=VALUE" from the command line into an [`Override`].
@@ -45,10 +58,7 @@ pub fn parse_override(arg: &str) -> Result<Override, String> {
             quote(path)
         ));
     }
-    Ok(Override {
-        path: path.to_string(),
-        value: value.to_string(),
-    })
+    Ok(Override::set(path, value))
 }
 
 /// Applies every override in order; a path that names nothing is a problem.
@@ -63,11 +73,37 @@ pub(crate) fn apply(root: &mut Node, overrides: &[Override], problems: &mut Prob
             at,
             value: Value::String(o.value.clone()),
         });
-        let keys: Vec<&str> = o.path.split('.').map(str::trim).collect();
+        let keys = keys_of(root, &o.path);
+        let keys: Vec<&str> = keys.iter().map(String::as_str).collect();
         if let Err((message, hint)) = set(root, &keys, value, at) {
             problems.hinted(at, message, hint);
         }
     }
+}
+
+/// The keys of `path`. A queue's name may hold dots (a saga's event queue,
+/// `checkout.1`): after `queue`, the longest run of keys that names a
+/// declared queue is one key.
+fn keys_of(root: &Node, path: &str) -> Vec<String> {
+    let mut keys: Vec<String> = path.split('.').map(|k| k.trim().to_string()).collect();
+    if keys.first().map(String::as_str) != Some("queue") {
+        return keys;
+    }
+    let declared: Vec<&str> = match &root.value {
+        Value::Table(t) => match t.get("queue").map(|e| &e.node.value) {
+            Some(Value::Array(items)) => items.iter().filter_map(label).collect(),
+            _ => Vec::new(),
+        },
+        _ => Vec::new(),
+    };
+    for end in (3..keys.len()).rev() {
+        let name = keys[1..end].join(".");
+        if declared.contains(&name.as_str()) {
+            keys.splice(1..end, [name]);
+            break;
+        }
+    }
+    keys
 }
 
 /// Why a path names nothing, and a hint.

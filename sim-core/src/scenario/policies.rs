@@ -9,8 +9,8 @@ use super::fields::{self, Fields};
 use super::format::{self, WINDOW_CALLS};
 use super::model::Cause;
 use super::policy::{
-    Backoff, Breaker, BreakerWindow, Budget, Bulkhead, Hedge, Jitter, Outlier, Policy, Protection,
-    Retry, TokenBucket,
+    Backoff, Breaker, BreakerWindow, Budget, Bulkhead, Hedge, Jitter, LimitScope, Outlier, Policy,
+    Protection, Retry, TokenBucket,
 };
 use super::problems::Problems;
 use super::tree::{Node, Value};
@@ -31,6 +31,10 @@ const JITTERS: &[(&str, Jitter)] = &[
 ];
 
 const WINDOWS: &[(&str, bool)] = &[("count", false), ("time", true)];
+
+/// The scopes of a `limit` by their names in scenario files.
+pub(crate) const SCOPES: &[(&str, LimitScope)] =
+    &[("all", LimitScope::All), ("key", LimitScope::Key)];
 
 /// Opens the table of policy `key` of the table `f`, if present.
 fn nested<'a>(
@@ -232,8 +236,8 @@ fn bulkhead(f: &Fields, p: &mut Problems) -> Option<Bulkhead> {
     })
 }
 
-/// `limit = { rate, burst }`: a token bucket. `burst` defaults to one
-/// second's worth of tokens (at least one).
+/// `limit = { rate, burst, per }`: a token bucket, shared or one per key.
+/// `burst` defaults to one second's worth of tokens (at least one).
 fn bucket(f: &Fields, p: &mut Problems) -> Option<TokenBucket> {
     let rate = f.require("rate", p, |n, k, p| {
         let r = fields::rate(n, k, p)?;
@@ -244,9 +248,11 @@ fn bucket(f: &Fields, p: &mut Problems) -> Option<TokenBucket> {
         Some(r)
     })?;
     let burst = f.count("burst", p);
+    let per = f.read("per", p, |n, k, p| fields::choice(n, k, SCOPES, p));
     Some(TokenBucket {
         rate,
         burst: burst.unwrap_or_else(|| libm::ceil(rate).max(1.0) as u32),
+        per: per.unwrap_or_default(),
     })
 }
 

@@ -65,6 +65,48 @@ pub struct Policy {
     pub idempotency_key: bool,
 }
 
+impl Policy {
+    /// The policies in a few words, for the labels of a topology's edges:
+    /// `timeout 200ms · retry 3 · breaker` (empty without any).
+    pub fn label(&self) -> String {
+        let mut parts = Vec::new();
+        if let Some(t) = self.timeout {
+            parts.push(format!("timeout {t}"));
+        }
+        if let Some(r) = &self.retry {
+            parts.push(format!("retry {}", r.max_attempts));
+        }
+        let flags = [
+            (self.budget.is_some(), "budget"),
+            (self.breaker.is_some(), "breaker"),
+            (self.bulkhead.is_some(), "bulkhead"),
+            (
+                self.limit
+                    .as_ref()
+                    .is_some_and(|l| l.per == LimitScope::All),
+                "limit",
+            ),
+            (
+                self.limit
+                    .as_ref()
+                    .is_some_and(|l| l.per == LimitScope::Key),
+                "limit per key",
+            ),
+            (self.hedge.is_some(), "hedge"),
+            (self.fallback.is_some(), "fallback"),
+            (self.deadline, "deadline"),
+            (self.idempotency_key, "idempotency key"),
+        ];
+        parts.extend(
+            flags
+                .iter()
+                .filter(|(on, _)| *on)
+                .map(|(_, n)| n.to_string()),
+        );
+        parts.join(" · ")
+    }
+}
+
 /// Retrying failed attempts.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Retry {
@@ -188,6 +230,29 @@ pub struct Bulkhead {
 pub struct TokenBucket {
     pub rate: f64,
     pub burst: u32,
+    /// One bucket for every request, or one per request key.
+    pub per: LimitScope,
+}
+
+/// Which requests share a token bucket.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum LimitScope {
+    /// Every request through the limit takes from one bucket.
+    #[default]
+    All,
+    /// Each request key has its own bucket: a tenant's burst spends only
+    /// its own tokens.
+    Key,
+}
+
+impl LimitScope {
+    /// Its name in scenario files.
+    pub fn name(self) -> &'static str {
+        super::policies::SCOPES
+            .iter()
+            .find(|(_, s)| *s == self)
+            .map_or("all", |(name, _)| name)
+    }
 }
 
 /// Send another copy when the first is slow; the first answer wins.

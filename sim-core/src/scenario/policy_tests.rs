@@ -103,7 +103,8 @@ idempotency_key = true"#,
         p.limit,
         Some(TokenBucket {
             rate: 100.0,
-            burst: 20
+            burst: 20,
+            per: LimitScope::All,
         })
     );
     assert_eq!(
@@ -145,7 +146,7 @@ fn policies_on_calls_and_protections_on_services() {
     let t = text(
         "",
         r#", timeout = "50ms", breaker = { window = "time", size = "10s" }"#,
-        "shed = { queue_wait = \"100ms\" }\nlimit = { rate = 1000, burst = 100 }",
+        "shed = { queue_wait = \"100ms\" }\nlimit = { rate = 1000, burst = 100, per = \"key\" }",
     );
     let sc = load(&t, "p.toml", &[]).unwrap_or_else(|d| panic!("{d}"));
     let api = &sc.services[0];
@@ -160,7 +161,8 @@ fn policies_on_calls_and_protections_on_services() {
         api.protection.limit,
         Some(TokenBucket {
             rate: 1000.0,
-            burst: 100
+            burst: 100,
+            per: LimitScope::Key,
         })
     );
 }

@@ -63,10 +63,7 @@ impl<'a> Problems<'a> {
                 let (line, column) = line_column(self.text, &self.lines, offset);
                 (line, column, 0, message)
             }
-            At::Set(i) => {
-                let path = self.overrides.get(i).map_or("", |o| o.path.as_str());
-                (0, 0, i, format!("--set {path}: {message}"))
-            }
+            At::Set(i) => (0, 0, i, format!("{}: {message}", self.flag_path(i))),
         };
         let diagnostic = Diagnostic {
             severity,
@@ -78,6 +75,13 @@ impl<'a> Problems<'a> {
         self.items.push(((line, column, set), diagnostic));
     }
 
+    /// How override `i` is named: `--set service.db.workers`.
+    fn flag_path(&self, i: usize) -> String {
+        self.overrides
+            .get(i)
+            .map_or_else(String::new, |o| format!("{} {}", o.flag, o.path))
+    }
+
     /// Whether no error has been found so far (warnings may have been).
     pub fn is_empty(&self) -> bool {
         !self.errors
@@ -87,10 +91,7 @@ impl<'a> Problems<'a> {
     pub fn describe(&self, at: At) -> String {
         match at {
             At::File(offset) => format!("line {}", line_column(self.text, &self.lines, offset).0),
-            At::Set(i) => {
-                let path = self.overrides.get(i).map_or("", |o| o.path.as_str());
-                format!("--set {path}")
-            }
+            At::Set(i) => self.flag_path(i),
         }
     }
 

@@ -6,7 +6,8 @@ use super::format;
 use super::model::{DeadLetter, Delivery, Queue, QueueId};
 use super::names::{check_name, Names};
 use super::problems::{At, Problems};
-use super::services::{label, unique_name, QueueUse, Sites};
+use super::sagas::is_event_name;
+use super::services::{label, unique_name_with, QueueUse, Sites};
 use super::tree::Node;
 use crate::text::quote;
 use crate::time::SimDuration;
@@ -45,7 +46,10 @@ fn queue(
 ) -> Option<Queue> {
     let context = format!("[[queue]] {}", label(node, id.0));
     let f = Fields::open(node, "each `queue`", &format::QUEUE, context, p)?;
-    let name = unique_name(&f, "queue", seen, p).filter(|n| own_name(n, f.place("name"), names, p));
+    // A saga's event queue (`checkout.1`) may be declared to set its delivery.
+    let form = |n: &str, at, p: &mut Problems| is_event_name(n, names) || check_name(n, at, p);
+    let name = unique_name_with(&f, "queue", seen, p, form)
+        .filter(|n| own_name(n, f.place("name"), names, p));
     let delivery = f.read("delivery", p, |n, k, p| fields::choice(n, k, DELIVERIES, p));
     let ack_timeout = f.read("ack_timeout", p, fields::positive_duration);
     let max_receives = f.count("max_receives", p);
@@ -55,14 +59,28 @@ fn queue(
     let delivery = delivery.unwrap_or(Delivery::AtLeastOnce);
     warn_unused_keys(&f, delivery, p);
     Some(Queue {
-        name: name?.to_string(),
         delivery,
         ack_timeout: ack_timeout.unwrap_or(ACK_TIMEOUT),
         max_receives,
         dead_letter,
         partitions,
         capacity,
+        ..implicit(name?)
     })
+}
+
+/// A queue nobody declared (a choreographed saga's event queue): at least
+/// once, with the defaults of a `[[queue]]` that gives only its name.
+pub(crate) fn implicit(name: &str) -> Queue {
+    Queue {
+        name: name.to_string(),
+        delivery: Delivery::AtLeastOnce,
+        ack_timeout: ACK_TIMEOUT,
+        max_receives: None,
+        dead_letter: None,
+        partitions: None,
+        capacity: None,
+    }
 }
 
 /// Refuses a queue named like a service (queues and services share one
@@ -232,7 +250,14 @@ pub(crate) fn check_consumers(sites: &Sites, names: &Names, p: &mut Problems) {
 /// Warns, at its name, of a queue that is no dead letter and is not both
 /// published to and consumed. Only for a file without errors: a reference
 /// that failed to resolve would make these warnings wrong.
-pub(crate) fn warn_unused(nodes: &[Node], queues: &[Queue], sites: &Sites, p: &mut Problems) {
+/// A saga's event queue (in `sagas`) is used by the saga.
+pub(crate) fn warn_unused(
+    nodes: &[Node],
+    queues: &[Queue],
+    sagas: &[QueueId],
+    sites: &Sites,
+    p: &mut Problems,
+) {
     if !p.is_empty() {
         return;
     }
@@ -242,7 +267,7 @@ pub(crate) fn warn_unused(nodes: &[Node], queues: &[Queue], sites: &Sites, p: &m
             continue;
         };
         let id = QueueId(i);
-        if dead_letters.contains(&id) {
+        if dead_letters.contains(&id) || sagas.contains(&id) {
             continue;
         }
         let published = sites.publishes.iter().any(|u| u.queue == id);

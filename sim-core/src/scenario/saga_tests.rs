@@ -10,7 +10,7 @@ use crate::expect::{Metric, SagaStat};
 use crate::time::SimDuration;
 
 /// A checkout saga of three steps, the last the pivot, started by `shoppers`.
-const SAGA: &str = r#"[scenario]
+pub(super) const SAGA: &str = r#"[scenario]
 duration = "60s"
 
 [[client]]
@@ -48,7 +48,7 @@ service_time = "1ms"
 "#;
 
 /// `SAGA` with `from` replaced by `to` (which must be there).
-fn edit(from: &str, to: &str) -> String {
+pub(super) fn edit(from: &str, to: &str) -> String {
     assert!(SAGA.contains(from), "{from}");
     SAGA.replacen(from, to, 1)
 }

@@ -4,17 +4,25 @@
 
 use super::fields::{self, Fields};
 use super::format;
-use super::model::{Client, Fault, FaultTarget, Saga, SagaId, SagaMode, SagaStep};
+use super::model::{Client, Fault, FaultTarget, Queue, QueueId, Saga, SagaId, SagaMode, SagaStep};
 use super::names::Names;
 use super::policies::policy;
 use super::problems::{At, Problems};
-use super::services::{label, unique_name};
+use super::queues::implicit;
+use super::services::{label, unique_name, Sites};
 use super::tree::{Node, Value};
 use crate::text::quote;
 use std::collections::BTreeMap;
 
 /// The words of `mode`.
-const MODES: &[(&str, SagaMode)] = &[("orchestration", SagaMode::Orchestration)];
+const MODES: &[(&str, SagaMode)] = &[
+    ("orchestration", SagaMode::Orchestration),
+    ("choreography", SagaMode::Choreography),
+    ("two_phase", SagaMode::TwoPhase),
+];
+
+/// The suffix of the queue that carries a step's compensation trigger.
+const UNDO: &str = "undo";
 
 /// Reads every `[[saga]]`; an entry is `None` where it has problems.
 pub(crate) fn sagas(nodes: &[Node], names: &Names, p: &mut Problems) -> Vec<Option<Saga>> {
@@ -48,11 +56,109 @@ fn saga(
         let steps: Option<Vec<SagaStep>> = steps.into_iter().collect();
         steps.filter(|s| check_steps(s, nodes, &f, p))
     });
+    if let Some(nodes) = f.get("steps").and_then(|n| fields::tables(n, "steps", p)) {
+        match mode {
+            SagaMode::TwoPhase => warn_two_phase(nodes, &f.context, p),
+            SagaMode::Choreography => warn_choreography(nodes, &f.context, p),
+            SagaMode::Orchestration => {}
+        }
+    }
     Some(Saga {
         name: name?.to_string(),
         mode,
         steps: steps?,
+        events: Vec::new(),
     })
+}
+
+/// Two-phase commit prepares every step and commits or aborts them all:
+/// nothing is compensated and there is no point of no return.
+fn warn_two_phase(nodes: &[Node], saga: &str, p: &mut Problems) {
+    for (i, node) in nodes.iter().enumerate() {
+        for (key, why) in [
+            (
+                "compensate",
+                "an abort releases what the step prepared: nothing is compensated",
+            ),
+            ("pivot", "every step commits or aborts with the others"),
+        ] {
+            if node_has(node, key) {
+                p.warn(
+                    node.place(key),
+                    format!("`{key}` of step {i} of {saga} is never used in two_phase: {why}"),
+                    Some("remove it, or make the saga `mode = \"orchestration\"`".to_string()),
+                );
+            }
+        }
+    }
+}
+
+/// A choreographed step is a queue's delivery to its endpoint, not a call:
+/// of its policies only `retry` applies (its `max_attempts` deliveries).
+fn warn_choreography(nodes: &[Node], saga: &str, p: &mut Problems) {
+    for (i, node) in nodes.iter().enumerate() {
+        let unused = format::POLICY.iter().filter(|k| k.name != "retry");
+        for key in unused.filter(|k| node_has(node, k.name)) {
+            p.warn(
+                node.place(key.name),
+                format!(
+                    "`{}` of step {i} of {saga} is never used in choreography: the step's endpoint consumes its trigger from a queue, there is no call",
+                    key.name
+                ),
+                Some("set it on the queue (`ack_timeout`), or make the saga `mode = \"orchestration\"`; `retry.max_attempts` counts the deliveries before the step fails".to_string()),
+            );
+        }
+    }
+}
+
+/// The name of the queue carrying the trigger of step `step` of saga
+/// `saga` (`checkout.1`), or of its compensation (`checkout.1.undo`).
+pub(crate) fn event_name(saga: &str, step: usize, undo: bool) -> String {
+    if undo {
+        format!("{saga}.{step}.{UNDO}")
+    } else {
+        format!("{saga}.{step}")
+    }
+}
+
+/// Whether `name` is the name of a saga's event queue (`SAGA.STEP` or
+/// `SAGA.STEP.undo`), which a `[[queue]]` may declare.
+pub(crate) fn is_event_name(name: &str, names: &Names) -> bool {
+    let mut parts = name.split('.');
+    let (Some(saga), Some(step)) = (parts.next(), parts.next()) else {
+        return false;
+    };
+    let rest: Vec<&str> = parts.collect();
+    names.saga(saga).is_some() && step.parse::<u32>().is_ok() && (rest.is_empty() || rest == [UNDO])
+}
+
+/// Gives every step of a choreographed saga its event queues: the declared
+/// `[[queue]]` of that name, or an implicit one appended to `queues`.
+pub(crate) fn attach_events(sagas: &mut [Option<Saga>], queues: &mut Vec<Option<Queue>>) {
+    for saga in sagas.iter_mut().flatten() {
+        if saga.mode != SagaMode::Choreography {
+            continue;
+        }
+        let mut queue = |name: String| {
+            let found = queues
+                .iter()
+                .position(|q| q.as_ref().is_some_and(|q| q.name == name));
+            let i = found.unwrap_or_else(|| {
+                queues.push(Some(implicit(&name)));
+                queues.len() - 1
+            });
+            QueueId(i as u32)
+        };
+        saga.events = (saga.steps.iter().enumerate())
+            .map(|(i, s)| {
+                let on = queue(event_name(&saga.name, i, false));
+                (
+                    on,
+                    s.compensate.map(|_| queue(event_name(&saga.name, i, true))),
+                )
+            })
+            .collect();
+    }
 }
 
 /// One entry of `steps`.
@@ -189,6 +295,33 @@ fn node_has(node: &Node, key: &str) -> bool {
     match &node.value {
         Value::Table(t) => t.get(key).is_some(),
         _ => false,
+    }
+}
+
+/// A choreographed saga's event queue is the saga's alone: its consumer is
+/// the step's endpoint, and its publishers the participants.
+pub(crate) fn check_event_queues(sagas: &[Option<Saga>], sites: &Sites, p: &mut Problems) {
+    let uses = (sites.consumers.iter().map(|u| (u, "consumes")))
+        .chain(sites.publishes.iter().map(|u| (u, "publishes to")));
+    for (u, verb) in uses {
+        let owner = sagas.iter().flatten().find(|g| {
+            g.events
+                .iter()
+                .any(|(on, undo)| *on == u.queue || *undo == Some(u.queue))
+        });
+        if let Some(g) = owner {
+            p.hinted(
+                u.at,
+                format!(
+                    "an endpoint {verb} a queue of saga `{}`'s events",
+                    quote(&g.name)
+                ),
+                Some(
+                    "the saga publishes its triggers and the step's endpoint consumes them: use a queue of another name"
+                        .to_string(),
+                ),
+            );
+        }
     }
 }
 

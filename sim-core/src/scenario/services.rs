@@ -4,8 +4,8 @@
 use super::fields::{self, Fields, LIMIT_HINT};
 use super::format;
 use super::model::{
-    Balancer, Call, Dedup, Discipline, Endpoint, EndpointId, Policy, Publish, QueueId, Service,
-    ServiceId, Target,
+    Balancer, Call, Dedup, Discipline, Endpoint, EndpointId, Policy, Publish, QueueId, Scenario,
+    Service, ServiceId, Target,
 };
 use super::names::{check_name, Names, DEFAULT_ENDPOINT};
 use super::policies;
@@ -48,14 +48,16 @@ pub(crate) fn services(
 ) -> (Vec<Option<Service>>, Sites) {
     let mut sites = Sites::default();
     let mut seen = BTreeMap::new();
-    let mut instances = 0;
+    let (mut instances, mut points) = (0, 0);
     let services = nodes
         .iter()
         .enumerate()
         .map(|(i, node)| {
             let id = ServiceId(u32::try_from(i).ok()?);
             let s = service(node, id, names, &mut seen, &mut sites, p)?;
-            count_instances(&s, node, &mut instances, p).then_some(s)
+            let fits = count_instances(&s, node, &mut instances, p)
+                && count_ring_points(&s, node, &mut points, p);
+            fits.then_some(s)
         })
         .collect();
     if let Some(over) = sites.calls.get(limits::MAX_TOTAL_CALLS) {
@@ -93,6 +95,76 @@ fn count_instances(s: &Service, node: &Node, total: &mut u32, p: &mut Problems) 
     false
 }
 
+/// Adds the ring points of `s` (instances × vnodes, with a `hash`
+/// balancer) to `total`; false (reported at its `vnodes`, or its table)
+/// where the total passes the limit.
+fn count_ring_points(s: &Service, node: &Node, total: &mut u64, p: &mut Problems) -> bool {
+    let Balancer::Hash { vnodes } = s.balancer else {
+        return true;
+    };
+    let before = *total;
+    *total += u64::from(s.instances) * u64::from(vnodes);
+    if *total <= limits::MAX_RING_POINTS || before > limits::MAX_RING_POINTS {
+        return true;
+    }
+    p.hinted(
+        node.place("vnodes"),
+        format!(
+            "`instances` × `vnodes` over all `hash` services come to {}, above the limit of {} ring points in all",
+            *total,
+            limits::MAX_RING_POINTS
+        ),
+        Some("fewer `vnodes` balance almost as evenly: an instance's share varies by about 1/sqrt(vnodes)".to_string()),
+    );
+    false
+}
+
+/// Warns, at its `balancer`, of a `hash` service of several instances when
+/// no client has `keys`: every request then carries key 0 and all of them
+/// go to one instance. Only for a file without errors.
+pub(crate) fn warn_keyless_hash(nodes: &[Node], sc: &Scenario, p: &mut Problems) {
+    if !p.is_empty() || sc.clients.iter().any(|c| c.keys.count > 1) {
+        return;
+    }
+    for (node, s) in nodes.iter().zip(&sc.services) {
+        if matches!(s.balancer, Balancer::Hash { .. }) && s.instances > 1 {
+            p.warn(
+                node.place("balancer"),
+                format!(
+                    "`hash` sends each key to one instance of `{}`, and no client has `keys`: every request carries key 0, so one instance takes them all",
+                    quote(&s.name)
+                ),
+                Some("give the clients `keys = { count = 1000 }`, or balance otherwise".to_string()),
+            );
+        }
+    }
+}
+
+/// The balancer of a service, with its `vnodes` when it hashes; `vnodes`
+/// on any other balancer is warned of, since nothing reads it.
+fn balancer(f: &Fields, p: &mut Problems) -> Option<Balancer> {
+    let kind = f.read("balancer", p, |n, k, p| fields::choice(n, k, BALANCERS, p));
+    let vnodes = f.count("vnodes", p);
+    match kind.unwrap_or(Balancer::RoundRobin) {
+        Balancer::Hash { .. } => Some(Balancer::Hash {
+            vnodes: vnodes.unwrap_or(DEFAULT_VNODES),
+        }),
+        other => {
+            if f.has("vnodes") {
+                p.warn(
+                    f.place("vnodes"),
+                    format!(
+                        "`vnodes` in {} is read only by a `hash` balancer, and it balances otherwise",
+                        f.context
+                    ),
+                    Some("add `balancer = \"hash\"`, or remove `vnodes`".to_string()),
+                );
+            }
+            (kind.is_some() || !f.has("balancer")).then_some(other)
+        }
+    }
+}
+
 /// The per-request keys of a service or an endpoint, as far as they are set.
 #[derive(Clone, Default)]
 struct Request {
@@ -122,7 +194,7 @@ fn service(
     let f = Fields::open(node, "each `service`", &format::SERVICE, context, p)?;
     let name = unique_name(&f, "service", seen, p);
     let instances = f.count("instances", p);
-    let balancer = f.read("balancer", p, |n, k, p| fields::choice(n, k, BALANCERS, p));
+    let balancer = balancer(&f, p);
     let workers = f.count("workers", p);
     let queue = f.count("queue", p);
     let discipline = f.read("discipline", p, |n, k, p| {
@@ -163,7 +235,7 @@ fn service(
     Some(Service {
         name: name.to_string(),
         instances: instances.unwrap_or(1),
-        balancer: balancer.unwrap_or(Balancer::RoundRobin),
+        balancer: balancer?,
         workers: workers.unwrap_or(1),
         queue,
         discipline: discipline.unwrap_or(Discipline::Fifo),
@@ -174,12 +246,22 @@ fn service(
     })
 }
 
-const BALANCERS: &[(&str, Balancer)] = &[
+/// The balancers by their names in scenario files.
+pub(crate) const BALANCERS: &[(&str, Balancer)] = &[
     ("round_robin", Balancer::RoundRobin),
     ("random", Balancer::Random),
     ("least_outstanding", Balancer::LeastOutstanding),
     ("p2c", Balancer::P2c),
+    (
+        "hash",
+        Balancer::Hash {
+            vnodes: DEFAULT_VNODES,
+        },
+    ),
 ];
+
+/// Ring points per instance of a `hash` balancer without `vnodes`.
+const DEFAULT_VNODES: u32 = 100;
 
 const DISCIPLINES: &[(&str, Discipline)] =
     &[("fifo", Discipline::Fifo), ("lifo", Discipline::Lifo)];
@@ -453,9 +535,20 @@ pub(crate) fn unique_name<'a>(
     seen: &mut BTreeMap<String, At>,
     p: &mut Problems,
 ) -> Option<&'a str> {
+    unique_name_with(f, kind, seen, p, check_name)
+}
+
+/// [`unique_name`] with its own check of the name's form.
+pub(crate) fn unique_name_with<'a>(
+    f: &Fields<'a>,
+    kind: &str,
+    seen: &mut BTreeMap<String, At>,
+    p: &mut Problems,
+    check: impl Fn(&str, At, &mut Problems) -> bool,
+) -> Option<&'a str> {
     let name = f.require("name", p, fields::string)?;
     let at = f.place("name");
-    if !check_name(name, at, p) {
+    if !check(name, at, p) {
         return None;
     }
     if let Some(first) = seen.get(name) {

@@ -412,7 +412,7 @@ fn unknown_key_without_a_near_miss_lists_the_keys() {
     assert_eq!(message, "unknown key `zzz` in [[service]] `db`");
     assert_eq!(
         h,
-        hint("expected one of: name, instances, balancer, workers, queue, discipline, endpoint, shed, limit, outlier, dedup, startup, health, autoscale, service_time, error_rate, calls, parallel, blocking, effect, idempotent, publish, consumes")
+        hint("expected one of: name, instances, balancer, vnodes, workers, queue, discipline, endpoint, shed, limit, outlier, dedup, startup, health, autoscale, service_time, error_rate, calls, parallel, blocking, effect, idempotent, publish, consumes")
     );
 }
 
@@ -947,7 +947,7 @@ fn bad_enum_values_with_suggestion() {
             (
                 18,
                 12,
-                "unknown balancer `round_robbin`: expected round_robin, random, least_outstanding, p2c".to_string(),
+                "unknown balancer `round_robbin`: expected round_robin, random, least_outstanding, p2c, hash".to_string(),
                 hint("did you mean `round_robin`?")
             ),
             (
@@ -1119,10 +1119,7 @@ calls = [{ to = "api", timeout = 5 }]
 fn parses_override_arguments() {
     assert_eq!(
         parse_override("client.users.rate=900"),
-        Ok(Override {
-            path: "client.users.rate".to_string(),
-            value: "900".to_string()
-        })
+        Ok(Override::set("client.users.rate", "900"))
     );
     assert_eq!(
         parse_override("scenario.name=a=b").map(|o| o.value),
