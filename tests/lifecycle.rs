@@ -496,3 +496,64 @@ steps = [1.0]
     );
     assert_eq!(r.deploys["api"].new.failures, 0);
 }
+
+#[test]
+fn a_cache_in_front_of_an_autoscaled_redeployed_service_sends_it_only_misses() {
+    // Each miss of `rows` makes one call to `db` (no retries), whichever
+    // instance serves it: those the autoscaler starts and those the
+    // rolling deployment replaces; every request ends once or is in flight.
+    let r = run_text(CACHED, 1);
+    let (users, rows, db) = (&r.clients["users"], &r.caches["rows"], &r.services["api"]);
+    assert_eq!(db.arrivals, rows.misses);
+    let per: Vec<u64> = db.per_instance.iter().map(|i| i.arrivals).collect();
+    assert_eq!(per.iter().sum::<u64>(), db.arrivals);
+    let life = life(&r);
+    assert!(life.counts.max_instances > 1, "the autoscaler added some");
+    assert!(per.len() >= life.counts.max_instances as usize, "{per:?}");
+    assert!(
+        per.iter().skip(1).all(|n| *n > 0),
+        "every slot served: {per:?}"
+    );
+    assert_eq!(r.deploys["api"].steps_done, 2);
+    assert_eq!(users.failed, 0);
+    assert_eq!(users.succeeded + users.in_flight, users.requests);
+    let looked_up = rows.hits + rows.misses;
+    assert!(looked_up <= users.requests && users.requests - looked_up <= users.in_flight);
+}
+
+/// `web` calls `api` through the cache `rows` (1000 keys, 1 s ttl); `api`
+/// starts with one instance of 10 workers at 50 ms (load 10 busy: the
+/// autoscaler aiming at half adds more, each after a 2 s startup) and is
+/// redeployed, rolling, at 30 s.
+const CACHED: &str = r#"
+[scenario]
+duration = "60s"
+
+[[client]]
+name = "users"
+target = "web"
+rate = 200
+arrivals = "constant"
+keys = { count = 1000 }
+
+[[service]]
+name = "web"
+workers = 1000
+service_time = "1ms"
+calls = [{ to = "api", via = "rows" }]
+
+[[cache]]
+name = "rows"
+ttl = "1s"
+
+[[service]]
+name = "api"
+workers = 10
+service_time = "50ms"
+startup = "2s"
+autoscale = { min = 1, max = 5, target = 0.5, interval = "5s", cooldown = "30s" }
+
+[[deploy]]
+service = "api"
+at = "30s"
+"#;

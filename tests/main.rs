@@ -1,5 +1,6 @@
 //! Integration tests across crates: one binary, one module per behaviour.
 
+mod caches;
 mod common;
 mod conservation;
 mod determinism;

@@ -124,6 +124,18 @@ fn every_timeseries_count_sums_to_the_summary_warmup_excluded() {
             );
             assert_eq!(s.instances.len(), measured);
         }
+        for (name, v) in &r.caches {
+            let s = &ts.caches[name];
+            let at = |k: &str| format!("{}: cache {name} {k}", b.name);
+            sums(&at("hits"), &s.hits, v.hits, measured);
+            sums(&at("misses"), &s.misses, v.misses, measured);
+            sums(&at("expired"), &s.expired, v.expired, measured);
+            sums(&at("evicted"), &s.evicted, v.evicted, measured);
+            sums(&at("fills"), &s.fills, v.fills, measured);
+            let worst = s.max_concurrent_misses.iter().copied().max();
+            assert_eq!(worst, Some(v.max_concurrent_misses), "{}", at("stampede"));
+            assert_eq!(s.hit_ratio.len(), measured);
+        }
         for (name, v) in &r.sagas {
             let s = &ts.sagas[name];
             let at = |k: &str| format!("{}: saga {name} {k}", b.name);

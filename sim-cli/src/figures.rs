@@ -2,7 +2,8 @@
 //! columns of a sweep's CSV, the rows of `dsim compare`.
 
 use sim_core::report::{
-    ClientReport, DeployReport, LifeReport, QueueReport, Report, SagaReport, ServiceReport,
+    CacheReport, ClientReport, DeployReport, LifeReport, QueueReport, Report, SagaReport,
+    ServiceReport,
 };
 use sim_core::Scenario;
 
@@ -48,6 +49,14 @@ const QUEUE_FIGURES: &[Figure<QueueReport>] = &[
     ("lost", |r| r.lost as f64),
     ("dead_lettered", |r| r.dead_lettered as f64),
     ("max_depth", |r| r.max_depth as f64),
+];
+
+/// Figures written for each cache, after the `cache.NAME.` prefix: how well
+/// it answers and its worst stampede.
+const CACHE_FIGURES: &[Figure<CacheReport>] = &[
+    ("hit_ratio", |r| r.hit_ratio),
+    ("misses", |r| r.misses as f64),
+    ("max_concurrent_misses", |r| r.max_concurrent_misses as f64),
 ];
 
 /// Figures written for each saga, after the `saga.NAME.` prefix.
@@ -109,6 +118,12 @@ pub fn figures(sc: &Scenario, report: Option<&Report>) -> Vec<(String, Option<f6
         sc.queues.iter().map(|c| &c.name),
         QUEUE_FIGURES,
         |n| report.and_then(|r| r.queues.get(n)),
+    ));
+    out.extend(of(
+        "cache",
+        sc.caches.iter().map(|c| &c.name),
+        CACHE_FIGURES,
+        |n| report.and_then(|r| r.caches.get(n)),
     ));
     out.extend(of(
         "saga",

@@ -83,6 +83,10 @@ pub fn render(report: &Report) -> String {
         out.push('\n');
         out.push_str(&queues(report).render(0));
     }
+    if !report.caches.is_empty() {
+        out.push('\n');
+        out.push_str(&caches(report).render(0));
+    }
     if !report.sagas.is_empty() {
         out.push('\n');
         out.push_str(&sagas(report).render(0));
@@ -369,6 +373,37 @@ fn queues(report: &Report) -> Table {
             q.max_depth.to_string(),
             trimmed(q.max_age_s, 3),
             q.out_of_order.to_string(),
+        ]);
+    }
+    t
+}
+
+/// One row per cache: its lookups, its entries and its worst stampede.
+fn caches(report: &Report) -> Table {
+    let mut t = Table::new(&[
+        "cache",
+        "hits",
+        "misses",
+        "hit ratio",
+        "expired",
+        "evicted",
+        "fills",
+        "refreshes",
+        "max concurrent misses",
+        "keys",
+    ]);
+    for (name, c) in &report.caches {
+        t.row(vec![
+            name.clone(),
+            c.hits.to_string(),
+            c.misses.to_string(),
+            trimmed(c.hit_ratio, 4),
+            c.expired.to_string(),
+            c.evicted.to_string(),
+            c.fills.to_string(),
+            c.refreshes.to_string(),
+            c.max_concurrent_misses.to_string(),
+            c.size.to_string(),
         ]);
     }
     t

@@ -67,6 +67,8 @@ pub enum Metric {
     OutOfOrder,
     /// A count of a saga's runs: `sagas(checkout).inconsistent == 0`.
     Saga(SagaStat),
+    /// A cache's hits over its lookups (hits and misses).
+    HitRatio,
     /// A service's instances started and not stopped at an instant:
     /// `instances(api) at 90s >= 6`.
     Instances(SimTime),
@@ -116,7 +118,11 @@ impl Metric {
     pub fn is_rate(self) -> bool {
         matches!(
             self,
-            Metric::SuccessRate | Metric::DegradedRate | Metric::FailureRate | Metric::Utilization
+            Metric::SuccessRate
+                | Metric::DegradedRate
+                | Metric::FailureRate
+                | Metric::Utilization
+                | Metric::HitRatio
         )
     }
 }
@@ -229,14 +235,12 @@ pub const FUNCTIONS: &[&str] = &[
     "max_depth",
     "max_age",
     "out_of_order",
+    "hit_ratio",
     "sagas",
     "instances",
     "max_instances",
     "deploy",
 ];
-
-/// Functions of the contract that later features implement.
-const NOT_YET: &[&str] = &["hit_ratio"];
 
 /// The words of `sagas(NAME).STAT`, as the summary's `sagas` object names them.
 const SAGA_STATS: [(&str, SagaStat); 6] = [
@@ -306,13 +310,11 @@ pub fn parse_expectation(text: &str) -> Result<Expectation, String> {
         "max_depth" => Metric::MaxDepth,
         "max_age" => Metric::MaxAge,
         "out_of_order" => Metric::OutOfOrder,
+        "hit_ratio" => Metric::HitRatio,
         "sagas" => Metric::Saga(SagaStat::Started),
         "instances" => Metric::Instances(SimTime::ZERO),
         "max_instances" => Metric::MaxInstances,
         "deploy" => Metric::Deploy(DeployStat::RolledBack),
-        f if NOT_YET.contains(&f) => {
-            return Err(format!("`{f}(...)` expectations are not supported yet"))
-        }
         f => {
             return Err(format!(
                 "unknown function `{f}` in `{text}`{}",
@@ -603,8 +605,8 @@ mod tests {
         assert!(parse_expectation("success_rate(u) >= 1").is_ok());
         assert!(parse_expectation("failure_rate(u) <= 0").is_ok());
         assert!(parse_expectation("in_flight(u) <= 5").is_ok());
-        let e = parse_expectation("hit_ratio(sessions) >= 0.9").unwrap_err();
-        assert!(e.contains("not supported yet"), "{e}");
+        let e = parse_expectation("hit_ratio(sessions) > 1").unwrap_err();
+        assert!(e.contains("can never hold"), "{e}");
     }
 
     #[test]

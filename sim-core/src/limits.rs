@@ -92,6 +92,11 @@ pub const MAX_PARTITIONS: u32 = 1_024;
 /// never fill.
 pub const MAX_QUEUE_CAPACITY: u32 = 10_000_000;
 
+/// Keys one cache holds (`capacity`): an entry is a few dozen bytes, and a
+/// cache holds only keys requests asked for, so the run's events bound it
+/// too.
+pub const MAX_CACHE_CAPACITY: u32 = 10_000_000;
+
 /// Keys a client draws from (`keys.count`). Nothing is allocated per key
 /// (Zipf keys are drawn by a method whose memory does not depend on the
 /// count), so the limit only keeps key arithmetic far from `u64` overflow.
@@ -108,6 +113,9 @@ pub const MAX_LINKS: usize = 10_000;
 
 /// `[[queue]]` sections of a file.
 pub const MAX_QUEUES: usize = 1_000;
+
+/// `[[cache]]` sections of a file.
+pub const MAX_CACHES: usize = 1_000;
 
 /// Entries of one `publish` array: each is a message per successful request.
 pub const MAX_PUBLISH: usize = 100;
@@ -260,6 +268,11 @@ pub const ALL: &[Limit] = &[
         what: "`capacity` of a queue",
     },
     Limit {
+        name: "MAX_CACHE_CAPACITY",
+        value: MAX_CACHE_CAPACITY as u64,
+        what: "`capacity` of a cache",
+    },
+    Limit {
         name: "MAX_KEYS",
         value: MAX_KEYS,
         what: "`keys.count` of a client",
@@ -283,6 +296,11 @@ pub const ALL: &[Limit] = &[
         name: "MAX_QUEUES",
         value: MAX_QUEUES as u64,
         what: "`[[queue]]` sections of a file",
+    },
+    Limit {
+        name: "MAX_CACHES",
+        value: MAX_CACHES as u64,
+        what: "`[[cache]]` sections of a file",
     },
     Limit {
         name: "MAX_PUBLISH",

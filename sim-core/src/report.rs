@@ -22,6 +22,8 @@ pub struct Report {
     /// Each deployment, by the service deployed.
     #[serde(skip_serializing_if = "IndexMap::is_empty")]
     pub deploys: IndexMap<String, DeployReport>,
+    #[serde(skip_serializing_if = "IndexMap::is_empty")]
+    pub caches: IndexMap<String, CacheReport>,
     /// Every fault of the run, the scenario's and `--chaos`'s.
     pub faults: Vec<FaultReport>,
     pub expectations: Vec<ExpectationResult>,
@@ -212,6 +214,30 @@ pub struct QueueReport {
     pub out_of_order: u64,
 }
 
+/// What one cache's lookups did.
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct CacheReport {
+    /// Lookups answered from a fresh entry.
+    pub hits: u64,
+    /// Lookups that found no fresh entry (or a crashed cache).
+    pub misses: u64,
+    /// hits / (hits + misses), 0 without lookups.
+    pub hit_ratio: f64,
+    /// Misses that found their entry expired.
+    pub expired: u64,
+    /// Entries evicted to make room, the least recently used first.
+    pub evicted: u64,
+    /// Calls made to fill entries (misses that did not wait for another's
+    /// fill, and background refreshes).
+    pub fills: u64,
+    /// Background refreshes started by hits near expiry.
+    pub refreshes: u64,
+    /// The most fills of one key out at once: the stampede.
+    pub max_concurrent_misses: u64,
+    /// Keys cached when the run stopped.
+    pub size: u64,
+}
+
 /// Latency statistics in milliseconds, from a histogram with 0.1% relative error.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct Latency {
@@ -316,6 +342,7 @@ pub struct Timeseries {
     #[serde(skip_serializing_if = "IndexMap::is_empty")]
     pub deploys: IndexMap<String, DeploySeries>,
     #[serde(skip_serializing_if = "IndexMap::is_empty")]
+    pub caches: IndexMap<String, CacheSeries>,
     pub sagas: IndexMap<String, SagaSeries>,
     /// The fault windows, to shade behind the series.
     pub faults: Vec<FaultReport>,
@@ -341,6 +368,21 @@ pub struct QueueSeries {
     pub lost: Vec<u64>,
     pub depth: Vec<u64>,
     pub age_s: Vec<f64>,
+}
+
+/// A cache's counts per window (each summing to the summary's figure), its
+/// hit ratio in each window (`null` without lookups), the most fills of one
+/// key out at once in it, and the keys cached at its end.
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct CacheSeries {
+    pub hits: Vec<u64>,
+    pub misses: Vec<u64>,
+    pub expired: Vec<u64>,
+    pub evicted: Vec<u64>,
+    pub fills: Vec<u64>,
+    pub hit_ratio: Vec<Option<f64>>,
+    pub max_concurrent_misses: Vec<u64>,
+    pub size: Vec<u64>,
 }
 
 /// A saga's runs per window: `started` in the window they started,

@@ -1,11 +1,11 @@
-//! A scenario's topology as a graph: clients, services, queues, dead-letter
-//! sinks and sagas are nodes; calls (with their policies), publishes,
-//! consumes, dead letters and saga steps are edges, in the order the file
-//! declares them. `dsim graph` prints it as Graphviz DOT or as Mermaid, to
+//! A scenario's topology as a graph: clients, services, queues, caches,
+//! dead-letter sinks and sagas are nodes; calls (with their policies),
+//! lookups in caches, publishes, consumes, dead letters and saga steps are
+//! edges, in the order the file declares them. `dsim graph` prints it as Graphviz DOT or as Mermaid, to
 //! paste into a design document.
 
 use crate::scenario::model::Scenario;
-use crate::scenario::model::{DeadLetter, Load, Saga, Target};
+use crate::scenario::model::{Cache, DeadLetter, Load, Saga, Target};
 use petgraph::graph::{DiGraph, NodeIndex};
 use std::collections::BTreeMap;
 
@@ -15,6 +15,8 @@ pub enum NodeKind {
     Client,
     Service,
     Queue,
+    /// A look-aside cache.
+    Cache,
     /// Where a queue's dead letters go when it is not a queue.
     Sink,
     /// A saga's orchestrator.
@@ -35,6 +37,11 @@ pub struct Node {
 pub enum EdgeKind {
     /// A client's requests or an endpoint's calls.
     Call,
+    /// A call's lookup in the cache it goes `via`.
+    Lookup,
+    /// A call made by a cache's miss (or refresh): the call behind it, with
+    /// its policies.
+    Fill,
     Publish,
     Consume,
     DeadLetter,
@@ -98,6 +105,11 @@ pub fn topology(sc: &Scenario) -> DiGraph<Node, Edge> {
             node(&mut g, NodeKind::Queue, &q.name, detail)
         })
         .collect();
+    let caches: Vec<NodeIndex> = sc
+        .caches
+        .iter()
+        .map(|c| node(&mut g, NodeKind::Cache, &c.name, cache_detail(c)))
+        .collect();
     let sagas: Vec<NodeIndex> = sc
         .sagas
         .iter()
@@ -135,7 +147,21 @@ pub fn topology(sc: &Scenario) -> DiGraph<Node, Edge> {
             for call in &e.calls {
                 let label = call_label(call.to, call.policy.label());
                 let to = services[call.to.service.0 as usize];
-                g.add_edge(services[s], to, edge(EdgeKind::Call, label));
+                match call.via {
+                    Some(c) => {
+                        let cache = caches[c.0 as usize];
+                        g.add_edge(services[s], cache, edge(EdgeKind::Lookup, "lookup".into()));
+                        let label = if label.is_empty() {
+                            "miss".to_string()
+                        } else {
+                            format!("miss · {label}")
+                        };
+                        g.add_edge(cache, to, edge(EdgeKind::Fill, label));
+                    }
+                    None => {
+                        g.add_edge(services[s], to, edge(EdgeKind::Call, label));
+                    }
+                }
             }
         }
         for (q, kind) in message_uses(sc, s) {
@@ -227,6 +253,21 @@ fn message_uses(sc: &Scenario, s: usize) -> Vec<(usize, EdgeKind)> {
     uses
 }
 
+/// A cache's size and expiry in a few words: `ttl 60s · 1000 keys · single flight`.
+fn cache_detail(c: &Cache) -> String {
+    let mut parts = vec![format!("ttl {}", c.ttl)];
+    if let Some(n) = c.capacity {
+        parts.push(format!("{n} keys"));
+    }
+    if c.single_flight {
+        parts.push("single flight".into());
+    }
+    if c.refresh_ahead.is_some() {
+        parts.push("refresh ahead".into());
+    }
+    parts.join(" · ")
+}
+
 /// A client's load in a few words.
 fn load(l: &Load) -> String {
     match l {
@@ -256,6 +297,7 @@ pub fn dot(sc: &Scenario) -> String {
             NodeKind::Client => "shape=box, style=rounded",
             NodeKind::Service => "shape=box",
             NodeKind::Queue => "shape=cylinder",
+            NodeKind::Cache => "shape=box3d",
             NodeKind::Sink => "shape=note",
             NodeKind::Saga => "shape=hexagon",
         };
@@ -272,7 +314,8 @@ pub fn dot(sc: &Scenario) -> String {
         };
         let w = &g[e];
         let style = match w.kind {
-            EdgeKind::Call | EdgeKind::Step => "",
+            EdgeKind::Call | EdgeKind::Step | EdgeKind::Fill => "",
+            EdgeKind::Lookup => ", style=bold",
             EdgeKind::Publish | EdgeKind::Consume => ", style=dashed",
             EdgeKind::DeadLetter => ", style=dashed, color=red",
             EdgeKind::Compensate => ", style=dotted",
@@ -307,6 +350,7 @@ pub fn mermaid(sc: &Scenario) -> String {
             NodeKind::Client => ("([\"", "\"])"),
             NodeKind::Service => ("[\"", "\"]"),
             NodeKind::Queue => ("[(\"", "\")]"),
+            NodeKind::Cache => ("[/\"", "\"/]"),
             NodeKind::Sink => (">\"", "\"]"),
             NodeKind::Saga => ("{{\"", "\"}}"),
         };
@@ -318,7 +362,8 @@ pub fn mermaid(sc: &Scenario) -> String {
         };
         let w = &g[e];
         let arrow = match w.kind {
-            EdgeKind::Call | EdgeKind::Step => "-->",
+            EdgeKind::Call | EdgeKind::Step | EdgeKind::Fill => "-->",
+            EdgeKind::Lookup => "==>",
             _ => "-.->",
         };
         let label = if w.label.is_empty() {
@@ -351,7 +396,10 @@ rate = 1
 [[service]]
 name = "api"
 service_time = "1ms"
-calls = [{ to = "db.read", retry = { max_attempts = 3 } }]
+calls = [
+  { to = "db.read", retry = { max_attempts = 3 } },
+  { to = "db.read", via = "sessions", timeout = "50ms" },
+]
 publish = [{ to = "orders" }]
 [[service]]
 name = "db"
@@ -369,6 +417,11 @@ dead_letter = "orders-dlq"
 name = "worker"
 service_time = "1ms"
 consumes = "orders"
+[[cache]]
+name = "sessions"
+ttl = "10s"
+capacity = 100
+single_flight = true
 [[saga]]
 name = "checkout"
 steps = [{ call = "db.read", compensate = "db.undo" }, { call = "api", pivot = true }]
@@ -391,6 +444,7 @@ steps = [{ call = "db.read", compensate = "db.undo" }, { call = "api", pivot = t
                 (NodeKind::Service, "db"),
                 (NodeKind::Service, "worker"),
                 (NodeKind::Queue, "orders"),
+                (NodeKind::Cache, "sessions"),
                 (NodeKind::Saga, "checkout"),
                 (NodeKind::Sink, "orders-dlq"),
             ]
@@ -414,6 +468,13 @@ steps = [{ call = "db.read", compensate = "db.undo" }, { call = "api", pivot = t
                 e("users", "api", EdgeKind::Call, "timeout 1s"),
                 e("buyers", "checkout", EdgeKind::Call, ""),
                 e("api", "db", EdgeKind::Call, "read · retry 3"),
+                e("api", "sessions", EdgeKind::Lookup, "lookup"),
+                e(
+                    "sessions",
+                    "db",
+                    EdgeKind::Fill,
+                    "miss · read · timeout 50ms"
+                ),
                 e("api", "orders", EdgeKind::Publish, ""),
                 e("orders", "worker", EdgeKind::Consume, ""),
                 e("orders", "orders-dlq", EdgeKind::DeadLetter, "dead letters"),
@@ -437,6 +498,16 @@ steps = [{ call = "db.read", compensate = "db.undo" }, { call = "api", pivot = t
             d.contains("  n2 -> n3 [label=\"read · retry 3\"];\n"),
             "{d}"
         );
+        assert!(
+            d.contains(
+                "  n6 [label=\"sessions\\nttl 10s · 100 keys · single flight\", shape=box3d];\n"
+            ),
+            "{d}"
+        );
+        assert!(
+            d.contains("  n2 -> n6 [label=\"lookup\", style=bold];\n"),
+            "{d}"
+        );
         assert!(d.ends_with("}\n"));
         let m = mermaid(&sc);
         assert!(
@@ -444,9 +515,14 @@ steps = [{ call = "db.read", compensate = "db.undo" }, { call = "api", pivot = t
             "{m}"
         );
         assert!(
-            m.contains("  n6{{\"checkout<br/>saga · 2 steps\"}}\n"),
+            m.contains("  n7{{\"checkout<br/>saga · 2 steps\"}}\n"),
             "{m}"
         );
         assert!(m.contains("  n5 -.-> n4\n"), "{m}");
+        assert!(
+            m.contains("  n6[/\"sessions<br/>ttl 10s · 100 keys · single flight\"/]\n"),
+            "{m}"
+        );
+        assert!(m.contains("  n2 ==>|\"lookup\"| n6\n"), "{m}");
     }
 }

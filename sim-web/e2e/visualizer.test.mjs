@@ -7,11 +7,12 @@
 // share link shows why it stopped while the page stays usable; that a broker
 // queue is drawn and counted, that its outbox knob stops the losses of a dual
 // write, and that a short ack timeout duplicates effects which dedup stops;
-// that a saga is drawn as a node with step and compensation edges and live
-// counters, charted, and its last run shown as a timeline of its calls;
-// that the balancer knob spreads a hot key and the limit knob shares a
-// per-key limit; and that autoscaled instances appear (starting ones drawn
-// apart) and go.
+// that a cache is drawn with its hit ratio and counted, and that its single
+// flight knob ends the stampede; that a saga is drawn as a node with step and
+// compensation edges and live counters, charted, and its last run shown as a
+// timeline of its calls; that the balancer knob spreads a hot key and the
+// limit knob shares a per-key limit; and that autoscaled instances appear
+// (starting ones drawn apart) and go.
 // Screenshots go to target/e2e-screenshots/.
 //
 // Needs: target/release/dsim, sim-web/build.sh's output, /usr/bin/chromium.
@@ -232,13 +233,13 @@ for = "5s"
 `;
 
 /** The cells of the totals table's row for queue `name`, by column. */
-function queueRow(page, name) {
-  return page.evaluate((queue) => {
+function queueRow(page, name, kind = "queue") {
+  return page.evaluate(([queue, kind]) => {
     const rows = [...document.querySelectorAll("#totals tr")].map((tr) => [...tr.children].map((c) => c.textContent));
-    const header = rows.find((r) => r[0] === "queue");
+    const header = rows.find((r) => r[0] === kind);
     const row = rows.find((r) => r[0] === queue);
     return header && row ? Object.fromEntries(header.map((h, i) => [h, row[i]])) : null;
-  }, name);
+  }, [name, kind]);
 }
 
 test("a queue is drawn and counted; its outbox, ack timeout and dedup knobs change what it does", async () => {
@@ -339,6 +340,36 @@ test("autoscaled instances appear, starting ones apart, and go again; the startu
   await choose(page, "api: startup", "5s");
   const fast = JSON.parse(await finished(page));
   assert.ok(fast.services.api.lifecycle.max_instances < 20, "a fast start overshoots less");
+  assert.deepEqual(page.errors, []);
+});
+
+test("a cache is drawn with its hit ratio and counted; single flight ends its stampede", async () => {
+  const page = await open();
+  await finished(page);
+  await page.selectOption("#picker", "cache-stampede");
+  const plain = JSON.parse(await finished(page));
+  assert.ok(plain.caches.pages.max_concurrent_misses > 100, "a stampede at each expiry");
+  const cache = page.locator("#topology [data-cache='pages']");
+  assert.equal(await cache.count(), 1);
+  assert.match(await cache.textContent(), /^pages/);
+  assert.ok(await page.locator("#topology .edge.message.lookup").count() > 0, "a lookup edge");
+  await page.selectOption("#speed", "16");
+  await page.click("#play");
+  await page.waitForFunction(() => document.getElementById("status").dataset.state === "played to the end", null, { timeout: 60_000 });
+  assert.match(await cache.textContent(), /hit ratio \d+\.\d%/);
+  const row = await queueRow(page, "pages", "cache");
+  assert.equal(Number(row.hits), plain.caches.pages.hits, `the totals: ${JSON.stringify(row)}`);
+  assert.equal(await page.locator("#charts [data-title^='Cache hit ratio']").count(), 1);
+  for (const label of ["pages: ttl", "pages: capacity (keys)"]) {
+    assert.equal(await page.locator(`#knobs label:has-text('${label}')`).count(), 1, label);
+  }
+  await page.screenshot({ path: path.join(shots, "cache-stampede.png"), fullPage: true });
+  await page.click("#pin");
+  await page.check("#knobs label:has-text('pages: single flight') input");
+  const single = JSON.parse(await finished(page));
+  assert.equal(single.caches.pages.max_concurrent_misses, 1, "one fill of the key at a time");
+  assert.equal(single.clients.users.failed, 0);
+  assert.match(await page.textContent("#compare"), /pages max concurrent misses/);
   assert.deepEqual(page.errors, []);
 });
 

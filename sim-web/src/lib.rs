@@ -155,9 +155,10 @@ impl Sim {
 /// null or {"action", "deep"}}], "queues": [{"name", "delivery", "partitions", "ack_timeout",
 /// "ack_timeout_s", "max_receives", "dead_letter", "dead_letter_queue",
 /// "capacity", "publishers": [{"service", "endpoint", "outbox",
-/// "outbox_path"}], "consumers": [{"service", "endpoint"}]}], "edges":
-/// [{"from", "to", "label", "kind"}], "deploys": [{"service", "strategy"}]}`
-/// (deploy `i` is `--set` path `deploy.i`). `dead_letter` names where dead
+/// "outbox_path"}], "consumers": [{"service", "endpoint"}]}], "caches":
+/// [{"name", "capacity", "ttl", "single_flight", "refresh_ahead"}],
+/// "edges": [{"from", "to", "label", "kind"}], "deploys": [{"service",
+/// "strategy"}]}` (deploy `i` is `--set` path `deploy.i`). `dead_letter` names where dead
 /// letters go, a declared queue when `dead_letter_queue`; a publisher's
 /// `endpoint` is the endpoint that writes the entry, null when its service
 /// does (and its endpoints inherit it).
@@ -166,7 +167,8 @@ impl Sim {
 /// edge per service and queue it publishes to (`publish` or
 /// `publish · outbox`), one `consume` edge per queue and consuming service,
 /// and one `dead_letter` edge per queue whose dead letters go to a declared
-/// queue. `outbox_path` is the `--set` path of the publish entry's `outbox`
+/// queue, then one `lookup` edge per service and cache it calls `via`.
+/// `outbox_path` is the `--set` path of the publish entry's `outbox`
 /// flag. A client that starts a saga names it in `saga` and has a `start`
 /// edge to it; the sagas follow the services' calls (see [`sagas`]):
 /// `"sagas": [{"name", "mode", "steps": [{"call", "compensate", "pivot"}]}]`.
@@ -209,6 +211,19 @@ fn topology_json(sc: &sim_core::Scenario, loads: &dyn Fn(&str) -> bool) -> serde
         .map(|(q, queue)| queue_json(sc, q, queue, loads))
         .collect();
     edges.extend(message_edges(&queues));
+    for s in &sc.services {
+        for e in &s.endpoints {
+            for c in &e.calls {
+                if let Some(cache) = c.via {
+                    let name = &sc.caches[cache.0 as usize].name;
+                    push_new(
+                        &mut edges,
+                        json!({ "from": s.name, "to": name, "label": "look up", "kind": "lookup" }),
+                    );
+                }
+            }
+        }
+    }
     json!({
         "name": sc.name,
         "description": sc.description,
@@ -243,6 +258,13 @@ fn topology_json(sc: &sim_core::Scenario, loads: &dyn Fn(&str) -> bool) -> serde
             })),
         })).collect::<Vec<_>>(),
         "queues": queues,
+        "caches": sc.caches.iter().map(|c| json!({
+            "name": c.name,
+            "capacity": c.capacity,
+            "ttl": c.ttl.to_string(),
+            "single_flight": c.single_flight,
+            "refresh_ahead": c.refresh_ahead.map(|d| d.to_string()),
+        })).collect::<Vec<_>>(),
         "sagas": sagas::sagas_json(sc),
         "deploys": sc.deploys.iter().map(|d| json!({
             "service": sc.service(d.service).name,
@@ -587,6 +609,29 @@ mod tests {
         assert_eq!(t["edges"][1]["kind"], "call");
         assert_eq!(t["services"][0]["workers"], 20);
         assert_eq!(t["queues"], serde_json::json!([]));
+    }
+
+    #[test]
+    fn the_topology_lists_caches_and_the_services_that_look_up_in_them() {
+        let text = sim_core::library::find("cache-stampede").unwrap().text;
+        let sc = scenario::load(text, FILE_NAME, &[]).unwrap();
+        let t = topology_json(&sc, &|_| false);
+        assert_eq!(
+            t["caches"],
+            serde_json::json!([{ "name": "pages", "capacity": null, "ttl": "5s", "single_flight": false, "refresh_ahead": null }])
+        );
+        let lookups: Vec<&serde_json::Value> = t["edges"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|e| e["kind"] == "lookup")
+            .collect();
+        assert_eq!(
+            lookups,
+            [
+                &serde_json::json!({ "from": "web", "to": "pages", "label": "look up", "kind": "lookup" })
+            ]
+        );
     }
 
     /// `checkout.place` writes its own `publish`; `checkout.view` inherits

@@ -147,6 +147,13 @@ function duration(s) {
 
 /** Startup times a service's slider offers, in seconds, besides its own. */
 const STARTUPS_S = [0, 1, 5, 10, 20, 30, 60];
+
+/** Time to live a cache's slider offers, besides its own. */
+const TTLS = ["100ms", "500ms", "1s", "2s", "5s", "10s", "30s", "1m", "5m", "uniform(4s, 6s)", "uniform(50s, 70s)"];
+
+/** Capacities a cache's slider offers, in keys, besides its own. */
+const CAPACITIES = [10, 100, 1000, 10000, 100000];
+
 /** The balancers a service's balancer knob offers, as the format names them. */
 const BALANCERS = ["round_robin", "random", "least_outstanding", "p2c", "hash"];
 
@@ -236,6 +243,16 @@ function buildKnobs(topology) {
   }
   for (const s of topology.services.filter((s) => dedupFor.has(s.name) && !s.dedup)) {
     check(`${s.name}: dedup`, `service.${s.name}.dedup`, DEDUP);
+  }
+  for (const c of topology.caches ?? []) {
+    const ttls = [...new Set([...TTLS, c.ttl])];
+    choice(`${c.name}: ttl`, ttls, c.ttl, `cache.${c.name}.ttl`);
+    // An unlimited cache starts at "unlimited", the last choice: only a
+    // move off it sets a capacity.
+    const own = c.capacity ?? "unlimited";
+    const sizes = [...new Set([...CAPACITIES, ...(c.capacity == null ? [] : [c.capacity])])].sort((a, b) => a - b);
+    choice(`${c.name}: capacity (keys)`, c.capacity == null ? [...sizes, own] : sizes, own, `cache.${c.name}.capacity`);
+    if (!c.single_flight) check(`${c.name}: single flight`, `cache.${c.name}.single_flight`, "true");
   }
 }
 
@@ -362,11 +379,25 @@ function series(summary) {
       ["Messages delivered / acked / lost / dead-lettered (per window)", [["delivered", sum(ts.queues, "delivered")], ["acked", sum(ts.queues, "acked")], ["lost", sum(ts.queues, "lost")], ["dead-lettered", sum(ts.queues, "dead_lettered")]]],
     );
   }
+  const caches = Object.entries(ts.caches ?? {});
+  if (caches.length) {
+    charts.push(
+      ["Cache hit ratio (per window)", caches.map(([name, c]) => [name, held(c.hit_ratio)])],
+      ["Calls behind the caches: the database's load (per window)", caches.map(([name, c]) => [name, c.fills])],
+    );
+  }
   if (Object.keys(ts.sagas ?? {}).length) {
     const key = (k) => sum(ts.sagas, k);
     charts.push(["Sagas (runs per window; in flight at window end)", [["started", key("started")], ["completed", key("completed")], ["compensated", key("compensated")], ["inconsistent", key("inconsistent")], ["in flight", key("in_flight")]]]);
   }
   return { windows: { step: ts.window_s, start: ts.start_s }, faults: ts.faults, charts };
+}
+
+/** `values` with each missing one (a window without lookups has no hit
+ * ratio) replaced by the one before it, 0 at the start. */
+function held(values) {
+  let last = 0;
+  return values.map((v) => (last = v ?? last));
 }
 
 function charts(until) {
@@ -434,8 +465,8 @@ function spread(s) {
 /** What each client's requests did: successes, degraded and failed
  * answers, and those unfinished when the run ended — none of the last three
  * is a success. Then how evenly each service of several instances spread
- * its load, and what each queue's messages did; a queue that lost messages
- * is marked. */
+ * its load, what each queue's messages did (a queue that lost messages is
+ * marked), what each cache's lookups did and what each saga's runs did. */
 function totals() {
   const table = $("totals");
   table.replaceChildren();
@@ -452,6 +483,13 @@ function totals() {
     addRow(table, ["queue", "published", "acked", "dead letters", "lost", "remaining", "max depth", "max age s"], "th");
     for (const [name, q] of queues) {
       addRow(table, [name, q.published, q.acked, q.dead_lettered, q.lost, q.remaining, q.max_depth, q.max_age_s], "td", q.lost > 0);
+    }
+  }
+  const caches = Object.entries(state.run.summary.caches ?? {});
+  if (caches.length > 0) {
+    addRow(table, ["cache", "hits", "misses", "hit ratio", "expired", "evicted", "fills", "max concurrent misses"], "th");
+    for (const [name, c] of caches) {
+      addRow(table, [name, c.hits, c.misses, pct(c.hit_ratio), c.expired, c.evicted, c.fills, c.max_concurrent_misses]);
     }
   }
   const sagas = Object.entries(state.run.summary.sagas ?? {});
@@ -536,6 +574,14 @@ function compare() {
     row([`${name} dead letters`, a.dead_lettered, b.dead_lettered]);
     row([`${name} redelivered`, a.redelivered, b.redelivered]);
     row([`${name} max depth`, a.max_depth, b.max_depth]);
+  }
+  for (const name of Object.keys(state.run.summary.caches ?? {})) {
+    const a = state.pinned.summary.caches?.[name];
+    const b = state.run.summary.caches[name];
+    if (!a) continue;
+    row([`${name} hit ratio`, pct(a.hit_ratio), pct(b.hit_ratio)]);
+    row([`${name} calls behind it`, a.fills, b.fills]);
+    row([`${name} max concurrent misses`, a.max_concurrent_misses, b.max_concurrent_misses]);
   }
 }
 

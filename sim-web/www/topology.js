@@ -2,13 +2,14 @@
 // columns by depth (a queue between its publishers and its consumers, a
 // saga's orchestrator between its clients and its steps' services), edges
 // labelled with their policies, message edges (publish, consume, dead
-// letters) dashed, a saga's step edges solid teal and its compensation
-// edges dashed orange beside them. Each frame recolours the instances
-// (queue, busy workers, health), the breakers, the queues (depth,
-// deliveries out, dead letters, lost, health) and the sagas (runs started,
-// in flight, completed, compensated, inconsistent, health), and sends dots
-// along the edges for that frame's attempts, messages and saga starts, red
-// for failures, losses and compensated sagas.
+// letters) dashed, lookup edges to caches, a saga's step edges solid teal
+// and its compensation edges dashed orange beside them. Each frame recolours
+// the instances (queue, busy workers, health), the breakers, the queues
+// (depth, deliveries out, dead letters, lost, health), the caches (hit ratio,
+// keys, health) and the sagas (runs started, in flight, completed,
+// compensated, inconsistent, health), and sends dots along the edges for that
+// frame's attempts, messages, lookups and saga starts, red for failures,
+// losses and compensated sagas, orange for redeliveries and cache misses.
 
 const NS = "http://www.w3.org/2000/svg";
 
@@ -18,7 +19,7 @@ const HALF = 50;
 /** Dots sent along one edge per frame at most. */
 const MAX_DOTS = 12;
 
-const COLOR = { ok: "#2e9d4f", bad: "#d23c3c", warn: "#e09b1a", paused: "#2f6fd6", muted: "#99a", queue: "#8a4fd6", saga: "#1f8a8a" };
+const COLOR = { ok: "#2e9d4f", bad: "#d23c3c", warn: "#e09b1a", paused: "#2f6fd6", muted: "#99a", queue: "#8a4fd6", cache: "#1a8c8c", saga: "#1f8a8a" };
 
 /** How far a compensation edge runs beside its step's edge. */
 const BESIDE = 9;
@@ -50,7 +51,7 @@ function text(x, y, content, parent, cls) {
  * predecessor along the edges (a cycle of messages stops deepening after as
  * many passes as there are nodes). */
 function layout(topology, width, height) {
-  const others = [...topology.services, ...topology.queues, ...(topology.sagas ?? [])];
+  const others = [...topology.services, ...topology.queues, ...(topology.caches ?? []), ...(topology.sagas ?? [])];
   const depth = new Map(topology.clients.map((c) => [c.name, 0]));
   for (let pass = 0; pass < others.length + 1; pass++) {
     for (const e of topology.edges) {
@@ -75,11 +76,16 @@ function layout(topology, width, height) {
 }
 
 /** The edge's counts in frame `now`: `[sent, marked]`, where the marked
- * ones are drawn in the colour `flowColor` gives. A queue's counts are its
- * own, not per publisher or consumer, so they are shared among its edges
- * of the same kind: the dots show the flow, the tables the numbers. */
+ * ones are drawn in the colour `flowColor` gives. A queue's or a cache's
+ * counts are its own, not per publisher, consumer or caller, so they are
+ * shared among its edges of the same kind: the dots show the flow, the
+ * tables the numbers. */
 function counts(edge, i, now) {
   if (isCall(edge)) return [now.edges[i].sent, now.edges[i].failed];
+  if (edge.kind === "lookup") {
+    const c = now.caches[edge.to];
+    return [(c.hits + c.misses) / edge.siblings, c.misses / edge.siblings];
+  }
   const share = (n) => n / edge.siblings;
   if (edge.kind === "start") {
     const g = now.sagas[edge.to];
@@ -98,13 +104,13 @@ function isCall(edge) {
 }
 
 /** The node whose counts a shared edge shows: the queue of a message edge
- * (the one a publish edge goes to, the one the others come from), the saga
- * a client starts. */
+ * (the one a publish edge goes to, the one the others come from), the cache
+ * of a lookup edge, the saga a client starts. */
 function queueOf(edge) {
-  return edge.kind === "publish" || edge.kind === "start" ? edge.to : edge.from;
+  return ["publish", "lookup", "start"].includes(edge.kind) ? edge.to : edge.from;
 }
 
-/** Whether edges `a` and `b` share the counts of one queue or saga. */
+/** Whether edges `a` and `b` share the counts of one queue, cache or saga. */
 function sameQueue(a, b) {
   return a.kind === b.kind && !isCall(a) && queueOf(a) === queueOf(b);
 }
@@ -117,9 +123,9 @@ function edgeClass(edge) {
 }
 
 /** The colour of an edge's marked dots: failed calls, lost or dead
- * messages and compensated sagas red, redeliveries orange. */
+ * messages and compensated sagas red, redeliveries and cache misses orange. */
 function flowColor(edge) {
-  return edge.kind === "consume" ? COLOR.warn : COLOR.bad;
+  return edge.kind === "consume" || edge.kind === "lookup" ? COLOR.warn : COLOR.bad;
 }
 
 export class TopologyView {
@@ -166,8 +172,24 @@ export class TopologyView {
       const deepest = Math.max(1, ...frames.map((f) => f.queues[q.name]?.depth ?? 0));
       this.queues.set(q.name, { ...this.queue(q, nodeLayer), deepest });
     }
+    this.caches = new Map();
+    for (const c of topology.caches ?? []) this.caches.set(c.name, this.cache(c, nodeLayer));
     this.sagas = new Map();
     for (const g of topology.sagas ?? []) this.sagas.set(g.name, this.saga(g, nodeLayer));
+  }
+
+  /** A cache as a box with its hit ratio, the keys it holds and its ttl. */
+  cache(c, layer) {
+    const p = this.pos.get(c.name);
+    const g = el("g", { class: "cache", "data-cache": c.name }, layer);
+    const box = el("rect", { x: p.x - HALF, y: p.y - 32, width: 2 * HALF, height: 64, rx: 10, fill: "#f1fafa", stroke: COLOR.cache, "stroke-width": 1.5 }, g);
+    text(p.x, p.y - 17, c.name, g);
+    const ratio = text(p.x, p.y - 3, "", g, "label");
+    const keys = text(p.x, p.y + 10, "", g, "label");
+    const stampede = text(p.x, p.y + 23, "", g, "label");
+    const kind = [`ttl ${c.ttl}`, c.single_flight ? "single flight" : null].filter(Boolean).join(" · ");
+    const info = text(p.x, p.y + 32 + 12, kind, g, "label");
+    return { box, ratio, keys, stampede, info, kind };
   }
 
   /** A saga's orchestrator as a hexagon with its runs' counts below it;
@@ -270,6 +292,7 @@ export class TopologyView {
       node.queue.textContent = `queue ${queued}` + (down.length ? ` · ${down.join(", ")}` : "");
     }
     for (const [name, node] of this.queues) this.showQueue(node, now.queues[name]);
+    for (const [name, node] of this.caches) this.showCache(node, now.caches[name]);
     for (const [name, node] of this.sagas) this.showSaga(node, now.sagas[name]);
     this.edges.forEach((edge, i) => {
       const state = isCall(edge) ? now.breakers[`${edge.from}->${edge.to}`] : null;
@@ -299,6 +322,19 @@ export class TopologyView {
     node.info.classList.toggle("bad", q.health !== "up");
     node.losses.textContent = `DLQ ${q.dead_lettered} · lost ${q.lost}`;
     node.losses.classList.toggle("bad", q.dead_lettered + q.lost > 0);
+  }
+
+  /** A cache's state: hit ratio, keys and worst stampede (the most fills
+   * of one key out at once), outline by health. */
+  showCache(node, c) {
+    const ratio = c.hit_ratio == null ? "–" : `${(c.hit_ratio * 100).toFixed(1)}%`;
+    node.ratio.textContent = `hit ratio ${ratio}`;
+    node.keys.textContent = `keys ${c.keys}`;
+    node.stampede.textContent = `stampede ${c.max_concurrent_misses}`;
+    node.box.setAttribute("stroke", c.health === "up" ? COLOR.cache : HEALTH[c.health]);
+    node.box.setAttribute("stroke-width", c.health === "up" ? 1.5 : 3);
+    node.info.textContent = c.health === "up" ? node.kind : c.health;
+    node.info.classList.toggle("bad", c.health !== "up");
   }
 
   /** Up to MAX_DOTS dots along `edge` for `sent` attempts or messages over

@@ -123,6 +123,25 @@ pub fn plot(args: &PlotArgs) -> anyhow::Result<Outcome> {
         ]
     });
     let steps = deploy_steps(&report);
+    let cached = !series.caches.is_empty();
+    let cache_charts = cached.then(|| {
+        [
+            (
+                "hit_ratio",
+                "Cache hit ratio",
+                "hits / lookups",
+                Some(1.0),
+                hit_ratio(series),
+            ),
+            (
+                "cache_fills",
+                "Calls behind each cache (misses that fill, refreshes)",
+                "per second",
+                None,
+                fills(series),
+            ),
+        ]
+    });
     let saga_chart = (!series.sagas.is_empty()).then(|| {
         (
             "sagas",
@@ -140,6 +159,7 @@ pub fn plot(args: &PlotArgs) -> anyhow::Result<Outcome> {
         .chain(instance_chart)
         .chain(version_chart)
         .chain(queue_charts.into_iter().flatten())
+        .chain(cache_charts.into_iter().flatten())
         .chain(saga_chart);
     for (stem, title, unit, y_max, lines) in all {
         let frame = Frame {
@@ -385,6 +405,34 @@ fn version_errors(series: &Timeseries) -> Vec<Line> {
 fn queue_depth(series: &Timeseries) -> Vec<Line> {
     per_name(series, &series.queues, |q| {
         q.depth.iter().map(|&d| d as f64).collect()
+    })
+}
+
+/// Each cache's hit ratio per window; a window without lookups has no point.
+fn hit_ratio(series: &Timeseries) -> Vec<Line> {
+    series
+        .caches
+        .iter()
+        .map(|(name, c)| Line {
+            label: name.clone(),
+            points: c
+                .hit_ratio
+                .iter()
+                .enumerate()
+                .filter_map(|(i, r)| r.map(|r| (at(series, i), r)))
+                .collect(),
+        })
+        .collect()
+}
+
+/// Calls each cache sends to its backend per second: the load its misses
+/// and refreshes put on the database.
+fn fills(series: &Timeseries) -> Vec<Line> {
+    per_name(series, &series.caches, |c| {
+        c.fills
+            .iter()
+            .map(|&n| n as f64 / series.window_s)
+            .collect()
     })
 }
 

@@ -88,7 +88,7 @@ pub(super) struct Guard {
 }
 
 /// Kinds of model events told apart in a stop message.
-const KINDS: usize = 20;
+const KINDS: usize = 21;
 
 /// The index of `event`'s kind among [`KINDS`].
 fn kind(event: Event) -> usize {
@@ -118,6 +118,7 @@ fn kind(event: Event) -> usize {
         | Event::Autoscale(_)
         | Event::DeployStep(_)
         | Event::DeployJudge(_) => 19,
+        Event::CacheDone(_) => 20,
     }
 }
 

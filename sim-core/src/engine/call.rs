@@ -24,6 +24,8 @@ pub enum Origin {
         undo: bool,
         generation: u32,
     },
+    /// A cache's lookup that missed, waiting for the call that fills it.
+    Lookup(Handle),
 }
 
 /// An attempt in flight: sent, not yet answered nor timed out.

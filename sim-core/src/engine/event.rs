@@ -51,6 +51,8 @@ pub enum Event {
     /// A saga run calls its current step again (in the orchestrator's
     /// generation `u32`).
     SagaRetry(Handle, u32),
+    /// A cache lookup has had its `hit_time` on a worker.
+    CacheDone(Handle),
     /// Fault `i` of the scenario starts.
     FaultStart(u32),
     /// Fault `i` ends.
@@ -102,6 +104,7 @@ impl Event {
             Event::Acked(..) => "acks reaching a queue",
             Event::AckTimeout(..) => "ack timeouts",
             Event::SagaRetry(..) => "saga steps called again",
+            Event::CacheDone(_) => "cache lookups answering",
             Event::FaultStart(_) | Event::FaultEnd(_) => "faults starting or ending",
             Event::Ready(..) => "instances finishing their startup",
             Event::HealthCheck(_) | Event::ProbeTimeout(..) => "health checks",

@@ -376,6 +376,11 @@ impl Simulation {
         } else {
             self.forget_exchange(h);
         }
+        self.answer_origin(origin, outcome);
+    }
+
+    /// Gives the outcome of a call to whoever made it.
+    pub(super) fn answer_origin(&mut self, origin: Origin, outcome: Outcome) {
         match origin {
             Origin::Request(r) => self.on_request_result(r, outcome),
             Origin::Job(j) => self.on_call_result(j, outcome),
@@ -385,6 +390,7 @@ impl Simulation {
                 undo,
                 generation,
             } => self.on_step_result(run, step, undo, generation, outcome),
+            Origin::Lookup(l) => self.on_fill_result(l, outcome),
         }
     }
 }

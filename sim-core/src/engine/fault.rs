@@ -17,7 +17,10 @@ fn strikes(f: &Fault, s: ServiceId, i: u32) -> bool {
     match f.target {
         FaultTarget::Service(t) => t == s,
         FaultTarget::Instance(t, j) => t == s && j == i,
-        FaultTarget::Link(..) | FaultTarget::Queue(_) | FaultTarget::Saga(_) => false,
+        FaultTarget::Link(..)
+        | FaultTarget::Queue(_)
+        | FaultTarget::Saga(_)
+        | FaultTarget::Cache(_) => false,
     }
 }
 
@@ -29,7 +32,10 @@ fn on_link(f: &Fault, from: NodeId, to: NodeId) -> bool {
         FaultTarget::Service(s) => {
             to == NodeId::Service(s) || (partition && from == NodeId::Service(s))
         }
-        FaultTarget::Instance(..) | FaultTarget::Queue(_) | FaultTarget::Saga(_) => false,
+        FaultTarget::Instance(..)
+        | FaultTarget::Queue(_)
+        | FaultTarget::Saga(_)
+        | FaultTarget::Cache(_) => false,
     }
 }
 
@@ -84,7 +90,7 @@ impl Simulation {
         self.fault_active[i as usize] = on;
         let target = self.sc.faults[i as usize].target;
         self.refresh_links();
-        if let FaultTarget::Queue(_) | FaultTarget::Saga(_) = target {
+        if let FaultTarget::Queue(_) | FaultTarget::Saga(_) | FaultTarget::Cache(_) = target {
             let on_it = |f: &&Fault| f.target == target;
             let active: Vec<FaultKind> =
                 self.active_faults().filter(on_it).map(|f| f.kind).collect();
@@ -93,6 +99,7 @@ impl Simulation {
             return match target {
                 FaultTarget::Queue(q) => self.refresh_queue(q.0 as usize, down, paused),
                 FaultTarget::Saga(g) => self.refresh_saga(g.0 as usize, down, paused),
+                FaultTarget::Cache(c) => self.refresh_cache(c.0 as usize, down, paused),
                 _ => {}
             };
         }
@@ -102,7 +109,10 @@ impl Simulation {
                 let touched = match target {
                     FaultTarget::Service(t) => t == id,
                     FaultTarget::Instance(t, j) => t == id && j == inst,
-                    FaultTarget::Link(..) | FaultTarget::Queue(_) | FaultTarget::Saga(_) => false,
+                    FaultTarget::Link(..)
+                    | FaultTarget::Queue(_)
+                    | FaultTarget::Saga(_)
+                    | FaultTarget::Cache(_) => false,
                 };
                 if touched {
                     self.refresh_instance(s, inst);
@@ -229,6 +239,10 @@ impl Simulation {
                 .filter(|x| x.uid == h.uid)?;
             match x.origin {
                 Origin::Job(j) => job(j),
+                Origin::Lookup(l) => match self.lookup_origin(l)? {
+                    Origin::Job(j) => job(j),
+                    _ => None,
+                },
                 Origin::Request(_) | Origin::Saga { .. } => None,
             }
         };

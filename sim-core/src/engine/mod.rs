@@ -12,6 +12,7 @@ pub mod balancer;
 mod breaker;
 mod broker;
 pub mod budget;
+mod cache;
 mod call;
 mod choreography;
 mod client;
@@ -49,6 +50,7 @@ use crate::scenario::model::{ClientId, EndpointId, Load, Scenario, ServiceId, Ta
 use crate::time::{SimDuration, SimTime};
 use broker::{Delivering, Envelope, QueueState};
 use budget::{Budget, Guard, Stop};
+use cache::{CacheState, Lookup};
 use call::CallRec;
 use client::{ClientState, Request};
 use effects::{DedupTable, Effects};
@@ -59,7 +61,7 @@ use network::Network;
 use probe::{Probe, Subject};
 use publish::Publishing;
 use queue::EventQueue;
-use record::{ClientFact, ClientRecord, QueueRecord, ServiceFact, ServiceRecord};
+use record::{CacheRecord, ClientFact, ClientRecord, QueueRecord, ServiceFact, ServiceRecord};
 use series::Series;
 use service::{Job, ServiceState};
 use site::{BreakerRec, Site, Sites};
@@ -139,6 +141,12 @@ pub struct Simulation {
     publishing: Slab<Publishing>,
     /// The queues each service consumes.
     consumed_by: Vec<Vec<u32>>,
+    /// Look-aside caches, the lookups and fills in flight, what each cache
+    /// did after warmup, and its probes.
+    caches: Vec<CacheState>,
+    lookups: Slab<Lookup>,
+    cache_totals: Vec<CacheRecord>,
+    cache_probes: Vec<Vec<u32>>,
     /// Saga runs in progress (the orchestrators' logs), each saga's sites
     /// of its steps and compensations, per-step counts, and the state of
     /// its orchestrator: its generation (bumped by a crash), whether it is
@@ -227,6 +235,7 @@ impl Simulation {
                 sc.clients.len(),
                 sc.queues.len(),
                 sc.deploys.len(),
+                sc.caches.len(),
                 sc.sagas.len(),
             ];
             Series::new(window, warmup, counts, &capacity)
@@ -256,7 +265,12 @@ impl Simulation {
             })
             .collect();
         let sagas = sc.sagas.len();
+        let caches = sc.caches.iter().map(|c| CacheState::new(c, seed)).collect();
         let mut sim = Simulation {
+            caches,
+            lookups: Slab::new(),
+            cache_totals: vec![CacheRecord::default(); sc.caches.len()],
+            cache_probes: vec![Vec::new(); sc.caches.len()],
             runs: Slab::new(),
             saga_sites: sites.steps,
             saga_steps: sc
@@ -366,6 +380,9 @@ impl Simulation {
             } else if let Metric::Saga(_) = e.metric {
                 let g = self.sc.sagas.iter().position(|g| named(&g.name));
                 Subject::Saga(g.map_or(u32::MAX, |g| g as u32))
+            } else if let Metric::HitRatio = e.metric {
+                let c = self.sc.caches.iter().position(|c| named(&c.name));
+                Subject::Cache(c.map_or(u32::MAX, |c| c as u32))
             } else if e.metric.is_about_a_queue() {
                 let q = self.sc.queues.iter().position(|q| named(&q.name));
                 Subject::Queue(q.map_or(u32::MAX, |q| q as u32))
@@ -407,6 +424,11 @@ impl Simulation {
                 }
                 Subject::Saga(g) => {
                     if let Some(list) = self.saga_probes.get_mut(g as usize) {
+                        list.push(index);
+                    }
+                }
+                Subject::Cache(c) => {
+                    if let Some(list) = self.cache_probes.get_mut(c as usize) {
                         list.push(index);
                     }
                 }
@@ -501,7 +523,7 @@ impl Simulation {
     fn in_flight(&self) -> u64 {
         let work = self.requests.len() + self.exchanges.len() + self.calls.len() + self.jobs.len();
         let messages = self.envelopes.len() + self.deliveries.len() + self.publishing.len();
-        let work = work + self.runs.len();
+        let work = work + self.runs.len() + self.lookups.len();
         (work + messages + self.queue.len()) as u64
     }
 
@@ -527,6 +549,7 @@ impl Simulation {
             Event::Acked(q, h, d, ok) => self.on_acked(q, h, d, ok),
             Event::AckTimeout(q, h, d) => self.on_ack_timeout(q, h, d),
             Event::SagaRetry(h, generation) => self.on_saga_retry(h, generation),
+            Event::CacheDone(h) => self.on_cache_done(h),
             Event::FaultStart(i) => self.on_fault(i, true),
             Event::FaultEnd(i) => self.on_fault(i, false),
             Event::Ready(s, i, generation) => self.on_ready(s as usize, i, generation),
@@ -563,6 +586,9 @@ impl Simulation {
         }
         for (q, w) in series.queues.iter_mut().enumerate() {
             w.close(self.queues[q].depth(), self.queues[q].oldest_age(now));
+        }
+        for (c, w) in series.caches.iter_mut().enumerate() {
+            w.close(self.caches[c].len());
         }
         for (w, totals) in series.sagas.iter_mut().zip(&self.saga_totals) {
             w.close(totals.in_flight());
@@ -639,7 +665,7 @@ impl Simulation {
                     probe.on_queue(self.now, queue.depth());
                 }
             }
-            Subject::Client(_) | Subject::Effect(_) | Subject::Saga(_) => {}
+            Subject::Client(_) | Subject::Effect(_) | Subject::Saga(_) | Subject::Cache(_) => {}
         }
     }
 

@@ -12,8 +12,8 @@
 use super::histogram::Hist;
 use super::integrator::Utilization;
 use super::record::{
-    ClientFact, ClientRecord, Outcomes, QueueFact, QueueRecord, SagaCounts, SagaFact, ServiceFact,
-    ServiceRecord,
+    CacheCounts, CacheFact, ClientFact, ClientRecord, Outcomes, QueueFact, QueueRecord, SagaCounts,
+    SagaFact, ServiceFact, ServiceRecord,
 };
 use crate::expect::{DeployStat, Expectation, Metric, SagaStat, Stat};
 use crate::time::{SimDuration, SimTime};
@@ -31,6 +31,8 @@ pub enum Subject {
     Queue(u32),
     /// A saga, by index.
     Saga(u32),
+    /// A cache, by index.
+    Cache(u32),
 }
 
 /// The accumulator of one expectation.
@@ -71,6 +73,8 @@ enum Acc {
     Queue(QueueRecord),
     /// The runs of a saga started in the window.
     Saga(SagaCounts),
+    /// A cache's lookups answered in the window.
+    Cache(CacheCounts),
 }
 
 impl Probe {
@@ -98,6 +102,7 @@ impl Probe {
             },
             (Metric::Breaker(_), _) => Acc::Breaker(None),
             (Metric::Saga(_), _) => Acc::Saga(SagaCounts::default()),
+            (Metric::HitRatio, _) => Acc::Cache(CacheCounts::default()),
             (Metric::DuplicateEffects, _) => Acc::Duplicates(0),
             (_, Subject::Service(_)) => Acc::Service(Box::default()),
             _ => Acc::Client(Box::default()),
@@ -154,6 +159,13 @@ impl Probe {
     pub fn on_queue_fact(&mut self, now: SimTime, fact: QueueFact) {
         if let (true, Acc::Queue(r)) = (self.inside(now), &mut self.acc) {
             r.apply(fact);
+        }
+    }
+
+    /// A fact about the subject cache at `now`.
+    pub fn on_cache(&mut self, now: SimTime, fact: CacheFact) {
+        if let (true, Acc::Cache(c)) = (self.inside(now), &mut self.acc) {
+            c.apply(fact);
         }
     }
 
@@ -248,6 +260,7 @@ impl Probe {
                 (*requests > 0).then(|| *arrivals as f64 / *requests as f64)
             }
             Acc::Breaker(v) => *v,
+            Acc::Cache(c) => c.hit_ratio(),
             Acc::Duplicates(n) => Some(*n as f64),
             Acc::Saga(c) => Some(match self.metric {
                 Metric::Saga(SagaStat::Started) => c.started,

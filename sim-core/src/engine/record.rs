@@ -165,6 +165,87 @@ impl QueueRecord {
     }
 }
 
+/// What happened to the lookups of one cache. Every lookup is a hit or a
+/// miss, counted when the cache answers it (a lookup at a crashed cache
+/// misses at once); `expired` and `evicted` count entries.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct CacheCounts {
+    pub hits: u64,
+    pub misses: u64,
+    /// Misses that found their entry expired.
+    pub expired: u64,
+    /// Entries evicted, the least recently used, to make room.
+    pub evicted: u64,
+    /// Calls made to fill an entry: misses that did not wait for another
+    /// miss's fill (single flight), and background refreshes.
+    pub fills: u64,
+    /// Background refreshes started by a hit near expiry.
+    pub refreshes: u64,
+}
+
+/// One fact about a cache.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CacheFact {
+    Hit,
+    Miss {
+        expired: bool,
+    },
+    Evicted,
+    /// A call to fill a key started; `in_flight` fills of that key are now
+    /// out (this one included).
+    Filling {
+        refresh: bool,
+        in_flight: u32,
+    },
+}
+
+impl CacheCounts {
+    /// Counts one fact.
+    pub fn apply(&mut self, fact: CacheFact) {
+        match fact {
+            CacheFact::Hit => self.hits += 1,
+            CacheFact::Miss { expired } => {
+                self.misses += 1;
+                self.expired += u64::from(expired);
+            }
+            CacheFact::Evicted => self.evicted += 1,
+            CacheFact::Filling { refresh, .. } => {
+                self.fills += 1;
+                self.refreshes += u64::from(refresh);
+            }
+        }
+    }
+
+    /// Hits over lookups; `None` without lookups.
+    pub fn hit_ratio(&self) -> Option<f64> {
+        let lookups = self.hits + self.misses;
+        (lookups > 0).then(|| self.hits as f64 / lookups as f64)
+    }
+}
+
+/// A cache's counts and the most fills of one key out at once (the
+/// stampede), over some span.
+#[derive(Clone, Debug, Default)]
+pub struct CacheRecord {
+    pub counts: CacheCounts,
+    pub max_concurrent_misses: u64,
+}
+
+impl CacheRecord {
+    pub fn apply(&mut self, fact: CacheFact) {
+        self.counts.apply(fact);
+        if let CacheFact::Filling { in_flight, .. } = fact {
+            let n = u64::from(in_flight);
+            self.max_concurrent_misses = self.max_concurrent_misses.max(n);
+        }
+    }
+
+    /// Forgets everything, for the next window.
+    pub fn clear(&mut self) {
+        *self = CacheRecord::default();
+    }
+}
+
 /// What happened to the runs of one saga.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
 pub struct SagaCounts {

@@ -8,15 +8,15 @@
 use super::histogram::round3;
 use super::integrator::Utilization;
 use super::record::{
-    ClientCounts, ClientRecord, LifeCounts, QueueCounts, QueueRecord, SagaCounts, ServiceCounts,
-    ServiceRecord,
+    CacheCounts, CacheRecord, ClientCounts, ClientRecord, LifeCounts, QueueCounts, QueueRecord,
+    SagaCounts, ServiceCounts, ServiceRecord,
 };
 use crate::report::{
-    ClientSeries, DeploySeries, QueueSeries, SagaSeries, ServiceSeries, VersionCounts,
+    CacheSeries, ClientSeries, DeploySeries, QueueSeries, SagaSeries, ServiceSeries, VersionCounts,
 };
 use crate::time::{SimDuration, SimTime};
 
-/// The series of every client, service, queue and saga.
+/// The series of every client, service, queue, cache and saga.
 #[derive(Clone, Debug)]
 pub struct Series {
     pub window: SimDuration,
@@ -25,6 +25,7 @@ pub struct Series {
     pub queues: Vec<QueueWindows>,
     /// Each deployment's requests and failures per version.
     pub deploys: Vec<DeployWindows>,
+    pub caches: Vec<CacheWindows>,
     pub sagas: Vec<SagaWindows>,
 }
 
@@ -67,6 +68,14 @@ pub struct SagaWindows {
     in_flight: Vec<u64>,
 }
 
+/// A cache's open window and its closed ones.
+#[derive(Clone, Debug, Default)]
+pub struct CacheWindows {
+    pub open: CacheRecord,
+    rows: Vec<CacheRecord>,
+    size: Vec<u64>,
+}
+
 /// A queue's open window and its closed ones.
 #[derive(Clone, Debug, Default)]
 pub struct QueueWindows {
@@ -103,17 +112,18 @@ pub struct ServiceWindows {
 }
 
 impl Series {
-    /// Empty series of `window` for `counts` clients, queues, deployments
-    /// and sagas and for the services of `capacity` (their workers at the
-    /// start), whose first window starts at `from`.
-    pub fn new(window: SimDuration, from: SimTime, counts: [usize; 4], capacity: &[u64]) -> Series {
-        let [clients, queues, deploys, sagas] = counts;
+    /// Empty series of `window` for `counts` clients, queues, deployments,
+    /// caches and sagas and for the services of `capacity` (their workers
+    /// at the start), whose first window starts at `from`.
+    pub fn new(window: SimDuration, from: SimTime, counts: [usize; 5], capacity: &[u64]) -> Series {
+        let [clients, queues, deploys, caches, sagas] = counts;
         Series {
             window,
             sagas: vec![SagaWindows::default(); sagas],
             clients: vec![ClientWindows::default(); clients],
             queues: vec![QueueWindows::default(); queues],
             deploys: vec![DeployWindows::default(); deploys],
+            caches: vec![CacheWindows::default(); caches],
             services: capacity
                 .iter()
                 .map(|c| ServiceWindows {
@@ -222,6 +232,37 @@ impl QueueWindows {
             lost: column(|c| c.lost),
             depth: all.depth,
             age_s: all.age_s,
+        }
+    }
+}
+
+impl CacheWindows {
+    /// Closes the open window with `size` keys cached.
+    pub fn close(&mut self, size: u64) {
+        self.rows.push(self.open.clone());
+        self.size.push(size);
+        self.open.clear();
+    }
+
+    /// The closed windows and the open one, as the report shows them; a
+    /// window without lookups has a hit ratio of `null`.
+    pub fn report(&self, size: u64) -> CacheSeries {
+        let mut all = self.clone();
+        all.close(size);
+        let column = |f: fn(&CacheCounts) -> u64| all.rows.iter().map(|r| f(&r.counts)).collect();
+        CacheSeries {
+            hits: column(|c| c.hits),
+            misses: column(|c| c.misses),
+            expired: column(|c| c.expired),
+            evicted: column(|c| c.evicted),
+            fills: column(|c| c.fills),
+            hit_ratio: all
+                .rows
+                .iter()
+                .map(|r| r.counts.hit_ratio().map(round3))
+                .collect(),
+            max_concurrent_misses: all.rows.iter().map(|r| r.max_concurrent_misses).collect(),
+            size: all.size,
         }
     }
 }

@@ -739,14 +739,19 @@ impl Simulation {
     }
 
     /// Makes call `i` of the endpoint a job serves, bounded by the
-    /// deadline the job's own request carried.
+    /// deadline the job's own request carried; through its cache first if
+    /// it goes `via` one.
     fn call_from_job(&mut self, h: Handle, from: Target, i: u32) {
         let job = &self.jobs[h.key as usize];
         let deadline = Some(job.deadline).filter(|d| *d != SimTime::MAX);
         let instance = job.instance;
-        let site = self.call_sites[from.service.0 as usize][from.endpoint.0 as usize][i as usize];
+        let (s, e) = (from.service.0 as usize, from.endpoint.0 as usize);
+        let site = self.call_sites[s][e][i as usize];
         let key = job.key;
-        self.start_exchange(Origin::Job(h), site, instance, deadline, false, key);
+        match self.sc.services[s].endpoints[e].calls[i as usize].via {
+            Some(c) => self.lookup(c.0, Origin::Job(h), site, instance, deadline, key),
+            None => self.start_exchange(Origin::Job(h), site, instance, deadline, false, key),
+        }
     }
 
     /// A downstream call of job `h` ended with `outcome`.

@@ -5,7 +5,9 @@
 //! engine's own (after warmup, like the summary); the page only takes
 //! differences between snapshots to animate them.
 
-use super::record::{ClientCounts, QueueCounts, SagaCounts, ServiceCounts, StepCounts};
+use super::record::{
+    CacheCounts, ClientCounts, QueueCounts, SagaCounts, ServiceCounts, StepCounts,
+};
 use super::Simulation;
 use crate::scenario::model::NodeId;
 use indexmap::IndexMap;
@@ -24,6 +26,7 @@ pub struct Snapshot {
     /// Breaker name → closed | open | half_open.
     pub breakers: IndexMap<String, &'static str>,
     pub queues: IndexMap<String, QueueNow>,
+    pub caches: IndexMap<String, CacheNow>,
     pub sagas: IndexMap<String, SagaNow>,
     /// One entry per policy site: a client's, a call's, or a saga step's
     /// (its call, then its compensation's) edge.
@@ -61,6 +64,21 @@ pub struct QueueNow {
     pub out: u64,
     /// The oldest held message's age, in seconds.
     pub age_s: f64,
+    /// up | down | paused
+    pub health: &'static str,
+}
+
+/// A cache now: its counts so far, its hit ratio, the keys it holds and
+/// its health.
+#[derive(Clone, Debug, Serialize)]
+pub struct CacheNow {
+    #[serde(flatten)]
+    pub counts: CacheCounts,
+    /// Hits over lookups so far (`null` before the first).
+    pub hit_ratio: Option<f64>,
+    pub max_concurrent_misses: u64,
+    /// Keys held.
+    pub keys: u64,
     /// up | down | paused
     pub health: &'static str,
 }
@@ -148,6 +166,13 @@ impl Simulation {
             .enumerate()
             .map(|(q, queue)| (queue.name.clone(), self.queue_now(q)))
             .collect();
+        let caches = self
+            .sc
+            .caches
+            .iter()
+            .enumerate()
+            .map(|(c, cache)| (cache.name.clone(), self.cache_now(c)))
+            .collect();
         let sagas = self
             .sc
             .sagas
@@ -157,6 +182,7 @@ impl Simulation {
             .collect();
         Snapshot {
             queues,
+            caches,
             sagas,
             t: self.now.as_secs_f64(),
             events: self.events,
@@ -188,6 +214,18 @@ impl Simulation {
                 .count() as u64,
             age_s: state.oldest_age(self.now).as_secs_f64(),
             health,
+        }
+    }
+
+    /// Cache `c` now.
+    fn cache_now(&self, c: usize) -> CacheNow {
+        let rec = &self.cache_totals[c];
+        CacheNow {
+            counts: rec.counts,
+            hit_ratio: rec.counts.hit_ratio(),
+            max_concurrent_misses: rec.max_concurrent_misses,
+            keys: self.cache_size(c),
+            health: self.cache_health(c),
         }
     }
 

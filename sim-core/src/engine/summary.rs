@@ -5,9 +5,9 @@ use super::probe::Subject;
 use super::Simulation;
 use crate::expect::{DeployStat, Metric, BREAKER_STATES};
 use crate::report::{
-    BreakerReport, BreakerSeries, ClientReport, EffectReport, ExpectationResult, FaultReport,
-    InstanceReport, LifeReport, Observed, QueueReport, Report, SagaReport, ServiceReport,
-    StepReport, Timeseries,
+    BreakerReport, BreakerSeries, CacheReport, ClientReport, EffectReport, ExpectationResult,
+    FaultReport, InstanceReport, LifeReport, Observed, QueueReport, Report, SagaReport,
+    ServiceReport, StepReport, Timeseries,
 };
 use crate::scenario::model::SagaMode;
 use indexmap::IndexMap;
@@ -200,6 +200,14 @@ impl Simulation {
                 .zip(&s.deploys)
                 .map(|(d, w)| (self.sc.service(d.service).name.clone(), w.report()))
                 .collect(),
+            caches: self
+                .sc
+                .caches
+                .iter()
+                .zip(&s.caches)
+                .enumerate()
+                .map(|(c, (cache, w))| (cache.name.clone(), w.report(self.cache_size(c))))
+                .collect(),
             sagas: self
                 .sc
                 .sagas
@@ -254,6 +262,7 @@ impl Simulation {
             queues: self.queue_reports(),
             sagas: self.saga_reports(),
             deploys: self.deploy_reports(),
+            caches: self.cache_reports(),
             expectations,
             timeseries,
         }
@@ -261,6 +270,31 @@ impl Simulation {
 }
 
 impl Simulation {
+    /// Each cache's report: its counts and the keys it holds now.
+    fn cache_reports(&self) -> IndexMap<String, CacheReport> {
+        self.sc
+            .caches
+            .iter()
+            .enumerate()
+            .map(|(c, cache)| {
+                let rec = &self.cache_totals[c];
+                let n = &rec.counts;
+                let report = CacheReport {
+                    hits: n.hits,
+                    misses: n.misses,
+                    hit_ratio: round5(n.hit_ratio().unwrap_or(0.0)),
+                    expired: n.expired,
+                    evicted: n.evicted,
+                    fills: n.fills,
+                    refreshes: n.refreshes,
+                    max_concurrent_misses: rec.max_concurrent_misses,
+                    size: self.cache_size(c),
+                };
+                (cache.name.clone(), report)
+            })
+            .collect()
+    }
+
     /// Each queue's report: its counts, what is still held, its depth and
     /// the longest any message was held (the ones still held included).
     fn queue_reports(&self) -> IndexMap<String, QueueReport> {

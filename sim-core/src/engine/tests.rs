@@ -53,6 +53,7 @@ pub(crate) fn single_queue(rate: f64, workers: u32, service_time: Dist, seconds:
             }],
         }],
         queues: Vec::new(),
+        caches: Vec::new(),
         sagas: Vec::new(),
         faults: Vec::new(),
         deploys: Vec::new(),

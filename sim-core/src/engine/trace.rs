@@ -35,6 +35,8 @@ pub enum Kind {
     Life,
     /// A saga's call of one step or compensation, sent to its final answer.
     Step,
+    /// A cache lookup, made to answered: `hit` or `miss`.
+    Lookup,
 }
 
 /// One recorded span.
@@ -46,8 +48,8 @@ struct Span {
     instance: Option<u32>,
     start: SimTime,
     end: SimTime,
-    /// How it ended: `ok`, `degraded`, a failure's cause, or for a message
-    /// `acked`, `dead_lettered` or `lost`.
+    /// How it ended: `ok`, `degraded`, a failure's cause, for a message
+    /// `acked`, `dead_lettered` or `lost`, for a lookup `hit` or `miss`.
     outcome: &'static str,
     /// The request key of the work, and the message id of a message's spans.
     tag: Option<Tag>,
@@ -143,6 +145,7 @@ impl Trace {
                 (Kind::Step, ..) => "step".to_string(),
                 (Kind::Life, Some(i), _) => format!("instance #{i}"),
                 (Kind::Life, None, _) => "instance".to_string(),
+                (Kind::Lookup, ..) => format!("lookup: {}", s.outcome),
             };
             let outcome = s.outcome;
             let (slice, cat) = match &s.tree {

@@ -1,6 +1,6 @@
 //! Faults: what goes wrong, where, and when.
 
-use super::model::{NodeId, QueueId, SagaId, ServiceId};
+use super::model::{CacheId, NodeId, QueueId, SagaId, ServiceId};
 use crate::time::{SimDuration, SimTime};
 
 /// One scheduled fault.
@@ -92,4 +92,7 @@ pub enum FaultTarget {
     /// A saga's orchestrator or coordinator: `crash` (it resumes every saga
     /// from its durable log when it restarts) or `pause`.
     Saga(SagaId),
+    /// A look-aside cache: `crash` (it empties and restarts cold; lookups
+    /// meanwhile miss) or `pause` (lookups wait until it resumes).
+    Cache(CacheId),
 }

@@ -4,7 +4,7 @@ use super::fault::{Fault, FaultKind, FaultTarget};
 use super::fields::{self, Fields};
 use super::format;
 use super::model::{NodeId, Service};
-use super::names::Names;
+use super::names::{no_cache_link, Names};
 use super::problems::{At, Problems};
 use super::tree::Node;
 use crate::text::quote;
@@ -139,7 +139,7 @@ fn fault(
 
 /// Why a fault of `kind` cannot strike `target`: what it strikes and a
 /// hint, or `None` when it can. Links take only network faults; queues
-/// and sagas' orchestrators only crash and pause.
+/// and caches and sagas' orchestrators only crash and pause.
 fn misfit(kind: FaultKind, target: FaultTarget) -> Option<(&'static str, &'static str)> {
     let network = matches!(
         kind,
@@ -161,6 +161,10 @@ fn misfit(kind: FaultKind, target: FaultTarget) -> Option<(&'static str, &'stati
         FaultTarget::Queue(_) if !whole => Some((
             "a service, an instance or a link, not a queue",
             "queues take crash (it refuses publishes) and pause (it answers nothing) faults; network faults go on a link like `api->orders`",
+        )),
+        FaultTarget::Cache(_) if !whole => Some((
+            "a service, an instance or a link, not a cache",
+            "caches take crash (it empties and restarts cold) and pause (lookups wait until it resumes) faults",
         )),
         _ => None,
     }
@@ -192,7 +196,7 @@ pub(crate) fn check_timing(
     }
 }
 
-/// `db`, `db#2`, `api->db` or a queue.
+/// `db`, `db#2`, `api->db`, a queue or a cache.
 fn target(
     text: &str,
     at: At,
@@ -203,8 +207,11 @@ fn target(
 ) -> Option<FaultTarget> {
     let role = format!("`target` of {context}");
     if let Some((from, to)) = text.split_once("->") {
-        let from = names.node(from.trim(), at, &role, p);
-        let to = names.node(to.trim(), at, &role, p);
+        let end = |name: &str, p: &mut Problems| {
+            let node = names.node(name.trim(), at, &role, p)?;
+            no_cache_link(node, at, &role, p)
+        };
+        let (from, to) = (end(from, p), end(to, p));
         return Some(FaultTarget::Link(from?, to?));
     }
     let (name, instance) = match text.split_once('#') {
@@ -215,9 +222,11 @@ fn target(
         (NodeId::Service(s), _) => s,
         (NodeId::Queue(q), None) => return Some(FaultTarget::Queue(q)),
         (NodeId::Saga(s), None) => return Some(FaultTarget::Saga(s)),
-        (node @ (NodeId::Queue(_) | NodeId::Saga(_)), Some(_)) => {
+        (NodeId::Cache(c), None) => return Some(FaultTarget::Cache(c)),
+        (node @ (NodeId::Queue(_) | NodeId::Saga(_) | NodeId::Cache(_)), Some(_)) => {
             let (what, whole) = match node {
                 NodeId::Queue(_) => ("a queue", "the whole queue"),
+                NodeId::Cache(_) => ("a cache", "the whole cache"),
                 _ => ("a saga", "its orchestrator"),
             };
             p.hinted(

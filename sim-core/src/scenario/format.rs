@@ -24,6 +24,8 @@ pub(crate) enum Kind {
     Node,
     /// The name of a declared `[[queue]]`.
     Queue,
+    /// The name of a declared `[[cache]]`.
+    Cache,
     /// `"db"`, `"db#2"`, `"api->db"` or a queue.
     FaultTarget,
     /// `"uniform"` or `"zipf(S)"`: how often each key is drawn.
@@ -246,6 +248,15 @@ pub(crate) static TOP: Table = Table {
                 max: limits::MAX_QUEUES,
             },
             "Broker queues and topics: endpoints publish to them and consume from them.",
+            "",
+        ),
+        key(
+            "cache",
+            Kind::Tables {
+                table: &CACHE,
+                max: limits::MAX_CACHES,
+            },
+            "Look-aside caches: calls `via` a cache look their request's key up first.",
             "",
         ),
         key(
@@ -647,6 +658,23 @@ pub(crate) static QUEUE: Table = Table {
     sections: false,
 };
 
+/// `[[cache]]`.
+pub(crate) static CACHE: Table = Table {
+    id: "cache",
+    title: "[[cache]]",
+    doc: "A look-aside cache. A call `via` it looks its request's key up first: a fresh entry answers after `hit_time`; a miss makes the call with all its policies, and a success fills the entry. Caches share the namespace of services, and are named unlike any client.",
+    groups: &[&[
+        key("name", Kind::Name, "The cache's name, unique among caches, queues and services.", "\"sessions\"").required(),
+        key("capacity", limited(1, limits::MAX_CACHE_CAPACITY, "per cache"), "Keys held at most; the least recently used are evicted.", "10000").or("unlimited"),
+        key("ttl", Kind::Distribution, "How long a filled entry stays fresh, drawn at each fill: a distribution such as `\"uniform(50s, 70s)\"` jitters expiry.", "\"60s\"").required(),
+        key("hit_time", Kind::Distribution, "A lookup's time on a worker, hit or miss (the round trip to the cache included).", "\"0.5ms\"").or("0ms"),
+        key("workers", limited(1, limits::MAX_WORKERS, "per cache"), "Lookups served at once; the others wait in order.", "64").or("unlimited"),
+        key("single_flight", Kind::Bool, "Concurrent misses of one key wait for the first one's fill and all get its answer.", "true").or("false"),
+        key("refresh_ahead", Kind::Duration, "A hit within this of its entry's expiry answers and refreshes the entry in the background, once.", "\"10s\"").or("none"),
+    ]],
+    sections: false,
+};
+
 /// `[[service]]`.
 pub(crate) static SERVICE: Table = Table {
     id: "service",
@@ -699,7 +727,14 @@ pub(crate) static CALL: Table = Table {
             "A service (its `default` or first endpoint), or `\"service.endpoint\"`.",
             "\"db\"",
         )
-        .required()],
+        .required(),
+        key(
+            "via",
+            Kind::Cache,
+            "A `[[cache]]` to look the request's key up in first: a hit answers from it, a miss makes the call and its success fills the entry.",
+            "\"sessions\"",
+        )
+        .or("no cache")],
         POLICY,
         CALLER_ONLY,
     ],
@@ -1063,7 +1098,7 @@ pub(crate) static FAULT: Table = Table {
     doc: "What goes wrong, where and when.",
     groups: &[&[
         key("kind", Kind::Choice(&["crash", "pause", "slowdown", "capacity", "error_rate", "latency", "loss", "duplicate", "partition"]), "What goes wrong.", "\"crash\"").required(),
-        key("target", Kind::FaultTarget, "A service (every instance; for network kinds every link into it), `\"db#2\"` for one instance, a link `\"api->db\"`, or a queue (crash and pause only).", "\"db\"").required(),
+        key("target", Kind::FaultTarget, "A service (every instance; for network kinds every link into it), `\"db#2\"` for one instance, a link `\"api->db\"`, or a queue or a cache (crash and pause only).", "\"db\"").required(),
         key("at", Kind::Duration, "When it starts.", "\"30s\"").required(),
         key("for", Kind::Duration, "How long it lasts.", "\"10s\"").or("until the end"),
         key("factor", Kind::Number { min: 0.0, max: f64::INFINITY }, "slowdown: service times × factor; capacity: workers × factor (more than 0).", "5.0"),
@@ -1077,12 +1112,12 @@ pub(crate) static FAULT: Table = Table {
 pub(crate) static TABLES: &[&Table] = &[
     &TOP, &SCENARIO, &NETWORK, &LINK, &CLIENT, &STEP, &KEYS, &SERVICE, &ENDPOINT, &CALL, &PUBLISH,
     &RETRY, &BUDGET, &BREAKER, &BULKHEAD, &LIMIT, &HEDGE, &FALLBACK, &SHED, &OUTLIER, &DEDUP,
-    &HEALTH, &AUTOSCALE, &QUEUE, &SAGA, &SAGA_STEP, &FAULT, &DEPLOY, &VERSION, &ROLLBACK,
+    &HEALTH, &AUTOSCALE, &QUEUE, &CACHE, &SAGA, &SAGA_STEP, &FAULT, &DEPLOY, &VERSION, &ROLLBACK,
 ];
 
 /// Keys whose value is an array of tables whose elements a `--set` path
 /// selects by index or name.
 pub(crate) const ARRAYS: &[&str] = &[
-    "link", "client", "service", "queue", "saga", "fault", "endpoint", "calls", "publish", "steps",
-    "deploy",
+    "link", "client", "service", "queue", "cache", "saga", "fault", "endpoint", "calls", "publish",
+    "steps", "deploy",
 ];

@@ -13,6 +13,8 @@ const SERVICES: &str = "[[service]]\nname = \"api\"\nservice_time = \"1ms\"\n\
                         [[service]]\nname = \"db\"\nservice_time = \"1ms\"\n";
 /// The queue that the examples of `consumes` and `publish` name.
 const QUEUE: &str = "[[queue]]\nname = \"orders\"\n";
+/// The cache that the example of `via` names.
+const CACHE: &str = "[[cache]]\nname = \"sessions\"\nttl = \"1s\"\n";
 /// A client of the saga `checkout`, and the endpoints its steps' examples name.
 const SAGA_HOST: &str = "[[client]]\nname = \"users\"\ntarget = \"checkout\"\nrate = 10\n\
                          [[service]]\nname = \"payments\"\nservice_time = \"1ms\"\n\
@@ -105,6 +107,7 @@ fn host(table: &Table, extra: Option<(&str, String)>) -> String {
                 ""
             },
         ),
+        "cache" => format!("{META}{CLIENT}{SERVICES}[[cache]]\n{lines}\n"),
         "saga" => format!("{META}{SAGA_HOST}[[saga]]\n{lines}\n"),
         "saga_step" => format!(
             "{META}{SAGA_HOST}[[saga]]\nname = \"checkout\"\nsteps = [{{ {inline}{retry} }}]\n",
@@ -112,7 +115,7 @@ fn host(table: &Table, extra: Option<(&str, String)>) -> String {
         ),
         "call" => format!(
             "{META}{CLIENT}[[service]]\nname = \"api\"\nservice_time = \"1ms\"\ncalls = [{{ {inline}{retry} }}]\n\
-             [[service]]\nname = \"db\"\nservice_time = \"1ms\"\n",
+             [[service]]\nname = \"db\"\nservice_time = \"1ms\"\n{CACHE}",
             retry = if key == "budget" { ", retry = {}" } else { "" },
         ),
         "shed" | "outlier" | "dedup" | "health" | "autoscale" => {

@@ -532,6 +532,11 @@ fn every_kind_of_section_is_counted() {
         ),
         ("queue", limits::MAX_QUEUES, "[[queue]]\nname = \"q{i}\"\n"),
         (
+            "cache",
+            limits::MAX_CACHES,
+            "[[cache]]\nname = \"k{i}\"\nttl = \"1s\"\n",
+        ),
+        (
             "fault",
             limits::MAX_FAULTS,
             "[[fault]]\nkind = \"crash\"\ntarget = \"db\"\nat = \"1s\"\n",

@@ -1,6 +1,7 @@
 //! From text to a checked [`Scenario`]: parse, apply overrides, read every
 //! section, resolve every name, and collect every problem on the way.
 
+use super::caches::caches;
 use super::clients::clients;
 use super::cycles;
 use super::deploys;
@@ -10,7 +11,7 @@ use super::fields::{self, Fields};
 use super::format;
 use super::json::parse_json;
 use super::model::{Link, Network, NodeId, QueueId, Scenario};
-use super::names::{ambiguous, Names};
+use super::names::{ambiguous, no_cache_link, Names};
 use super::overrides::{self, Override};
 use super::problems::{At, Problems};
 use super::queues::{self, queues};
@@ -95,6 +96,7 @@ fn build(root: &Node, file: &str, p: &mut Problems) -> Option<Scenario> {
     let queue_nodes = arrays("queue", p);
     let mut queues = queues(queue_nodes, &names, p);
     queues::check_consumers(&sites, &names, p);
+    let caches = caches(arrays("cache", p), &names, p);
     let client_nodes = arrays("client", p);
     let mut clients = clients(client_nodes, &names, p);
     let mut sagas = sagas(arrays("saga", p), &names, p);
@@ -132,6 +134,7 @@ fn build(root: &Node, file: &str, p: &mut Problems) -> Option<Scenario> {
         clients: clients.into_iter().collect::<Option<_>>()?,
         services: services.into_iter().collect::<Option<_>>()?,
         sagas: sagas.into_iter().collect::<Option<_>>()?,
+        caches: caches.into_iter().collect::<Option<_>>()?,
         queues: queues.into_iter().collect::<Option<_>>()?,
         faults: faults.into_iter().collect::<Option<_>>()?,
         deploys: deploys.into_iter().collect::<Option<_>>()?,
@@ -330,6 +333,10 @@ fn check_subject(e: &Expectation, at: At, names: &Names, p: &mut Problems) -> Op
     if let Metric::Saga(_) = e.metric {
         let known = names.saga_names();
         return check_named_subject(e, at, names, "saga", &known, p);
+    }
+    if let Metric::HitRatio = e.metric {
+        let known = names.cache_names();
+        return check_named_subject(e, at, names, "cache", &known, p);
     }
     if let Metric::Breaker(_) = e.metric {
         let Some((from, to)) = name.split_once("->") else {
@@ -547,7 +554,10 @@ fn link(node: &Node, index: usize, names: &Names, p: &mut Problems) -> Option<Li
     let end = |key: &str, p: &mut Problems| -> Option<NodeId> {
         let name = f.require(key, p, fields::string)?;
         let at = f.place(key);
-        names.node(name, at, &format!("`{key}` of {}", f.context), p)
+        let role = format!("`{key}` of {}", f.context);
+        names
+            .node(name, at, &role, p)
+            .and_then(|n| no_cache_link(n, at, &role, p))
     };
     let (from, to) = (end("from", p), end("to", p));
     let latency = f.read("latency", p, fields::dist);

@@ -691,7 +691,7 @@ fn queue_faults_and_links_are_checked() {
     only_at(
         &fault("pause", "ordrs", ""),
         "\"ordrs\"",
-        "no client, service, queue or saga `ordrs` for `target` of [[fault]] [0]",
+        "no client, service, queue, cache or saga `ordrs` for `target` of [[fault]] [0]",
         Some("did you mean `orders`?"),
     );
     let link = "[[link]]\nfrom = \"api\"\nto = \"orders\"\n";

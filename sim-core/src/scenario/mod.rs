@@ -10,6 +10,9 @@
 //! the loader takes its keys and limits, [`schema`] derives a JSON Schema for
 //! editors and [`reference`] the Markdown reference page.
 
+#[cfg(test)]
+mod cache_tests;
+mod caches;
 mod clients;
 mod cycles;
 mod deploys;

@@ -27,6 +27,10 @@ pub struct EndpointId(pub u32);
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct QueueId(pub u32);
 
+/// Index of a cache in [`Scenario::caches`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct CacheId(pub u32);
+
 /// Index of a saga in [`Scenario::sagas`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct SagaId(pub u32);
@@ -40,6 +44,8 @@ pub enum NodeId {
     Queue(QueueId),
     /// A saga's orchestrator (or two-phase coordinator): it calls the steps.
     Saga(SagaId),
+    /// A look-aside cache: calls `via` it look their key up first.
+    Cache(CacheId),
 }
 
 /// A whole scenario, ready to run.
@@ -63,6 +69,8 @@ pub struct Scenario {
     pub queues: Vec<Queue>,
     /// Sagas, in file order.
     pub sagas: Vec<Saga>,
+    /// Look-aside caches, in file order.
+    pub caches: Vec<Cache>,
     /// Scheduled faults, in file order.
     pub faults: Vec<Fault>,
     /// Deployments of a new version, at most one per service.
@@ -199,6 +207,28 @@ pub enum Popularity {
     Uniform,
     /// Key `k` (from 0) with probability proportional to `1 / (k + 1)^s`.
     Zipf(f64),
+}
+
+/// A look-aside cache: `[[cache]]`. A call `via` it looks the request's
+/// key up first; a miss makes the call and its success fills the entry.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Cache {
+    pub name: String,
+    /// Keys held at most, the least recently used evicted first; `None`
+    /// holds every key.
+    pub capacity: Option<u32>,
+    /// How long a filled entry stays fresh, drawn at each fill (a
+    /// distribution jitters expiry).
+    pub ttl: Dist,
+    /// A lookup's time on a worker, hit or miss.
+    pub hit_time: Dist,
+    /// Lookups served at once; `None` is no limit (no waiting).
+    pub workers: Option<u32>,
+    /// Concurrent misses of one key wait for the first one's fill.
+    pub single_flight: bool,
+    /// A hit this close to expiry answers and refreshes the entry in the
+    /// background, once.
+    pub refresh_ahead: Option<SimDuration>,
 }
 
 /// A saga: steps with compensations, `[[saga]]`.
@@ -476,6 +506,8 @@ pub struct Dedup {
 pub struct Call {
     pub to: Target,
     pub policy: Policy,
+    /// The look-aside cache the call goes through, if any.
+    pub via: Option<CacheId>,
 }
 
 impl Scenario {
@@ -486,6 +518,7 @@ impl Scenario {
             NodeId::Service(s) => &self.services[s.0 as usize].name,
             NodeId::Queue(q) => &self.queues[q.0 as usize].name,
             NodeId::Saga(s) => &self.sagas[s.0 as usize].name,
+            NodeId::Cache(c) => &self.caches[c.0 as usize].name,
         }
     }
 
@@ -497,6 +530,7 @@ impl Scenario {
             FaultTarget::Link(a, b) => format!("{}->{}", self.node_name(a), self.node_name(b)),
             FaultTarget::Queue(q) => self.queues[q.0 as usize].name.clone(),
             FaultTarget::Saga(s) => self.sagas[s.0 as usize].name.clone(),
+            FaultTarget::Cache(c) => self.caches[c.0 as usize].name.clone(),
         }
     }
 

@@ -1,11 +1,11 @@
-//! The names of services, endpoints, clients, queues and sagas, and resolving
+//! The names of services, endpoints, clients, queues, caches and sagas, and resolving
 //! references to them.
 //!
 //! Names are gathered from the tree before anything is checked, so that a
 //! reference can be resolved (or a near miss suggested) wherever it appears,
 //! whatever the order of the sections.
 
-use super::model::{ClientId, EndpointId, NodeId, QueueId, SagaId, ServiceId, Target};
+use super::model::{CacheId, ClientId, EndpointId, NodeId, QueueId, SagaId, ServiceId, Target};
 use super::problems::{At, Problems};
 use super::tree::{Node, Value};
 use crate::limits;
@@ -20,6 +20,7 @@ pub(crate) struct Names<'a> {
     services: Vec<ServiceNames<'a>>,
     clients: Vec<Option<&'a str>>,
     queues: Vec<Option<&'a str>>,
+    caches: Vec<Option<&'a str>>,
     sagas: Vec<Option<&'a str>>,
 }
 
@@ -42,11 +43,13 @@ impl<'a> Names<'a> {
             .collect();
         let clients = elements(root, "client").iter().map(name_of).collect();
         let queues = elements(root, "queue").iter().map(name_of).collect();
+        let caches = elements(root, "cache").iter().map(name_of).collect();
         let sagas = elements(root, "saga").iter().map(name_of).collect();
         Names {
             services,
             clients,
             queues,
+            caches,
             sagas,
         }
     }
@@ -66,12 +69,31 @@ impl<'a> Names<'a> {
         position(self.queues.iter().copied(), name).map(QueueId)
     }
 
+    /// The first cache called `name`.
+    pub fn cache(&self, name: &str) -> Option<CacheId> {
+        position(self.caches.iter().copied(), name).map(CacheId)
+    }
+
+    /// Every cache name, for suggestions.
+    pub fn cache_names(&self) -> Vec<&'a str> {
+        self.caches.iter().copied().flatten().collect()
+    }
+
+    /// The name of cache `id`, or its index if it has none.
+    pub fn cache_name(&self, id: CacheId) -> String {
+        self.caches
+            .get(id.0 as usize)
+            .copied()
+            .flatten()
+            .map_or_else(|| format!("[{}]", id.0), quote)
+    }
+
     /// The first saga called `name`.
     pub fn saga(&self, name: &str) -> Option<SagaId> {
         position(self.sagas.iter().copied(), name).map(SagaId)
     }
 
-    /// What `name` names, "a client", "a service", "a queue" or "a saga"
+    /// What `name` names, "a client", "a service", "a queue", "a cache" or "a saga"
     /// (the first that matches), for messages about a reference of the
     /// wrong kind.
     pub fn kind_of(&self, name: &str) -> Option<&'static str> {
@@ -81,6 +103,8 @@ impl<'a> Names<'a> {
             Some("a service")
         } else if self.queue(name).is_some() {
             Some("a queue")
+        } else if self.cache(name).is_some() {
+            Some("a cache")
         } else {
             self.saga(name).map(|_| "a saga")
         }
@@ -138,6 +162,7 @@ impl<'a> Names<'a> {
             NodeId::Client(c) => self.client_name(c),
             NodeId::Queue(q) => self.queue_name(q),
             NodeId::Saga(s) => self.saga_name(s),
+            NodeId::Cache(c) => self.cache_name(c),
         }
     }
 
@@ -228,10 +253,10 @@ impl<'a> Names<'a> {
         })
     }
 
-    /// Resolves the name of a client, a service, a queue or a saga's
-    /// orchestrator (a node of the network). A queue or a saga named like a
-    /// client or a service is refused where it is declared, so a name that
-    /// is both resolves to the other.
+    /// Resolves the name of a client, a service, a queue, a cache or a
+    /// saga's orchestrator (a node of the network). A queue, a cache or a
+    /// saga named like a client or a service is refused where it is
+    /// declared, so a name that is both resolves to the other.
     pub fn node(&self, name: &str, at: At, role: &str, p: &mut Problems) -> Option<NodeId> {
         match (self.client(name), self.service(name)) {
             (Some(c), None) => Some(NodeId::Client(c)),
@@ -244,6 +269,9 @@ impl<'a> Names<'a> {
                 if let Some(q) = self.queue(name) {
                     return Some(NodeId::Queue(q));
                 }
+                if let Some(c) = self.cache(name) {
+                    return Some(NodeId::Cache(c));
+                }
                 if let Some(g) = self.saga(name) {
                     return Some(NodeId::Saga(g));
                 }
@@ -251,7 +279,7 @@ impl<'a> Names<'a> {
                 p.hinted(
                     at,
                     format!(
-                        "no client, service, queue or saga `{}` for {role}",
+                        "no client, service, queue, cache or saga `{}` for {role}",
                         quote(name)
                     ),
                     closest(name, &all).map(|c| format!("did you mean `{c}`?")),
@@ -273,30 +301,26 @@ impl<'a> Names<'a> {
                 quote(name)
             ))
         } else {
-            let queues = self.queue_names();
-            match closest(name, &queues) {
-                Some(c) => Some(format!("did you mean `{c}`?")),
-                None if queues.is_empty() => Some(format!(
-                    "declare it: [[queue]] with name = \"{}\"",
-                    quote(name)
-                )),
-                None => {
-                    let quoted: Vec<String> = queues.iter().map(|q| quote(q)).collect();
-                    Some(format!("the queues: {}", quoted.join(", ")))
-                }
-            }
+            let declare = format!("[[queue]] with name = \"{}\"", quote(name));
+            Some(undeclared_hint(
+                name,
+                &self.queue_names(),
+                "queues",
+                &declare,
+            ))
         };
         p.hinted(at, format!("no queue `{}` for {role}", quote(name)), hint);
         None
     }
 
-    /// Every client, service, queue and saga name, for suggestions.
+    /// Every client, service, queue, cache and saga name, for suggestions.
     pub fn all_names(&self) -> impl Iterator<Item = &'a str> + '_ {
         self.clients
             .iter()
             .copied()
             .chain(self.services.iter().map(|s| s.name))
             .chain(self.queues.iter().copied())
+            .chain(self.caches.iter().copied())
             .chain(self.sagas.iter().copied())
             .flatten()
     }
@@ -305,6 +329,20 @@ impl<'a> Names<'a> {
     pub fn suggest_service(&self, name: &str) -> Option<String> {
         let services: Vec<&str> = self.services.iter().filter_map(|s| s.name).collect();
         closest(name, &services).map(|c| format!("did you mean `{c}`?"))
+    }
+}
+
+/// The hint for `name`, a reference to none of the `declared` names of
+/// some `kind` (plural): a near miss, how to declare one when there is
+/// none, or the list of them.
+pub(crate) fn undeclared_hint(name: &str, declared: &[&str], kind: &str, declare: &str) -> String {
+    match closest(name, declared) {
+        Some(c) => format!("did you mean `{c}`?"),
+        None if declared.is_empty() => format!("declare it: {declare}"),
+        None => {
+            let quoted: Vec<String> = declared.iter().map(|d| quote(d)).collect();
+            format!("the {kind}: {}", quoted.join(", "))
+        }
     }
 }
 
@@ -332,6 +370,20 @@ fn warn_first_endpoint(
         ),
         Some(format!("name the endpoint: {}", full.join(", "))),
     );
+}
+
+/// Refuses a cache at an end of a link (`role` says where): lookups do not
+/// travel over links.
+pub(crate) fn no_cache_link(node: NodeId, at: At, role: &str, p: &mut Problems) -> Option<NodeId> {
+    if let NodeId::Cache(_) = node {
+        p.hinted(
+            at,
+            format!("{role} is a cache, and lookups do not travel over links"),
+            Some("a cache's `hit_time` is its round trip; to fail it, target the cache itself with a crash or a pause".to_string()),
+        );
+        return None;
+    }
+    Some(node)
 }
 
 /// Reports a name that is both a client's and a service's where it must name one.

@@ -109,7 +109,12 @@ fn integer(int: Int) -> Value {
 /// The schema of a value of `kind`.
 fn value(kind: Kind) -> Value {
     match kind {
-        Kind::String | Kind::Target | Kind::Node | Kind::Queue | Kind::FaultTarget => {
+        Kind::String
+        | Kind::Target
+        | Kind::Node
+        | Kind::Queue
+        | Kind::Cache
+        | Kind::FaultTarget => {
             json!({ "type": "string" })
         }
         Kind::Popularity => json!({ "type": "string", "pattern": POPULARITY_PATTERN }),

@@ -1,6 +1,7 @@
 //! `[[service]]` and `[[service.endpoint]]`: services, their endpoints, their
 //! calls and the queues they publish to and consume.
 
+use super::caches;
 use super::fields::{self, Fields, LIMIT_HINT};
 use super::format;
 use super::model::{
@@ -513,18 +514,28 @@ fn calls(nodes: &[Node], context: &str, names: &Names, p: &mut Problems) -> Vec<
             let role = format!("calls[{i}] of {context}");
             if let Value::String(to) = &node.value {
                 let to = names.target(to, node.at, &role, p)?;
-                return Some((to, Policy::default(), node.at));
+                return Some((
+                    Call {
+                        to,
+                        policy: Policy::default(),
+                        via: None,
+                    },
+                    node.at,
+                ));
             }
             let what = format!("`calls[{i}]`");
             let f = Fields::open(node, &what, &format::CALL, role.clone(), p)?;
             let to = f.require("to", p, fields::string);
+            let via = f.read("via", p, fields::string).and_then(|name| {
+                let at = f.place("via");
+                caches::via(name, at, &format!("`via` of {role}"), names, p)
+            });
             // A bad policy is reported; the call still counts for cycle detection.
             let policy = policies::policy(&f, p).unwrap_or_default();
             let at = f.place("to");
             let to = names.target(to?, at, &format!("`to` of {role}"), p)?;
-            Some((to, policy, at))
+            Some((Call { to, policy, via }, at))
         })
-        .map(|(to, policy, at)| (Call { to, policy }, at))
         .collect()
 }
 

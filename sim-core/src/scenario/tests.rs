@@ -497,7 +497,8 @@ fn unknown_link_end_with_suggestion() {
         (
             20,
             8,
-            "no client, service, queue or saga `user` for `from` of [[link]] [0]".to_string(),
+            "no client, service, queue, cache or saga `user` for `from` of [[link]] [0]"
+                .to_string(),
             hint("did you mean `users`?")
         )
     );
@@ -1569,7 +1570,7 @@ at = "1s"
             (
                 27,
                 10,
-                "no client, service, queue or saga `dbb` for `target` of [[fault]] [1]".to_string(),
+                "no client, service, queue, cache or saga `dbb` for `target` of [[fault]] [1]".to_string(),
                 hint("did you mean `db`?")
             ),
             (
