@@ -221,3 +221,54 @@ fn the_builtins_try_lines_do_what_their_notes_say() {
     let most = per.iter().map(|i| i.arrivals).max().unwrap();
     assert!((most as f64) < 0.13 * spread.services["store"].arrivals as f64);
 }
+
+#[test]
+fn an_autoscaled_instance_takes_only_its_own_keys() {
+    // Two instances on a ring; at 10 s the autoscaler (aiming at a
+    // utilization of 1e-5, 1/5 of the 5e-5 it sees: it wants 10) starts
+    // its max, a third, id 2,
+    // which serves at once (no startup). Before then every key goes to its
+    // owner on the ring of #0 and #1; after, to its owner on the ring of
+    // all three, which is the same but for the keys of #2's own points.
+    let text = scenario(
+        "[[client]]\nname = \"users\"\ntarget = \"api\"\nrate = 100\narrivals = \"constant\"\nkeys = { count = 1000 }",
+        "instances = 2\nbalancer = \"hash\"\nautoscale = { min = 2, max = 3, target = 0.00001, interval = \"10s\", cooldown = \"60s\" }",
+        "",
+        20,
+    );
+    let r = run_text(&text, 1);
+    let per = per_instance(&r);
+    assert_eq!(per.len(), 3, "one figure per id slot");
+    assert_eq!(per.iter().sum::<u64>(), r.services["api"].arrivals);
+    let ring = Ring::new("api", 3, 100);
+    let events = crate::common::trace_events(&text);
+    let api = events
+        .iter()
+        .find(|e| e["ph"] == "M" && e["args"]["name"] == "api")
+        .map(|e| e["pid"].clone())
+        .unwrap();
+    let (mut before, mut after) = (0, 0);
+    for e in events.iter().filter(|e| {
+        e["ph"] == "b" && e["pid"] == api && e["name"].as_str().unwrap().starts_with("work #")
+    }) {
+        let key = e["args"]["key"].as_u64().unwrap();
+        let instance: u32 = e["name"].as_str().unwrap()["work #".len()..]
+            .parse()
+            .unwrap();
+        let s = e["ts"].as_f64().unwrap() / 1e6;
+        let old = ring.owner(key, &[true, true, false]);
+        let new = ring.owner(key, &[true; 3]);
+        // At 10 s exactly, the scale-out and an arrival: either order.
+        if s < 10.0 {
+            assert_eq!(instance, old, "key {key} at {s} s");
+            before += 1;
+        } else if s > 10.0 {
+            assert_eq!(instance, new, "key {key} at {s} s");
+        }
+        after += u32::from(instance == 2);
+    }
+    assert!(before > 900, "{before} works before the scale-out");
+    // #2 owns about a third of the ring (see the share's spread above).
+    assert!(after > 200, "#2 served {after} after the scale-out");
+    assert!(per[2] >= u64::from(after), "{per:?}");
+}

@@ -10,6 +10,7 @@ mod fuzz;
 mod interview;
 mod keys;
 mod library;
+mod lifecycle;
 mod messaging;
 mod policies;
 mod queueing;

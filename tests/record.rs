@@ -53,8 +53,13 @@ fn every_timeseries_count_sums_to_the_summary_warmup_excluded() {
             sums(&at("shed"), &s.shed, v.shed, measured);
             sums(&at("refused"), &s.refused, v.refused, measured);
             let per: Vec<u64> = v.per_instance.iter().map(|i| i.arrivals).collect();
-            let instances = v.instances as usize;
-            sums(&at("per-instance arrivals"), &per, v.arrivals, instances);
+            // One figure per id slot: as many as the instances, or the most
+            // at once when they come and go.
+            let slots = match &v.lifecycle {
+                Some(life) => per.len().max(life.counts.max_instances as usize),
+                None => v.instances as usize,
+            };
+            sums(&at("per-instance arrivals"), &per, v.arrivals, slots);
         }
         for (name, v) in &r.queues {
             let s = &ts.queues[name];
@@ -70,6 +75,54 @@ fn every_timeseries_count_sums_to_the_summary_warmup_excluded() {
             );
             sums(&at("lost"), &s.lost, v.lost, measured);
             assert_eq!(s.depth.len(), measured);
+        }
+        for (name, d) in &r.deploys {
+            let s = &ts.deploys[name];
+            let at = |k: &str| format!("{}: deploy {name} {k}", b.name);
+            sums(
+                &at("old requests"),
+                &s.old_requests,
+                d.old.requests,
+                measured,
+            );
+            sums(
+                &at("old failures"),
+                &s.old_failures,
+                d.old.failures,
+                measured,
+            );
+            sums(
+                &at("new requests"),
+                &s.new_requests,
+                d.new.requests,
+                measured,
+            );
+            sums(
+                &at("new failures"),
+                &s.new_failures,
+                d.new.failures,
+                measured,
+            );
+        }
+        for (name, v) in &r.services {
+            let (Some(life), Some(s)) = (&v.lifecycle, ts.services.get(name)) else {
+                continue;
+            };
+            let at = |k: &str| format!("{}: service {name} {k}", b.name);
+            sums(
+                &at("restarted"),
+                &s.restarted,
+                life.counts.restarted,
+                measured,
+            );
+            sums(&at("removed"), &s.removed, life.counts.removed, measured);
+            sums(
+                &at("readmitted"),
+                &s.readmitted,
+                life.counts.readmitted,
+                measured,
+            );
+            assert_eq!(s.instances.len(), measured);
         }
         for (name, v) in &r.caches {
             let s = &ts.caches[name];

@@ -1,7 +1,10 @@
 //! The main figures of a run, named like `client.users.p99_ms`: the
 //! columns of a sweep's CSV, the rows of `dsim compare`.
 
-use sim_core::report::{CacheReport, ClientReport, QueueReport, Report, SagaReport, ServiceReport};
+use sim_core::report::{
+    CacheReport, ClientReport, DeployReport, LifeReport, QueueReport, Report, SagaReport,
+    ServiceReport,
+};
 use sim_core::Scenario;
 
 /// A figure of one element of a report, by its name in the CSV.
@@ -22,6 +25,23 @@ const CLIENT_FIGURES: &[Figure<ClientReport>] = &[
 const SERVICE_FIGURES: &[Figure<ServiceReport>] = &[
     ("utilization", |r| r.utilization),
     ("max_queue", |r| r.max_queue as f64),
+];
+
+/// Figures written for each service whose instances come and go (with
+/// `startup`, `health` or `autoscale`), after the `service.NAME.` prefix.
+const LIFE_FIGURES: &[Figure<LifeReport>] = &[
+    ("max_instances", |r| f64::from(r.counts.max_instances)),
+    ("instances_at_end", |r| f64::from(r.instances_at_end)),
+    ("restarted", |r| r.counts.restarted as f64),
+];
+
+/// Figures written for each deployment, after the `deploy.SERVICE.` prefix.
+const DEPLOY_FIGURES: &[Figure<DeployReport>] = &[
+    ("steps_done", |r| f64::from(r.steps_done)),
+    ("rolled_back", |r| {
+        f64::from(u8::from(r.rolled_back_at_s.is_some()))
+    }),
+    ("new_failures", |r| r.new.failures as f64),
 ];
 
 /// Figures written for each queue, after the `queue.NAME.` prefix.
@@ -77,6 +97,22 @@ pub fn figures(sc: &Scenario, report: Option<&Report>) -> Vec<(String, Option<f6
         SERVICE_FIGURES,
         |n| report.and_then(|r| r.services.get(n)),
     ));
+    let changing = sc
+        .services
+        .iter()
+        .filter(|s| s.lifecycle != Default::default());
+    out.extend(of(
+        "service",
+        changing.map(|s| &s.name),
+        LIFE_FIGURES,
+        |n| report.and_then(|r| r.services.get(n)?.lifecycle.as_ref()),
+    ));
+    out.extend(of(
+        "deploy",
+        sc.deploys.iter().map(|d| &sc.service(d.service).name),
+        DEPLOY_FIGURES,
+        |n| report.and_then(|r| r.deploys.get(n)),
+    ));
     out.extend(of(
         "queue",
         sc.queues.iter().map(|c| &c.name),
@@ -96,4 +132,30 @@ pub fn figures(sc: &Scenario, report: Option<&Report>) -> Vec<(String, Option<f6
         |n| report.and_then(|r| r.sagas.get(n)),
     ));
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_deployment_and_changing_instances_have_their_figures() {
+        let builtin = sim_core::library::find("canary-rollback").unwrap();
+        let sc = sim_core::scenario::load(builtin.text, "canary-rollback.toml", &[]).unwrap();
+        let report = sim_core::run(&sc, &sim_core::RunOptions::default()).unwrap();
+        let all = figures(&sc, Some(&report));
+        let get = |name: &str| all.iter().find(|(n, _)| n == name).and_then(|(_, v)| *v);
+        // Its expectations: rolled back at the first step.
+        assert_eq!(get("deploy.api.rolled_back"), Some(1.0));
+        assert_eq!(get("deploy.api.steps_done"), Some(1.0));
+        let life = report.services["api"].lifecycle.as_ref().unwrap();
+        assert_eq!(
+            get("service.api.max_instances"),
+            Some(f64::from(life.counts.max_instances))
+        );
+        // A stopped run has every column, without values.
+        let stopped = figures(&sc, None);
+        assert_eq!(stopped.len(), all.len());
+        assert!(stopped.iter().all(|(_, v)| v.is_none()));
+    }
 }

@@ -29,6 +29,20 @@ pub fn render(report: &Report) -> String {
         out.push('\n');
         out.push_str(&services(report).render(0));
         out.push_str(&instances(report));
+        out.push_str(&lifecycles(report));
+    }
+    if !report.deploys.is_empty() {
+        out.push_str("\ndeploys\n");
+        for (name, d) in &report.deploys {
+            let rolled = d.rolled_back_at_s.map_or_else(
+                || "not rolled back".to_string(),
+                |t| format!("rolled back at {}s", trimmed(t, 9)),
+            );
+            out.push_str(&format!(
+                "  {name}  {}: {} steps, {rolled}; old {} requests, {} failed; new {} requests, {} failed\n",
+                d.strategy, d.steps_done, d.old.requests, d.old.failures, d.new.requests, d.new.failures
+            ));
+        }
     }
     if !report.faults.is_empty() {
         out.push_str("\nfaults\n");
@@ -162,6 +176,31 @@ fn causes(report: &Report) -> String {
                 c.retries, c.hedges
             ));
         }
+    }
+    out
+}
+
+/// `  api instances: max 13, 8 at the end; started 11, stopped 5, ...` for
+/// each service with a lifecycle.
+fn lifecycles(report: &Report) -> String {
+    let mut out = String::new();
+    for (name, s) in &report.services {
+        let Some(l) = &s.lifecycle else {
+            continue;
+        };
+        let c = &l.counts;
+        out.push_str(&format!(
+            "  {name} instances: max {}, {} at the end; started {}, stopped {}, replaced {}; \
+             health checks: restarted {}, removed {}, readmitted {}\n",
+            c.max_instances,
+            l.instances_at_end,
+            c.started,
+            c.stopped,
+            c.replaced,
+            c.restarted,
+            c.removed,
+            c.readmitted
+        ));
     }
     out
 }

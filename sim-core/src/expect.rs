@@ -69,6 +69,22 @@ pub enum Metric {
     Saga(SagaStat),
     /// A cache's hits over its lookups (hits and misses).
     HitRatio,
+    /// A service's instances started and not stopped at an instant:
+    /// `instances(api) at 90s >= 6`.
+    Instances(SimTime),
+    /// The most instances a service had at once.
+    MaxInstances,
+    /// What a service's deployment did: `deploy(api).rolled_back == true`.
+    Deploy(DeployStat),
+}
+
+/// What `deploy(SERVICE).STAT` reads.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DeployStat {
+    /// Whether the analysis rolled it back (true is 1).
+    RolledBack,
+    /// Steps taken.
+    StepsDone,
 }
 
 /// What `sagas(NAME).STAT` counts.
@@ -220,10 +236,11 @@ pub const FUNCTIONS: &[&str] = &[
     "max_age",
     "out_of_order",
     "hit_ratio",
+    "sagas",
+    "instances",
+    "max_instances",
+    "deploy",
 ];
-
-/// Functions of the contract that later features implement.
-const NOT_YET: &[&str] = &["instances", "max_instances", "deploy"];
 
 /// The words of `sagas(NAME).STAT`, as the summary's `sagas` object names them.
 const SAGA_STATS: [(&str, SagaStat); 6] = [
@@ -295,9 +312,9 @@ pub fn parse_expectation(text: &str) -> Result<Expectation, String> {
         "out_of_order" => Metric::OutOfOrder,
         "hit_ratio" => Metric::HitRatio,
         "sagas" => Metric::Saga(SagaStat::Started),
-        f if NOT_YET.contains(&f) => {
-            return Err(format!("`{f}(...)` expectations are not supported yet"))
-        }
+        "instances" => Metric::Instances(SimTime::ZERO),
+        "max_instances" => Metric::MaxInstances,
+        "deploy" => Metric::Deploy(DeployStat::RolledBack),
         f => {
             return Err(format!(
                 "unknown function `{f}` in `{text}`{}",
@@ -318,13 +335,23 @@ pub fn parse_expectation(text: &str) -> Result<Expectation, String> {
     let mut rest = s[close + 1..].trim();
     let mut metric = metric;
     if let Metric::Breaker(_) = metric {
-        let (at, after) = breaker_instant(text, rest)?;
+        let (at, after) = instant(text, rest, "breaker(api->db) at 45s == open")?;
         metric = Metric::Breaker(at);
+        rest = after;
+    }
+    if let Metric::Instances(_) = metric {
+        let (at, after) = instant(text, rest, "instances(api) at 90s >= 6")?;
+        metric = Metric::Instances(at);
         rest = after;
     }
     if let Metric::Saga(_) = metric {
         let (stat, after) = saga_stat(text, rest)?;
         metric = Metric::Saga(stat);
+        rest = after;
+    }
+    if let Metric::Deploy(_) = metric {
+        let (stat, after) = deploy_stat(text, rest)?;
+        metric = Metric::Deploy(stat);
         rest = after;
     }
     let (op, value_text) = parse_op(rest).ok_or_else(|| {
@@ -338,6 +365,7 @@ pub fn parse_expectation(text: &str) -> Result<Expectation, String> {
             .map_err(|e| format!("{e} (age thresholds are durations)"))?
             .as_secs_f64(),
         Metric::Breaker(_) => breaker_state(text, op, value_text)?,
+        Metric::Deploy(DeployStat::RolledBack) => truth(text, op, value_text)?,
         _ => value_text
             .parse::<f64>()
             .ok()
@@ -359,11 +387,12 @@ pub fn parse_expectation(text: &str) -> Result<Expectation, String> {
     })
 }
 
-/// Reads `at T` after `breaker(...)`: the instant and what follows it.
-fn breaker_instant<'a>(text: &str, rest: &'a str) -> Result<(SimTime, &'a str), String> {
-    let after = rest.strip_prefix("at ").ok_or_else(|| {
-        format!("`{text}`: a breaker is checked at an instant: `breaker(api->db) at 45s == open`")
-    })?;
+/// Reads `at T` after `breaker(...)` or `instances(...)`: the instant and
+/// what follows it; `example` shows how it is written.
+fn instant<'a>(text: &str, rest: &'a str, example: &str) -> Result<(SimTime, &'a str), String> {
+    let after = rest
+        .strip_prefix("at ")
+        .ok_or_else(|| format!("`{text}`: this is checked at an instant: `{example}`"))?;
     let end = after
         .find(|c: char| c.is_whitespace() || "<>=!".contains(c))
         .unwrap_or(after.len());
@@ -397,6 +426,39 @@ fn saga_stat<'a>(text: &str, rest: &'a str) -> Result<(SagaStat, &'a str), Strin
             )
         })?;
     Ok((stat, after[end..].trim()))
+}
+
+/// `.rolled_back` or `.steps_done` after `deploy(SERVICE)`, and what follows.
+fn deploy_stat<'a>(text: &str, rest: &'a str) -> Result<(DeployStat, &'a str), String> {
+    let stats = [
+        ("rolled_back", DeployStat::RolledBack),
+        ("steps_done", DeployStat::StepsDone),
+    ];
+    let after = rest.strip_prefix('.').unwrap_or("");
+    let end = after
+        .find(|c: char| !(c.is_alphanumeric() || c == '_'))
+        .unwrap_or(after.len());
+    let word = &after[..end];
+    let stat = stats.iter().find(|(w, _)| *w == word).map(|(_, s)| *s);
+    let stat = stat.ok_or_else(|| {
+        format!(
+            "`{text}`: say what to read after `)`: `.rolled_back` or `.steps_done`, like `deploy(api).rolled_back == true`{}",
+            crate::suggest::did_you_mean(word, &["rolled_back", "steps_done"])
+        )
+    })?;
+    Ok((stat, after[end..].trim()))
+}
+
+/// `true` (1) or `false` (0), compared with == or !=.
+fn truth(text: &str, op: Op, value: &str) -> Result<f64, String> {
+    if !matches!(op, Op::Eq | Op::Ne) {
+        return Err(format!("`{text}`: compare true or false with == or !="));
+    }
+    match value {
+        "true" => Ok(1.0),
+        "false" => Ok(0.0),
+        _ => Err(format!("`{value}` is not true or false in `{text}`")),
+    }
 }
 
 /// The code of the state a breaker expectation compares with (only `==`
@@ -545,8 +607,6 @@ mod tests {
         assert!(parse_expectation("in_flight(u) <= 5").is_ok());
         let e = parse_expectation("hit_ratio(sessions) > 1").unwrap_err();
         assert!(e.contains("can never hold"), "{e}");
-        let e = parse_expectation("deploy(api) == 1").unwrap_err();
-        assert!(e.contains("not supported yet"), "{e}");
     }
 
     #[test]

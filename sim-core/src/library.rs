@@ -23,9 +23,11 @@ macro_rules! builtin {
 /// Every built-in scenario, sorted by name: every file of `scenarios/`
 /// (a test at the workspace root checks that none is missing).
 pub const BUILTIN: &[Builtin] = &[
+    builtin!("autoscale-lag"),
     builtin!("black-hole-balancer"),
     builtin!("bulkhead-isolation"),
     builtin!("cache-stampede"),
+    builtin!("canary-rollback"),
     builtin!("cascading-timeouts"),
     builtin!("circuit-breaker"),
     builtin!("cold-cache"),
@@ -40,6 +42,7 @@ pub const BUILTIN: &[Builtin] = &[
     builtin!("hot-key"),
     builtin!("idempotent-consumer"),
     builtin!("lifo-vs-fifo"),
+    builtin!("liveness-death-spiral"),
     builtin!("load-shedding"),
     builtin!("lossy-network"),
     builtin!("mesh-retries"),
@@ -50,9 +53,11 @@ pub const BUILTIN: &[Builtin] = &[
     builtin!("payments-down-at-checkout"),
     builtin!("poison-message"),
     builtin!("queueing-basics"),
+    builtin!("readiness-vs-liveness"),
     builtin!("retries-help-and-hurt"),
     builtin!("retry-budget"),
     builtin!("retry-storm"),
+    builtin!("rolling-deploy"),
     builtin!("saga-checkout"),
     builtin!("saga-choreography"),
     builtin!("saga-failing-compensation"),

@@ -19,6 +19,9 @@ pub struct Report {
     pub effects: IndexMap<String, EffectReport>,
     pub queues: IndexMap<String, QueueReport>,
     pub sagas: IndexMap<String, SagaReport>,
+    /// Each deployment, by the service deployed.
+    #[serde(skip_serializing_if = "IndexMap::is_empty")]
+    pub deploys: IndexMap<String, DeployReport>,
     #[serde(skip_serializing_if = "IndexMap::is_empty")]
     pub caches: IndexMap<String, CacheReport>,
     /// Every fault of the run, the scenario's and `--chaos`'s.
@@ -99,7 +102,12 @@ pub struct ServiceReport {
     pub max_queue: u64,
     pub latency_ms: Latency,
     pub queue_wait_ms: Latency,
-    /// Each instance's share of the load, in order (`api#0` first): a hot
+    /// How its instances came and went, for a service with `startup`,
+    /// `health` or `autoscale`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub lifecycle: Option<LifeReport>,
+    /// Each instance's share of the load, in order of id (`api#0` first;
+    /// one per id slot, so an id that several lives took sums them): a hot
     /// key under a `hash` balancer makes a hot instance.
     pub per_instance: Vec<InstanceReport>,
 }
@@ -109,10 +117,41 @@ pub struct ServiceReport {
 pub struct InstanceReport {
     /// Attempts that reached it (they sum to the service's `arrivals`).
     pub arrivals: u64,
-    /// Average busy fraction of its workers.
+    /// Average busy fraction of its workers, over the time it served or
+    /// drained.
     pub utilization: f64,
     /// Its longest queue (the service's `max_queue` is the largest of them).
     pub max_queue: u64,
+}
+
+/// What a deployment did.
+#[derive(Clone, Debug, Serialize)]
+pub struct DeployReport {
+    pub strategy: &'static str,
+    pub steps_done: u32,
+    /// When each step was taken.
+    pub steps_at_s: Vec<f64>,
+    /// When the analysis rolled it back, or null.
+    pub rolled_back_at_s: Option<f64>,
+    /// Requests served by the old version and by the new one.
+    pub old: VersionCounts,
+    pub new: VersionCounts,
+}
+
+/// Requests that reached one version of a service, and those that failed.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct VersionCounts {
+    pub requests: u64,
+    pub failures: u64,
+}
+
+/// How a service's instances came and went after warmup.
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct LifeReport {
+    #[serde(flatten)]
+    pub counts: crate::engine::record::LifeCounts,
+    /// Instances started and not stopped at the end.
+    pub instances_at_end: u32,
 }
 
 /// What one saga's runs did.
@@ -299,11 +338,23 @@ pub struct Timeseries {
     pub breakers: IndexMap<String, BreakerSeries>,
     #[serde(skip_serializing_if = "IndexMap::is_empty")]
     pub queues: IndexMap<String, QueueSeries>,
+    /// Each deployment's requests and failures per version, by service.
+    #[serde(skip_serializing_if = "IndexMap::is_empty")]
+    pub deploys: IndexMap<String, DeploySeries>,
     #[serde(skip_serializing_if = "IndexMap::is_empty")]
     pub caches: IndexMap<String, CacheSeries>,
     pub sagas: IndexMap<String, SagaSeries>,
     /// The fault windows, to shade behind the series.
     pub faults: Vec<FaultReport>,
+}
+
+/// A deployment's requests and failures per window, of each version.
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct DeploySeries {
+    pub old_requests: Vec<u64>,
+    pub old_failures: Vec<u64>,
+    pub new_requests: Vec<u64>,
+    pub new_failures: Vec<u64>,
 }
 
 /// A queue's counts per window, and its depth and oldest message's age at
@@ -388,6 +439,15 @@ pub struct ServiceSeries {
     pub queue: Vec<u64>,
     /// Average busy fraction over the window.
     pub utilization: Vec<f64>,
+    /// Instances started and not stopped at the window's end.
+    pub instances: Vec<u32>,
+    /// Instances serving (not starting, draining or stopped) then.
+    pub serving: Vec<u32>,
+    /// Health-check transitions in the window: restarts (liveness),
+    /// removals and returns (readiness).
+    pub restarted: Vec<u64>,
+    pub removed: Vec<u64>,
+    pub readmitted: Vec<u64>,
 }
 
 impl Report {

@@ -76,8 +76,18 @@ pub fn topology(sc: &Scenario) -> DiGraph<Node, Edge> {
     let services: Vec<NodeIndex> = sc
         .services
         .iter()
-        .map(|s| {
-            let detail = format!("{} × {} workers", s.instances, s.workers);
+        .enumerate()
+        .map(|(i, s)| {
+            let mut detail = match &s.lifecycle.autoscale {
+                Some(a) => format!(
+                    "{} ({}..{}) × {} workers",
+                    s.instances, a.min, a.max, s.workers
+                ),
+                None => format!("{} × {} workers", s.instances, s.workers),
+            };
+            for d in sc.deploys.iter().filter(|d| d.service.0 as usize == i) {
+                detail.push_str(&format!(" · {} deploy", d.strategy.name()));
+            }
             node(&mut g, NodeKind::Service, &s.name, detail)
         })
         .collect();

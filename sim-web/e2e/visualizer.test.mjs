@@ -11,7 +11,8 @@
 // flight knob ends the stampede; that a saga is drawn as a node with step and
 // compensation edges and live counters, charted, and its last run shown as a
 // timeline of its calls; that the balancer knob spreads a hot key and the
-// limit knob shares a per-key limit.
+// limit knob shares a per-key limit; and that autoscaled instances appear
+// (starting ones drawn apart) and go.
 // Screenshots go to target/e2e-screenshots/.
 //
 // Needs: target/release/dsim, sim-web/build.sh's output, /usr/bin/chromium.
@@ -302,6 +303,43 @@ test("a queue is drawn and counted; its outbox, ack timeout and dedup knobs chan
   const deduped = JSON.parse(await finished(page));
   assert.ok(deduped.queues.orders.redelivered > 0);
   assert.equal(deduped.effects.reserve.duplicates, 0, "dedup applies each message once");
+  assert.deepEqual(page.errors, []);
+});
+
+/** Scrubs to `t` of a run of `duration` seconds and counts the instance
+ * squares shown: all of them, and those drawn as starting. */
+async function instancesAt(page, t, duration) {
+  return page.evaluate(([t, duration]) => {
+    const scrubber = document.getElementById("scrubber");
+    scrubber.value = Math.round((t / duration) * Number(scrubber.max));
+    scrubber.dispatchEvent(new Event("input"));
+    const shown = [...document.querySelectorAll("#topology .instance")].filter((g) => g.getAttribute("visibility") !== "hidden");
+    return { shown: shown.length, starting: shown.filter((g) => g.getAttribute("opacity") === "0.45").length };
+  }, [t, duration]);
+}
+
+test("autoscaled instances appear, starting ones apart, and go again; the startup knob", async () => {
+  const page = await open();
+  await finished(page);
+  await page.selectOption("#picker", "autoscale-lag");
+  const summary = JSON.parse(await finished(page));
+  assert.equal(summary.services.api.lifecycle.max_instances, 20);
+  await page.selectOption("#speed", "16");
+  await page.click("#play");
+  await page.waitForFunction(() => document.getElementById("status").dataset.state === "played to the end", null, { timeout: 60_000 });
+  // Two at first; the first decisions after the spike at 60 s start more,
+  // still starting at 80 s (a 30 s startup); twenty at the peak; nine at
+  // the end, once the cooldown let the extra ones drain.
+  assert.deepEqual(await instancesAt(page, 0, 300), { shown: 2, starting: 0 });
+  const early = await instancesAt(page, 80, 300);
+  assert.ok(early.shown > 2 && early.starting > 0, JSON.stringify(early));
+  await page.screenshot({ path: path.join(shots, "autoscale-starting.png"), fullPage: true });
+  assert.equal((await instancesAt(page, 300, 300)).shown, summary.services.api.lifecycle.instances_at_end);
+  // A 5 s startup: a short lag, fewer instances at the peak.
+  await page.click("#pin");
+  await choose(page, "api: startup", "5s");
+  const fast = JSON.parse(await finished(page));
+  assert.ok(fast.services.api.lifecycle.max_instances < 20, "a fast start overshoots less");
   assert.deepEqual(page.errors, []);
 });
 

@@ -32,7 +32,9 @@
 //! CLI accepts above 2^53 − 1 are not reachable from here.
 
 use sim_core::scenario;
-use sim_core::scenario::model::{Balancer, DeadLetter, Delivery, Endpoint, Load, Queue, Service};
+use sim_core::scenario::model::{
+    Balancer, DeadLetter, Delivery, Endpoint, HealthAction, Load, Queue, Service,
+};
 use sim_core::scenario::policy::Policy;
 use sim_core::scenario::Override;
 use sim_core::time::parse_duration;
@@ -147,13 +149,16 @@ impl Sim {
 
 /// The topology of a scenario for drawing, as JSON: `{"name", "description",
 /// "duration_s", "clients": [{"name", "rate", "timeout", "retry", "budget",
-/// "breaker", "deadline", "saga"}], "services": [{"name", "instances", "workers",
-/// "dedup"}], "queues": [{"name", "delivery", "partitions", "ack_timeout",
+/// "breaker", "deadline", "saga"}], "services": [{"name", "instances", "slots"
+/// (the most instances at once: autoscaling and deployments add some),
+/// "workers", "dedup", "balancer", "vnodes", "limit", "startup_s", "health":
+/// null or {"action", "deep"}}], "queues": [{"name", "delivery", "partitions", "ack_timeout",
 /// "ack_timeout_s", "max_receives", "dead_letter", "dead_letter_queue",
 /// "capacity", "publishers": [{"service", "endpoint", "outbox",
 /// "outbox_path"}], "consumers": [{"service", "endpoint"}]}], "caches":
 /// [{"name", "capacity", "ttl", "single_flight", "refresh_ahead"}],
-/// "edges": [{"from", "to", "label", "kind"}]}`. `dead_letter` names where dead
+/// "edges": [{"from", "to", "label", "kind"}], "deploys": [{"service",
+/// "strategy"}]}` (deploy `i` is `--set` path `deploy.i`). `dead_letter` names where dead
 /// letters go, a declared queue when `dead_letter_queue`; a publisher's
 /// `endpoint` is the endpoint that writes the entry, null when its service
 /// does (and its endpoints inherit it).
@@ -238,10 +243,19 @@ fn topology_json(sc: &sim_core::Scenario, loads: &dyn Fn(&str) -> bool) -> serde
             "limit": c.policy.limit.as_ref().map(|l| l.per.name()),
         })).collect::<Vec<_>>(),
         "services": sc.services.iter().map(|s| json!({
-            "name": s.name, "instances": s.instances, "workers": s.workers, "dedup": s.dedup.is_some(),
+            "name": s.name, "instances": s.instances, "slots": s.max_instances(), "workers": s.workers,
+            "dedup": s.dedup.is_some(),
             "balancer": s.balancer.name(),
             "vnodes": match s.balancer { Balancer::Hash { vnodes } => Some(vnodes), _ => None },
             "limit": s.protection.limit.as_ref().map(|l| l.per.name()),
+            "startup_s": s.lifecycle.startup.as_secs_f64(),
+            "health": s.lifecycle.health.as_ref().map(|h| json!({
+                "action": match h.action {
+                    HealthAction::Remove => "remove",
+                    HealthAction::Restart => "restart",
+                },
+                "deep": h.deep,
+            })),
         })).collect::<Vec<_>>(),
         "queues": queues,
         "caches": sc.caches.iter().map(|c| json!({
@@ -252,6 +266,10 @@ fn topology_json(sc: &sim_core::Scenario, loads: &dyn Fn(&str) -> bool) -> serde
             "refresh_ahead": c.refresh_ahead.map(|d| d.to_string()),
         })).collect::<Vec<_>>(),
         "sagas": sagas::sagas_json(sc),
+        "deploys": sc.deploys.iter().map(|d| json!({
+            "service": sc.service(d.service).name,
+            "strategy": d.strategy.name(),
+        })).collect::<Vec<_>>(),
         "edges": edges,
     })
 }

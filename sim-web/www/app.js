@@ -145,6 +145,9 @@ function duration(s) {
   return s < 60 || s % 60 !== 0 ? `${s}s` : `${s / 60}m`;
 }
 
+/** Startup times a service's slider offers, in seconds, besides its own. */
+const STARTUPS_S = [0, 1, 5, 10, 20, 30, 60];
+
 /** Time to live a cache's slider offers, besides its own. */
 const TTLS = ["100ms", "500ms", "1s", "2s", "5s", "10s", "30s", "1m", "5m", "uniform(4s, 6s)", "uniform(50s, 70s)"];
 
@@ -208,10 +211,22 @@ function buildKnobs(topology) {
   }
   for (const s of topology.services) {
     slider(`${s.name}: workers`, 1, s.workers * 2, 1, s.workers, `service.${s.name}.workers`);
-    if (s.instances > 1) choice(`${s.name}: balancer`, BALANCERS, s.balancer, `service.${s.name}.balancer`);
-    if (s.vnodes != null && s.instances > 1) slider(`${s.name}: vnodes`, 1, Math.max(200, 2 * s.vnodes), 1, s.vnodes, `service.${s.name}.vnodes`);
+    // Instances that come and go: their cold start and health checks.
+    if (s.startup_s > 0 || s.health || s.slots > s.instances) {
+      const starts = [...STARTUPS_S.filter((t) => t !== s.startup_s), s.startup_s].sort((a, b) => a - b);
+      choice(`${s.name}: startup`, starts.map(duration), duration(s.startup_s), `service.${s.name}.startup`);
+    }
+    if (s.health) {
+      choice(`${s.name}: health action`, ["remove", "restart"], s.health.action, `service.${s.name}.health.action`);
+      if (!s.health.deep) check(`${s.name}: deep health probes`, `service.${s.name}.health.deep`, "true");
+    }
+    if (s.slots > 1) choice(`${s.name}: balancer`, BALANCERS, s.balancer, `service.${s.name}.balancer`);
+    if (s.vnodes != null && s.slots > 1) slider(`${s.name}: vnodes`, 1, Math.max(200, 2 * s.vnodes), 1, s.vnodes, `service.${s.name}.vnodes`);
     limitScope(s.name, s.limit, `service.${s.name}`);
   }
+  topology.deploys.forEach((d, i) => {
+    choice(`deploy ${d.service}: strategy`, ["rolling", "canary", "blue_green"], d.strategy, `deploy.${i}.strategy`);
+  });
   const dedupFor = new Set();
   for (const q of topology.queues) {
     // Only an at-least-once queue redelivers, and only to a consumer.

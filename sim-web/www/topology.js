@@ -25,7 +25,13 @@ const COLOR = { ok: "#2e9d4f", bad: "#d23c3c", warn: "#e09b1a", paused: "#2f6fd6
 const BESIDE = 9;
 
 /** The outline of a node or an instance in each health state. */
-const HEALTH = { up: COLOR.muted, down: COLOR.bad, paused: COLOR.paused, ejected: COLOR.warn };
+const HEALTH = {
+  up: COLOR.muted, down: COLOR.bad, paused: COLOR.paused, ejected: COLOR.warn,
+  unready: COLOR.warn, starting: COLOR.muted, draining: COLOR.muted, stopped: COLOR.muted,
+};
+
+/** The empty part of an instance's square: the old version, or a deployment's new one. */
+const VERSION = { old: "#eee", new: "#dbe6fb" };
 
 function el(name, attrs, parent) {
   const node = document.createElementNS(NS, name);
@@ -214,21 +220,24 @@ export class TopologyView {
     node.bad.classList.toggle("bad", g.inconsistent > 0);
   }
 
-  /** A service's box with one square per instance. */
+  /** A service's box with one square per instance slot (autoscaling and
+   * deployments add instances up to `slots`; a stopped slot is hidden). */
   service(s, layer) {
     const p = this.pos.get(s.name);
-    const h = 34 + 14 * Math.ceil(s.instances / 6);
+    const slots = s.slots ?? s.instances;
+    const h = 34 + 14 * Math.ceil(slots / 6);
     el("rect", { x: p.x - HALF, y: p.y - h / 2, width: 2 * HALF, height: h, rx: 6, fill: "#fff", stroke: "#1d2430" }, layer);
     text(p.x, p.y - h / 2 + 14, s.instances > 1 ? `${s.name} ×${s.instances}` : s.name, layer);
     const queue = text(p.x, p.y + h / 2 + 12, "", layer, "label");
     const boxes = [];
-    for (let i = 0; i < s.instances; i++) {
+    for (let i = 0; i < slots; i++) {
       const bx = p.x - 45 + (i % 6) * 15;
       const by = p.y - h / 2 + 20 + Math.floor(i / 6) * 14;
-      el("rect", { x: bx, y: by, width: 12, height: 12, fill: "#eee", stroke: COLOR.muted }, layer);
-      const fill = el("rect", { x: bx, y: by + 12, width: 12, height: 0, fill: COLOR.ok }, layer);
-      const frame = el("rect", { x: bx, y: by, width: 12, height: 12, fill: "none", stroke: COLOR.muted, "stroke-width": 1 }, layer);
-      boxes.push({ fill, frame, by });
+      const g = el("g", { class: "instance", "data-instance": i }, layer);
+      const back = el("rect", { x: bx, y: by, width: 12, height: 12, fill: VERSION.old, stroke: COLOR.muted }, g);
+      const fill = el("rect", { x: bx, y: by + 12, width: 12, height: 0, fill: COLOR.ok }, g);
+      const frame = el("rect", { x: bx, y: by, width: 12, height: 12, fill: "none", stroke: COLOR.muted, "stroke-width": 1 }, g);
+      boxes.push({ g, back, fill, frame, by });
     }
     return { queue, boxes };
   }
@@ -261,8 +270,16 @@ export class TopologyView {
     for (const [name, node] of this.nodes) {
       const state = now.services[name];
       let queued = 0;
-      state.instances.forEach((inst, i) => {
-        const box = node.boxes[i];
+      node.boxes.forEach((box, i) => {
+        const inst = state.instances[i];
+        // Instances come and go: a stopped slot is hidden, a starting
+        // one drawn apart (faded, dashed), a new version's tinted.
+        const gone = !inst || inst.health === "stopped";
+        box.g.setAttribute("visibility", gone ? "hidden" : "visible");
+        if (gone) return;
+        box.g.setAttribute("opacity", inst.health === "starting" ? 0.45 : 1);
+        box.frame.setAttribute("stroke-dasharray", ["starting", "draining"].includes(inst.health) ? "2 2" : "none");
+        box.back.setAttribute("fill", inst.new_version ? VERSION.new : VERSION.old);
         const util = inst.workers > 0 ? Math.min(1, inst.busy / inst.workers) : 1;
         box.fill.setAttribute("height", 12 * util);
         box.fill.setAttribute("y", box.by + 12 - 12 * util);
@@ -271,7 +288,7 @@ export class TopologyView {
         box.frame.setAttribute("stroke-width", inst.health === "up" ? 1 : 3);
         queued += inst.queue;
       });
-      const down = state.instances.filter((i) => i.health !== "up").map((i) => i.health);
+      const down = state.instances.filter((i) => !["up", "stopped"].includes(i.health)).map((i) => i.health);
       node.queue.textContent = `queue ${queued}` + (down.length ? ` · ${down.join(", ")}` : "");
     }
     for (const [name, node] of this.queues) this.showQueue(node, now.queues[name]);

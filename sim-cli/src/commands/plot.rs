@@ -87,6 +87,22 @@ pub fn plot(args: &PlotArgs) -> anyhow::Result<Outcome> {
         Some(2.0),
         breakers,
     ));
+    let instances = instances(series);
+    let instance_chart = (!instances.is_empty()).then_some((
+        "instances",
+        "Instances (live, and serving)",
+        "instances",
+        None,
+        instances,
+    ));
+    let versions = version_errors(series);
+    let version_chart = (!versions.is_empty()).then_some((
+        "versions",
+        "Failures per version of each deployment",
+        "failures per second",
+        None,
+        versions,
+    ));
     let queued = !series.queues.is_empty();
     let queue_charts = queued.then(|| {
         [
@@ -106,6 +122,7 @@ pub fn plot(args: &PlotArgs) -> anyhow::Result<Outcome> {
             ),
         ]
     });
+    let steps = deploy_steps(&report);
     let cached = !series.caches.is_empty();
     let cache_charts = cached.then(|| {
         [
@@ -139,6 +156,8 @@ pub fn plot(args: &PlotArgs) -> anyhow::Result<Outcome> {
     let all = charts
         .into_iter()
         .chain(breaker_chart)
+        .chain(instance_chart)
+        .chain(version_chart)
         .chain(queue_charts.into_iter().flatten())
         .chain(cache_charts.into_iter().flatten())
         .chain(saga_chart);
@@ -150,6 +169,7 @@ pub fn plot(args: &PlotArgs) -> anyhow::Result<Outcome> {
             y_max,
             end_s: report.sim_time_s,
             faults: &series.faults,
+            steps: &steps,
         };
         let svg = draw(&frame, &lines)?;
         let path = chart::save(
@@ -186,15 +206,19 @@ fn at(series: &Timeseries, i: usize) -> f64 {
     (series.start_s + (i + 1) as f64 * series.window_s).min(series.end_s)
 }
 
+/// Counts per window as points per second, where each window closes.
+fn per_second(series: &Timeseries, counts: &[u64]) -> Vec<(f64, f64)> {
+    counts
+        .iter()
+        .enumerate()
+        .map(|(i, &n)| (at(series, i), n as f64 / series.window_s))
+        .collect()
+}
+
 /// Per second, per client: requests issued, tries sent (the signal of a
 /// retry storm), and requests that succeeded, were degraded or failed.
 fn throughput(series: &Timeseries) -> Vec<Line> {
-    let rate = |v: &[u64]| -> Vec<(f64, f64)> {
-        v.iter()
-            .enumerate()
-            .map(|(i, &n)| (at(series, i), n as f64 / series.window_s))
-            .collect()
-    };
+    let rate = |v: &[u64]| per_second(series, v);
     client_lines(
         series,
         &[
@@ -290,6 +314,91 @@ fn queue(series: &Timeseries) -> Vec<Line> {
 /// Average busy fraction per window, per service.
 fn utilization(series: &Timeseries) -> Vec<Line> {
     per_name(series, &series.services, |s| s.utilization.clone())
+}
+
+/// Instances live and serving at each window's end, for each service
+/// whose instances came and went (started, starting, stopped or crashed).
+fn instances(series: &Timeseries) -> Vec<Line> {
+    let changing = series.services.iter().filter(|(_, s)| {
+        let first = s.instances.first();
+        s.instances
+            .iter()
+            .chain(&s.serving)
+            .any(|n| Some(n) != first)
+    });
+    let points = |counts: &[u32]| stepped(series, counts.iter().map(|&n| f64::from(n)));
+    changing
+        .flat_map(|(name, s)| {
+            [
+                Line {
+                    label: name.clone(),
+                    points: points(&s.instances),
+                },
+                Line {
+                    label: format!("{name} serving"),
+                    points: points(&s.serving),
+                },
+            ]
+        })
+        .collect()
+}
+
+/// Every deployment's steps, shaded behind the lines and named in the
+/// legend.
+struct Steps {
+    /// Each step from when it was taken to the next, or to the rollback,
+    /// or to the end of the run.
+    spans: Vec<(f64, f64)>,
+    /// `deploy: canary of api (3 steps)`, one entry per deployment.
+    label: String,
+}
+
+/// The steps of every deployment of `report`.
+fn deploy_steps(report: &sim_core::report::Report) -> Steps {
+    let mut spans = Vec::new();
+    let mut names = Vec::new();
+    for (name, d) in &report.deploys {
+        let last = d.rolled_back_at_s.unwrap_or(report.sim_time_s);
+        let ends = d.steps_at_s.iter().skip(1).copied().chain([last]);
+        spans.extend(d.steps_at_s.iter().copied().zip(ends));
+        let rolled = if d.rolled_back_at_s.is_some() {
+            ", rolled back"
+        } else {
+            ""
+        };
+        let plural = if d.steps_done == 1 { "" } else { "s" };
+        names.push(format!(
+            "{} of {} ({} step{plural}{rolled})",
+            d.strategy,
+            escape(name),
+            d.steps_done
+        ));
+    }
+    Steps {
+        spans,
+        label: format!("deploy: {}", names.join(", ")),
+    }
+}
+
+/// Failures per second of the old and the new version of each deployment.
+fn version_errors(series: &Timeseries) -> Vec<Line> {
+    let rate = |v: &[u64]| per_second(series, v);
+    series
+        .deploys
+        .iter()
+        .flat_map(|(name, d)| {
+            [
+                Line {
+                    label: format!("{name} old"),
+                    points: rate(&d.old_failures),
+                },
+                Line {
+                    label: format!("{name} new"),
+                    points: rate(&d.new_failures),
+                },
+            ]
+        })
+        .collect()
 }
 
 /// Messages held at each window's end, per broker queue.
@@ -391,8 +500,8 @@ fn breakers(series: &Timeseries) -> Vec<Line> {
 }
 
 /// What frames a chart: its title, the run it shows (scenario and seed),
-/// y unit and top, the run's length, and the fault windows shaded behind
-/// the lines.
+/// y unit and top, the run's length, and the fault windows and deployment
+/// steps shaded behind the lines.
 struct Frame<'a> {
     title: &'a str,
     run: &'a str,
@@ -400,11 +509,13 @@ struct Frame<'a> {
     y_max: Option<f64>,
     end_s: f64,
     faults: &'a [FaultReport],
+    /// Deployment steps, shaded in turn lighter and darker.
+    steps: &'a Steps,
 }
 
 /// Draws `lines` as an SVG, x from 0 to the end of the run, y
-/// from 0 to `y_max` (or a little above the largest value), fault windows
-/// shaded.
+/// from 0 to `y_max` (or a little above the largest value), deployment
+/// steps and fault windows shaded and named in the legend.
 fn draw(frame: &Frame, lines: &[Line]) -> anyhow::Result<String> {
     let Frame {
         title,
@@ -413,6 +524,7 @@ fn draw(frame: &Frame, lines: &[Line]) -> anyhow::Result<String> {
         y_max,
         end_s,
         faults,
+        steps,
     } = *frame;
     let largest = lines
         .iter()
@@ -445,6 +557,14 @@ fn draw(frame: &Frame, lines: &[Line]) -> anyhow::Result<String> {
             .y_label_formatter(&states);
     }
     mesh.draw()?;
+    if !steps.spans.is_empty() {
+        let shade = |k: usize| BLUE.mix(if k.is_multiple_of(2) { 0.10 } else { 0.18 });
+        c.draw_series(steps.spans.iter().enumerate().map(|(k, (from, to))| {
+            Rectangle::new([(*from, 0.0), (*to, top * 1.02)], shade(k).filled())
+        }))?
+        .label(&steps.label)
+        .legend(move |(x, y)| Rectangle::new([(x, y - 7), (x + 24, y + 7)], shade(1).filled()));
+    }
     if !faults.is_empty() {
         let shade = RED.mix(0.15);
         let kinds: Vec<String> = faults
@@ -471,7 +591,7 @@ fn draw(frame: &Frame, lines: &[Line]) -> anyhow::Result<String> {
         .label(&line.label)
         .legend(move |(x, y)| PathElement::new([(x, y), (x + 24, y)], color.stroke_width(3)));
     }
-    if !lines.is_empty() || !faults.is_empty() {
+    if !lines.is_empty() || !faults.is_empty() || !steps.spans.is_empty() {
         c.configure_series_labels()
             .position(SeriesLabelPosition::UpperRight)
             .label_font(("sans-serif", chart::LEGEND))

@@ -28,6 +28,16 @@ impl Picker {
         }
     }
 
+    /// A new instance slot `i` (an instance started by the autoscaler or
+    /// a deployment beyond the ids there were): a hash ring gains its points.
+    /// A slot taken again keeps the points it had, since they depend on
+    /// the id alone.
+    pub fn add_slot(&mut self, i: u32) {
+        if let Balancer::Hash { .. } = self.kind {
+            self.ring.add(i);
+        }
+    }
+
     /// Picks among the `eligible` instances (not ejected by outlier
     /// detection; at least one is) whose requests in flight are
     /// `outstanding`, for a request carrying `key`. Ties go to the lowest
@@ -81,25 +91,45 @@ impl Picker {
 /// A key whose owner is not eligible walks on to the next point of an
 /// eligible instance, so the keys of an ejected instance spread over the
 /// owners of the following points and every other key stays where it was.
+///
+/// The ring holds points for every instance id there has been; which of
+/// them serve is the `eligible` mask of each pick, so the ring in effect is
+/// exactly the instances in rotation, keyed by their stable ids.
 #[derive(Clone, Debug, Default)]
 pub struct Ring {
     /// `(position, instance)`, sorted.
     points: Vec<(u64, u32)>,
+    /// The hash of the service's name, and the points per instance.
+    salt: u64,
+    vnodes: u32,
 }
 
 impl Ring {
     /// The ring of service `service`: `vnodes` points for each of its
     /// `instances`.
     pub fn new(service: &str, instances: u32, vnodes: u32) -> Ring {
-        let salt = fnv1a(service.as_bytes());
-        let mut points: Vec<(u64, u32)> = (0..instances)
-            .flat_map(|i| {
-                let base = splitmix(salt ^ splitmix(u64::from(i)));
-                (0..vnodes).map(move |v| (splitmix(base ^ u64::from(v)), i))
-            })
-            .collect();
-        points.sort_unstable();
-        Ring { points }
+        let mut ring = Ring {
+            points: Vec::new(),
+            salt: fnv1a(service.as_bytes()),
+            vnodes,
+        };
+        let points: Vec<(u64, u32)> = (0..instances).flat_map(|i| ring.points_of(i)).collect();
+        ring.points = points;
+        ring.points.sort_unstable();
+        ring
+    }
+
+    /// The `vnodes` points of instance `i`, from its id alone.
+    fn points_of(&self, i: u32) -> impl Iterator<Item = (u64, u32)> {
+        let base = splitmix(self.salt ^ splitmix(u64::from(i)));
+        (0..self.vnodes).map(move |v| (splitmix(base ^ u64::from(v)), i))
+    }
+
+    /// Adds the points of instance `i`.
+    fn add(&mut self, i: u32) {
+        let points: Vec<(u64, u32)> = self.points_of(i).collect();
+        self.points.extend(points);
+        self.points.sort_unstable();
     }
 
     /// Where `key` falls on the ring.
@@ -248,6 +278,34 @@ mod tests {
         assert_ne!(
             owners(&a, 1000, &[true; 5]),
             owners(&other, 1000, &[true; 5])
+        );
+    }
+
+    #[test]
+    fn a_new_slot_takes_only_its_own_keys() {
+        // Slot 4 added to a ring of 4: until it serves nothing moves; once
+        // it does, every key that moves goes to it, and the grown ring is
+        // the ring of 5 built at once (points from the id alone).
+        let mut p = picker(Balancer::Hash { vnodes: 100 });
+        let before: Vec<u32> = (0..10_000)
+            .map(|k| p.pick(&[0; 4], &[true; 4], k))
+            .collect();
+        p.add_slot(4);
+        let mut took = 0;
+        for (k, b) in (0..10_000).zip(&before) {
+            assert_eq!(p.pick(&[0; 5], &[true, true, true, true, false], k), *b);
+            let now = p.pick(&[0; 5], &[true; 5], k);
+            if now != *b {
+                assert_eq!(now, 4, "key {k} moved from #{b} to another old instance");
+                took += 1;
+            }
+        }
+        // About a fifth (2,000; see the share's spread above).
+        assert!((1_200..2_800).contains(&took), "{took}");
+        let whole = Ring::new("test", 5, 100);
+        assert_eq!(
+            owners(&p.ring, 10_000, &[true; 5]),
+            owners(&whole, 10_000, &[true; 5])
         );
     }
 

@@ -18,6 +18,7 @@
 use super::choreography::SagaEvent;
 use super::event::{Event, Handle, Outcome};
 use super::record::QueueFact;
+use super::service::Life;
 use super::trace::{outcome_name, Kind, Tag};
 use super::Simulation;
 use crate::scenario::model::{DeadLetter, Delivery, NodeId, QueueId, ServiceId, Target};
@@ -275,7 +276,8 @@ impl Simulation {
     /// free and not reserved, nothing waiting.
     fn can_take(&self, s: usize, i: u32) -> bool {
         let inst = &self.services[s].instances[i as usize];
-        !inst.health.down
+        inst.life == Life::Serving
+            && !inst.health.down
             && !inst.health.paused
             && inst.waiting.is_empty()
             && inst.busy + inst.claimed < self.services[s].workers_of(i)
@@ -639,7 +641,7 @@ impl Simulation {
     /// that are up, round robin, and delivers what the new owners can take.
     pub(super) fn rebalance(&mut self, s: usize) {
         let up: Vec<u32> = (0..self.services[s].instances.len() as u32)
-            .filter(|i| !self.services[s].instances[*i as usize].health.down)
+            .filter(|i| !self.services[s].instances[*i as usize].down())
             .collect();
         for k in 0..self.consumed_by[s].len() {
             let q = self.consumed_by[s][k] as usize;

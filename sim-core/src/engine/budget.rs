@@ -88,7 +88,7 @@ pub(super) struct Guard {
 }
 
 /// Kinds of model events told apart in a stop message.
-const KINDS: usize = 20;
+const KINDS: usize = 21;
 
 /// The index of `event`'s kind among [`KINDS`].
 fn kind(event: Event) -> usize {
@@ -112,7 +112,13 @@ fn kind(event: Event) -> usize {
         Event::Acked(..) => 16,
         Event::AckTimeout(..) => 17,
         Event::SagaRetry(..) => 18,
-        Event::CacheDone(_) => 19,
+        Event::Ready(..)
+        | Event::HealthCheck(_)
+        | Event::ProbeTimeout(..)
+        | Event::Autoscale(_)
+        | Event::DeployStep(_)
+        | Event::DeployJudge(_) => 19,
+        Event::CacheDone(_) => 20,
     }
 }
 

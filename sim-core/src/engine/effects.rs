@@ -121,9 +121,11 @@ impl Simulation {
     /// The key a processed-keys table knows the work of `asker` by: a saga
     /// step's key (called by an orchestrator or triggered by an event), a
     /// call's idempotency key (the exchange) or, without one, the attempt's
-    /// own id; a message's id, shared by every copy.
-    fn dedup_key(&self, asker: Asker) -> u64 {
-        match (asker, self.saga_step_of(asker)) {
+    /// own id; a message's id, shared by every copy. A health check has
+    /// none: it applies nothing.
+    fn dedup_key(&self, asker: Asker) -> Option<u64> {
+        Some(match (asker, self.saga_step_of(asker)) {
+            (Asker::Probe(..), _) => return None,
             (_, Some((run, step, undo))) => step_key(run.uid, step, undo),
             (Asker::Call { call, exchange }, None) => {
                 let x = &self.exchanges[exchange.key as usize];
@@ -137,7 +139,7 @@ impl Simulation {
             (Asker::Delivery(d), None) => {
                 self.envelopes[self.deliveries[d.key as usize].envelope.key as usize].uid
             }
-        }
+        })
     }
 
     /// Whether service `s` has processed the work of `asker` already: its
@@ -146,7 +148,9 @@ impl Simulation {
         if self.dedups[s].is_none() {
             return false;
         }
-        let key = self.dedup_key(asker);
+        let Some(key) = self.dedup_key(asker) else {
+            return false;
+        };
         let now = self.now;
         self.dedups[s].as_mut().is_some_and(|t| t.knows(now, key))
     }
@@ -163,7 +167,9 @@ impl Simulation {
         // Every exchange to an endpoint with an effect is kept until its
         // last copy is done, and a message until its last delivery is, so
         // the record is still here.
-        let key = self.dedup_key(asker);
+        let Some(key) = self.dedup_key(asker) else {
+            return;
+        };
         if let Some(table) = &mut self.dedups[s] {
             if table.repeat(self.now, key) {
                 if let Asker::Delivery(d) = asker {
@@ -173,7 +179,9 @@ impl Simulation {
             }
         }
         let idempotent = self.sc.services[s].endpoints[e].idempotent;
-        let applied = self.applied_of(asker);
+        let Some(applied) = self.applied_of(asker) else {
+            return;
+        };
         if *applied > 0 && idempotent {
             return;
         }
@@ -184,7 +192,9 @@ impl Simulation {
                 Some(again) => duplicate |= again,
                 None => {
                     // A compensation of a step that never applied: a no-op.
-                    *self.applied_of(asker) -= 1;
+                    if let Some(applied) = self.applied_of(asker) {
+                        *applied -= 1;
+                    }
                     return;
                 }
             }
@@ -218,17 +228,22 @@ impl Simulation {
                 let ev = self.envelopes[env.key as usize].saga?;
                 Some((ev.run, ev.step, ev.undo))
             }
+            Asker::Probe(..) => None,
         }
     }
 
-    /// The count of applications of the logical unit `asker` serves.
-    fn applied_of(&mut self, asker: Asker) -> &mut u32 {
+    /// The count of applications of the logical unit `asker` serves (a
+    /// health check serves none).
+    fn applied_of(&mut self, asker: Asker) -> Option<&mut u32> {
         match asker {
-            Asker::Call { exchange, .. } => &mut self.exchanges[exchange.key as usize].applied,
+            Asker::Call { exchange, .. } => {
+                Some(&mut self.exchanges[exchange.key as usize].applied)
+            }
             Asker::Delivery(d) => {
                 let env = self.deliveries[d.key as usize].envelope;
-                &mut self.envelopes[env.key as usize].applied
+                Some(&mut self.envelopes[env.key as usize].applied)
             }
+            Asker::Probe(..) => None,
         }
     }
 }

@@ -57,6 +57,20 @@ pub enum Event {
     FaultStart(u32),
     /// Fault `i` ends.
     FaultEnd(u32),
+    /// Instance `u32` of service `u32` is done starting, if still in its
+    /// generation `u32`.
+    Ready(u32, u32, u32),
+    /// A round of health checks of a service's instances.
+    HealthCheck(u32),
+    /// Health check `u32` of instance `u32` of service `u32` (last) has
+    /// not been answered in time.
+    ProbeTimeout(u32, u32, u32),
+    /// An autoscaler's decision.
+    Autoscale(u32),
+    /// The next step of deployment `u32`.
+    DeployStep(u32),
+    /// Deployment `u32`'s analysis judges its last window.
+    DeployJudge(u32),
     /// A timeseries window ends.
     Tick,
     /// An expectation's window opens (index into the probes).
@@ -92,6 +106,10 @@ impl Event {
             Event::SagaRetry(..) => "saga steps called again",
             Event::CacheDone(_) => "cache lookups answering",
             Event::FaultStart(_) | Event::FaultEnd(_) => "faults starting or ending",
+            Event::Ready(..) => "instances finishing their startup",
+            Event::HealthCheck(_) | Event::ProbeTimeout(..) => "health checks",
+            Event::Autoscale(_) => "autoscaler decisions",
+            Event::DeployStep(_) | Event::DeployJudge(_) => "deployment steps",
             Event::Tick | Event::Mark(_) => "observation",
         }
     }

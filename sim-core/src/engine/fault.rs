@@ -7,7 +7,7 @@
 use super::call::Origin;
 use super::event::{Event, Handle, Outcome};
 use super::network::{either, LinkFault};
-use super::service::Health;
+use super::service::{Health, Life};
 use super::Simulation;
 use crate::scenario::model::{Cause, Fault, FaultKind, FaultTarget, NodeId, ServiceId};
 use crate::time::SimTime;
@@ -139,7 +139,7 @@ impl Simulation {
     }
 
     /// Recomputes instance `i` of service `s` and acts on what changed.
-    fn refresh_instance(&mut self, s: usize, i: u32) {
+    pub(super) fn refresh_instance(&mut self, s: usize, i: u32) {
         let id = ServiceId(s as u32);
         let new = health(self.active_faults().filter(|f| strikes(f, id, i)));
         let inst = &mut self.services[s].instances[i as usize];
@@ -159,12 +159,18 @@ impl Simulation {
             // Partitions move to the instances that are up.
             self.rebalance(s);
         }
+        // A crashed process restarts, and pays its startup.
+        let startup = self.sc.services[s].lifecycle.startup;
+        let stopped = self.services[s].instances[i as usize].life == Life::Stopped;
+        if old.down && !new.down && startup.0 > 0 && !stopped {
+            return self.begin_startup(s, i);
+        }
         self.start_next(s, i);
     }
 
     /// A crash: every job the instance holds fails at once, as a reset
     /// connection; it restarts empty.
-    fn crash(&mut self, s: usize, i: u32) {
+    pub(super) fn crash(&mut self, s: usize, i: u32) {
         let held = std::mem::take(&mut self.services[s].instances[i as usize].held);
         for (_, event) in held {
             self.schedule(self.now, event);

@@ -1,4 +1,6 @@
-//! Time-weighted averages of a level (busy workers) over a span of time.
+//! Time-weighted averages of a level (busy workers) over a span of time,
+//! and utilization: busy workers over the workers that existed at each
+//! moment, as instances come and go.
 
 use crate::time::SimTime;
 
@@ -40,15 +42,10 @@ impl Integrator {
         self.level = level;
     }
 
-    /// The average level over `[from, min(now, to))`, 0 for an empty span.
-    pub fn mean(&mut self, now: SimTime) -> f64 {
+    /// The level integrated over `[from, min(now, to))`.
+    pub fn area(&mut self, now: SimTime) -> u128 {
         self.advance(now);
-        let span = now.min(self.to).since(self.from).0;
-        if span == 0 {
-            0.0
-        } else {
-            self.area as f64 / span as f64
-        }
+        self.area
     }
 
     /// Starts a new span `[now, to)` keeping the current level.
@@ -57,6 +54,50 @@ impl Integrator {
         self.from = now;
         self.to = to;
         self.area = 0;
+    }
+}
+
+/// Busy workers over capacity (the workers that existed), both integrated
+/// over the same span.
+#[derive(Clone, Debug)]
+pub struct Utilization {
+    busy: Integrator,
+    capacity: Integrator,
+}
+
+impl Utilization {
+    /// Over `[from, to)`, starting with `capacity` workers.
+    pub fn new(from: SimTime, to: SimTime, capacity: u64) -> Utilization {
+        let mut u = Utilization {
+            busy: Integrator::new(from, to),
+            capacity: Integrator::new(from, to),
+        };
+        u.capacity.set(SimTime::ZERO, capacity);
+        u
+    }
+
+    pub fn set_busy(&mut self, now: SimTime, level: u64) {
+        self.busy.set(now, level);
+    }
+
+    pub fn set_capacity(&mut self, now: SimTime, level: u64) {
+        self.capacity.set(now, level);
+    }
+
+    /// Busy worker-time over worker-time up to `now`; 0 when no worker existed.
+    pub fn mean(&mut self, now: SimTime) -> f64 {
+        let (busy, capacity) = (self.busy.area(now), self.capacity.area(now));
+        if capacity == 0 {
+            0.0
+        } else {
+            busy as f64 / capacity as f64
+        }
+    }
+
+    /// Starts a new span `[now, to)` keeping the current levels.
+    pub fn restart(&mut self, now: SimTime, to: SimTime) {
+        self.busy.restart(now, to);
+        self.capacity.restart(now, to);
     }
 }
 
@@ -69,8 +110,19 @@ mod tests {
         let mut i = Integrator::new(SimTime(10), SimTime(30));
         i.set(SimTime(0), 4); // before the span: ignored
         i.set(SimTime(20), 2); // 4 over [10, 20)
-        assert_eq!(i.mean(SimTime(40)), (4.0 * 10.0 + 2.0 * 10.0) / 20.0);
+        assert_eq!(i.area(SimTime(40)), 4 * 10 + 2 * 10);
         i.restart(SimTime(40), SimTime(50));
-        assert_eq!(i.mean(SimTime(50)), 2.0);
+        assert_eq!(i.area(SimTime(50)), 2 * 10);
+    }
+
+    #[test]
+    fn utilization_is_over_the_capacity_of_each_moment() {
+        let mut u = Utilization::new(SimTime(0), SimTime(100), 2);
+        u.set_busy(SimTime(0), 2); // full: 2 of 2 over [0, 50)
+        u.set_capacity(SimTime(50), 6); // 2 of 6 over [50, 100)
+        assert_eq!(
+            u.mean(SimTime(100)),
+            (2.0 * 50.0 + 2.0 * 50.0) / (2.0 * 50.0 + 6.0 * 50.0)
+        );
     }
 }

@@ -6,6 +6,7 @@
 //! calls, jobs) whose entries are freed when they end, so memory follows what
 //! is in flight, not how long the run is.
 
+mod autoscale;
 mod backoff;
 pub mod balancer;
 mod breaker;
@@ -15,13 +16,16 @@ mod cache;
 mod call;
 mod choreography;
 mod client;
+mod deploy;
 mod effects;
 mod event;
 mod exchange;
 mod fault;
+mod health;
 mod histogram;
 mod integrator;
 mod keys;
+mod lifecycle;
 mod network;
 mod probe;
 mod publish;
@@ -52,7 +56,7 @@ use client::{ClientState, Request};
 use effects::{DedupTable, Effects};
 use event::Event;
 use exchange::Exchange;
-use integrator::Integrator;
+use integrator::Utilization;
 use network::Network;
 use probe::{Probe, Subject};
 use publish::Publishing;
@@ -165,8 +169,15 @@ pub struct Simulation {
     client_totals: Vec<ClientRecord>,
     service_totals: Vec<ServiceRecord>,
     queue_totals: Vec<QueueRecord>,
-    /// Busy workers of each service over `[warmup, end)`.
-    busy: Vec<Integrator>,
+    /// Busy workers over capacity of each service over `[warmup, end)`.
+    busy: Vec<Utilization>,
+    /// Each service's autoscaler, if it has one.
+    scalers: Vec<Option<autoscale::Scaler>>,
+    /// Health-check transitions and instance starts and stops per service.
+    lives: Vec<record::LifeCounts>,
+    /// Deployments in progress, and the deployment of each service.
+    deploys: Vec<deploy::DeployState>,
+    deploy_of: Vec<Option<u32>>,
     /// The longest waiting room of each service after warmup.
     max_queue: Vec<u64>,
     probes: Vec<Probe>,
@@ -212,21 +223,22 @@ impl Simulation {
             .iter()
             .map(|s| s.dedup.as_ref().map(DedupTable::new))
             .collect();
-        let services = sc
+        let services: Vec<ServiceState> = sc
             .services
             .iter()
             .enumerate()
-            .map(|(i, _)| ServiceState::new(&sc, i, seed, &Integrator::new(warmup, end)))
+            .map(|(i, _)| ServiceState::new(&sc, i, seed, &Utilization::new(warmup, end, 0)))
             .collect();
+        let capacity: Vec<u64> = services.iter().map(ServiceState::capacity).collect();
         let series = options.timeseries.filter(|w| w.0 > 0).map(|window| {
             let counts = [
                 sc.clients.len(),
-                sc.services.len(),
                 sc.queues.len(),
+                sc.deploys.len(),
                 sc.caches.len(),
                 sc.sagas.len(),
             ];
-            Series::new(window, warmup, counts)
+            Series::new(window, warmup, counts, &capacity)
         });
         let mut consumed_by = vec![Vec::new(); sc.services.len()];
         let events = choreography::event_consumers(&sc);
@@ -283,7 +295,21 @@ impl Simulation {
             queue_probes: vec![Vec::new(); sc.queues.len()],
             client_totals: vec![ClientRecord::default(); sc.clients.len()],
             service_totals: vec![ServiceRecord::default(); sc.services.len()],
-            busy: vec![Integrator::new(warmup, end); sc.services.len()],
+            busy: capacity
+                .iter()
+                .map(|c| Utilization::new(warmup, end, *c))
+                .collect(),
+            scalers: sc.services.iter().map(autoscale::Scaler::new).collect(),
+            deploys: vec![deploy::DeployState::default(); sc.deploys.len()],
+            deploy_of: vec![None; sc.services.len()],
+            lives: sc
+                .services
+                .iter()
+                .map(|s| record::LifeCounts {
+                    max_instances: s.instances,
+                    ..Default::default()
+                })
+                .collect(),
             max_queue: vec![0; sc.services.len()],
             client_probes: vec![Vec::new(); sc.clients.len()],
             service_probes: vec![Vec::new(); sc.services.len()],
@@ -319,6 +345,7 @@ impl Simulation {
         };
         sim.build_probes();
         sim.schedule_faults();
+        sim.schedule_lifecycle();
         for s in 0..sim.sc.services.len() {
             sim.rebalance(s);
         }
@@ -335,7 +362,7 @@ impl Simulation {
         let expect = std::mem::take(&mut self.sc.expect);
         for e in &expect {
             let (start, end) = match (e.metric, e.window) {
-                (Metric::Breaker(at), _) => (at, self.end),
+                (Metric::Breaker(at) | Metric::Instances(at), _) => (at, self.end),
                 (_, Some(w)) => (
                     w.start.max(self.warmup),
                     w.end.unwrap_or(self.end).min(self.end),
@@ -376,6 +403,11 @@ impl Simulation {
             }
             if subject == Subject::Breaker(u32::MAX) || start == SimTime::ZERO {
                 probe.on_breaker(0.0);
+            }
+            if let (Subject::Service(s), SimTime::ZERO) = (subject, start) {
+                let live = self.services[s as usize].live();
+                probe.on_instances(start, capacity, live);
+                probe.on_instant(live);
             }
             self.probes.push(probe);
             match subject {
@@ -520,6 +552,12 @@ impl Simulation {
             Event::CacheDone(h) => self.on_cache_done(h),
             Event::FaultStart(i) => self.on_fault(i, true),
             Event::FaultEnd(i) => self.on_fault(i, false),
+            Event::Ready(s, i, generation) => self.on_ready(s as usize, i, generation),
+            Event::HealthCheck(s) => self.on_health_check(s as usize),
+            Event::ProbeTimeout(s, i, seq) => self.on_probe_timeout(s as usize, i, seq),
+            Event::Autoscale(s) => self.on_autoscale(s as usize),
+            Event::DeployStep(d) => self.on_deploy_step(d),
+            Event::DeployJudge(d) => self.on_deploy_judge(d),
             Event::Tick => self.on_tick(),
             Event::Mark(p) => self.on_mark(p),
         }
@@ -544,7 +582,7 @@ impl Simulation {
             w.close();
         }
         for (w, s) in series.services.iter_mut().zip(&self.services) {
-            w.close(now, next.min(self.end), s.queued(), s.capacity());
+            w.close(now, next.min(self.end), s.queued(), s.counts());
         }
         for (q, w) in series.queues.iter_mut().enumerate() {
             w.close(self.queues[q].depth(), self.queues[q].oldest_age(now));
@@ -557,6 +595,9 @@ impl Simulation {
         }
         for b in &mut self.breakers {
             b.series.push(b.cb.state());
+        }
+        for w in &mut series.deploys {
+            w.close();
         }
         self.schedule_tick(next);
     }
@@ -611,7 +652,10 @@ impl Simulation {
         let probe = &mut self.probes[p as usize];
         match probe.subject {
             Subject::Service(s) => {
-                probe.on_queue(self.now, self.services[s as usize].longest_queue());
+                let state = &self.services[s as usize];
+                probe.on_queue(self.now, state.longest_queue());
+                probe.on_instances(self.now, state.capacity(), state.live());
+                probe.on_instant(state.live());
             }
             Subject::Breaker(b) => {
                 probe.on_breaker(self.breakers[b as usize].cb.state().code());

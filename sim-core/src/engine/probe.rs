@@ -10,12 +10,12 @@
 //! summary's figure.
 
 use super::histogram::Hist;
-use super::integrator::Integrator;
+use super::integrator::Utilization;
 use super::record::{
     CacheCounts, CacheFact, ClientFact, ClientRecord, Outcomes, QueueFact, QueueRecord, SagaCounts,
     SagaFact, ServiceFact, ServiceRecord,
 };
-use crate::expect::{Expectation, Metric, SagaStat, Stat};
+use crate::expect::{DeployStat, Expectation, Metric, SagaStat, Stat};
 use crate::time::{SimDuration, SimTime};
 
 /// What a probe is about.
@@ -53,7 +53,13 @@ enum Acc {
     Client(Box<ClientRecord>),
     Service(Box<ServiceRecord>),
     MaxQueue(u64),
-    Utilization(Integrator, u64),
+    Utilization(Utilization),
+    /// Live instances at an instant, once read there.
+    Instances(Option<f64>),
+    /// The most live instances at once.
+    MaxInstances(u32),
+    /// A deployment's statistic, read at the end.
+    Deploy(Option<f64>),
     /// Attempts reaching a service, and logical requests of all clients.
     Amplification {
         arrivals: u64,
@@ -73,7 +79,7 @@ enum Acc {
 
 impl Probe {
     /// A probe for `e` over `[start, end)`; `capacity` is the subject's
-    /// worker count (for utilization).
+    /// worker count at the start (for utilization).
     pub fn new(
         e: &Expectation,
         subject: Subject,
@@ -86,7 +92,10 @@ impl Probe {
             (Metric::DeadLetters | Metric::Lost | Metric::MaxAge | Metric::OutOfOrder, _) => {
                 Acc::Queue(QueueRecord::default())
             }
-            (Metric::Utilization, _) => Acc::Utilization(Integrator::new(start, end), capacity),
+            (Metric::Utilization, _) => Acc::Utilization(Utilization::new(start, end, capacity)),
+            (Metric::Instances(_), _) => Acc::Instances(None),
+            (Metric::MaxInstances, _) => Acc::MaxInstances(0),
+            (Metric::Deploy(_), _) => Acc::Deploy(None),
             (Metric::Amplification, _) => Acc::Amplification {
                 arrivals: 0,
                 requests: 0,
@@ -196,8 +205,37 @@ impl Probe {
 
     /// The subject's busy workers changed to `level` at `now`.
     pub fn on_busy(&mut self, now: SimTime, level: u64) {
-        if let Acc::Utilization(i, _) = &mut self.acc {
-            i.set(now, level);
+        if let Acc::Utilization(u) = &mut self.acc {
+            u.set_busy(now, level);
+        }
+    }
+
+    /// The subject's capacity changed to `workers`, and its live instances
+    /// to `live`, at `now`.
+    pub fn on_instances(&mut self, now: SimTime, workers: u64, live: u32) {
+        let inside = self.inside(now);
+        match &mut self.acc {
+            Acc::Utilization(u) => u.set_capacity(now, workers),
+            Acc::MaxInstances(m) if inside => *m = (*m).max(live),
+            _ => {}
+        }
+    }
+
+    /// The subject's deployment: whether it was rolled back, steps done.
+    pub fn on_deploy(&mut self, rolled_back: bool, steps_done: u32) {
+        if let Acc::Deploy(v) = &mut self.acc {
+            *v = Some(match self.metric {
+                Metric::Deploy(DeployStat::RolledBack) => f64::from(u8::from(rolled_back)),
+                _ => f64::from(steps_done),
+            });
+        }
+    }
+
+    /// The subject's live instances read at the probe's instant (the first
+    /// reading wins).
+    pub fn on_instant(&mut self, live: u32) {
+        if let Acc::Instances(v @ None) = &mut self.acc {
+            *v = Some(f64::from(live));
         }
     }
 
@@ -214,7 +252,10 @@ impl Probe {
             ),
             Acc::Service(r) => observe(self.metric, r.counts.outcomes(), 0, &r.latency),
             Acc::MaxQueue(m) => Some(*m as f64),
-            Acc::Utilization(i, capacity) => Some(i.mean(now) / (*capacity).max(1) as f64),
+            Acc::Utilization(u) => Some(u.mean(now)),
+            Acc::Instances(v) => *v,
+            Acc::MaxInstances(m) => Some(f64::from(*m)),
+            Acc::Deploy(v) => *v,
             Acc::Amplification { arrivals, requests } => {
                 (*requests > 0).then(|| *arrivals as f64 / *requests as f64)
             }

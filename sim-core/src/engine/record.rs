@@ -309,6 +309,66 @@ impl StepCounts {
     }
 }
 
+/// How a service's instances came and went, and what its health checks
+/// decided.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct LifeCounts {
+    /// Instances started after the first moment (autoscaling, deploys).
+    pub started: u64,
+    /// Instances stopped (scaled in, replaced).
+    pub stopped: u64,
+    /// Restarts by liveness checks.
+    pub restarted: u64,
+    /// Removals from the balancer by readiness checks.
+    pub removed: u64,
+    /// Returns to the balancer after passing readiness checks again.
+    pub readmitted: u64,
+    /// Instances drained and started again as another version.
+    pub replaced: u64,
+    /// The most instances started and not stopped at once.
+    pub max_instances: u32,
+}
+
+/// One fact about a service's instances.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LifeFact {
+    Started,
+    Stopped,
+    Restarted,
+    Removed,
+    Readmitted,
+    Replaced,
+}
+
+impl LifeFact {
+    /// Its name in traces.
+    pub fn name(self) -> &'static str {
+        match self {
+            LifeFact::Started => "started",
+            LifeFact::Stopped => "stopped",
+            LifeFact::Restarted => "restarted",
+            LifeFact::Removed => "removed",
+            LifeFact::Readmitted => "readmitted",
+            LifeFact::Replaced => "replaced",
+        }
+    }
+}
+
+impl LifeCounts {
+    /// Counts one fact.
+    pub fn apply(&mut self, fact: LifeFact) {
+        let slot = match fact {
+            LifeFact::Started => &mut self.started,
+            LifeFact::Stopped => &mut self.stopped,
+            LifeFact::Restarted => &mut self.restarted,
+            LifeFact::Removed => &mut self.removed,
+            LifeFact::Readmitted => &mut self.readmitted,
+            LifeFact::Replaced => &mut self.replaced,
+        };
+        *slot += 1;
+    }
+}
+
 /// How a set of requests (or attempts) ended: the basis of every rate.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Outcomes {

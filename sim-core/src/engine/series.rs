@@ -6,12 +6,14 @@
 //! The last window may be shorter: it ends with the run.
 
 use super::histogram::round3;
-use super::integrator::Integrator;
+use super::integrator::Utilization;
 use super::record::{
-    CacheCounts, CacheRecord, ClientCounts, ClientRecord, QueueCounts, QueueRecord, SagaCounts,
-    ServiceCounts, ServiceRecord,
+    CacheCounts, CacheRecord, ClientCounts, ClientRecord, LifeCounts, QueueCounts, QueueRecord,
+    SagaCounts, ServiceCounts, ServiceRecord,
 };
-use crate::report::{CacheSeries, ClientSeries, QueueSeries, SagaSeries, ServiceSeries};
+use crate::report::{
+    CacheSeries, ClientSeries, DeploySeries, QueueSeries, SagaSeries, ServiceSeries, VersionCounts,
+};
 use crate::time::{SimDuration, SimTime};
 
 /// The series of every client, service, queue, cache and saga.
@@ -21,8 +23,39 @@ pub struct Series {
     pub clients: Vec<ClientWindows>,
     pub services: Vec<ServiceWindows>,
     pub queues: Vec<QueueWindows>,
+    /// Each deployment's requests and failures per version.
+    pub deploys: Vec<DeployWindows>,
     pub caches: Vec<CacheWindows>,
     pub sagas: Vec<SagaWindows>,
+}
+
+/// A deployment's open window and its closed ones: requests and failures
+/// of the old version and of the new.
+#[derive(Clone, Debug, Default)]
+pub struct DeployWindows {
+    pub open: [VersionCounts; 2],
+    rows: Vec<[VersionCounts; 2]>,
+}
+
+impl DeployWindows {
+    /// Closes the open window.
+    pub fn close(&mut self) {
+        self.rows.push(std::mem::take(&mut self.open));
+    }
+
+    /// The closed windows and the open one, as the report shows them.
+    pub fn report(&self) -> DeploySeries {
+        let mut all = self.clone();
+        all.close();
+        let column =
+            |v: usize, f: fn(&VersionCounts) -> u64| all.rows.iter().map(|r| f(&r[v])).collect();
+        DeploySeries {
+            old_requests: column(0, |c| c.requests),
+            old_failures: column(0, |c| c.failures),
+            new_requests: column(1, |c| c.requests),
+            new_failures: column(1, |c| c.failures),
+        }
+    }
 }
 
 /// A saga's open window and its closed ones: runs started in each window,
@@ -65,31 +98,44 @@ pub struct ClientWindows {
 #[derive(Clone, Debug)]
 pub struct ServiceWindows {
     pub open: ServiceRecord,
-    /// Busy workers integrated over the open window.
-    pub busy: Integrator,
+    /// Busy workers over capacity in the open window.
+    pub busy: Utilization,
     rows: Vec<ServiceCounts>,
     queue: Vec<u64>,
     utilization: Vec<f64>,
+    /// Instances not stopped, and those serving, at each window's end.
+    instances: Vec<u32>,
+    serving: Vec<u32>,
+    /// Lifecycle transitions in the open window, and in the closed ones.
+    pub life: LifeCounts,
+    lives: Vec<LifeCounts>,
 }
 
 impl Series {
-    /// Empty series of `window` for `counts` clients, services, queues,
-    /// caches and sagas, whose first window starts at `from`.
-    pub fn new(window: SimDuration, from: SimTime, counts: [usize; 5]) -> Series {
-        let [clients, services, queues, caches, sagas] = counts;
+    /// Empty series of `window` for `counts` clients, queues, deployments,
+    /// caches and sagas and for the services of `capacity` (their workers
+    /// at the start), whose first window starts at `from`.
+    pub fn new(window: SimDuration, from: SimTime, counts: [usize; 5], capacity: &[u64]) -> Series {
+        let [clients, queues, deploys, caches, sagas] = counts;
         Series {
             window,
             sagas: vec![SagaWindows::default(); sagas],
             clients: vec![ClientWindows::default(); clients],
             queues: vec![QueueWindows::default(); queues],
+            deploys: vec![DeployWindows::default(); deploys],
             caches: vec![CacheWindows::default(); caches],
-            services: (0..services)
-                .map(|_| ServiceWindows {
+            services: capacity
+                .iter()
+                .map(|c| ServiceWindows {
                     open: ServiceRecord::default(),
-                    busy: Integrator::new(from, from + window),
+                    busy: Utilization::new(from, from + window, *c),
                     rows: Vec::new(),
                     queue: Vec::new(),
                     utilization: Vec::new(),
+                    instances: Vec::new(),
+                    serving: Vec::new(),
+                    life: LifeCounts::default(),
+                    lives: Vec::new(),
                 })
                 .collect(),
         }
@@ -125,12 +171,15 @@ impl ClientWindows {
 }
 
 impl ServiceWindows {
-    /// Closes the open window at `now` with `queue` waiting and `capacity`
-    /// workers; the next one ends at `next_end`.
-    pub fn close(&mut self, now: SimTime, next_end: SimTime, queue: u64, capacity: u64) {
+    /// Closes the open window at `now` with `queue` waiting and `instances`
+    /// (live, serving); the next one ends at `next_end`.
+    pub fn close(&mut self, now: SimTime, next_end: SimTime, queue: u64, instances: (u32, u32)) {
         self.rows.push(self.open.counts);
         self.queue.push(queue);
-        let util = self.busy.mean(now) / capacity.max(1) as f64;
+        self.instances.push(instances.0);
+        self.serving.push(instances.1);
+        self.lives.push(std::mem::take(&mut self.life));
+        let util = self.busy.mean(now);
         self.utilization.push(round3(util));
         self.busy.restart(now, next_end);
         self.open.clear();
@@ -138,9 +187,9 @@ impl ServiceWindows {
 
     /// The closed windows and the open one (ending `now`), as the report
     /// shows them.
-    pub fn report(&self, now: SimTime, queue: u64, capacity: u64) -> ServiceSeries {
+    pub fn report(&self, now: SimTime, queue: u64, instances: (u32, u32)) -> ServiceSeries {
         let mut all = self.clone();
-        all.close(now, now, queue, capacity);
+        all.close(now, now, queue, instances);
         let column = |f: fn(&ServiceCounts) -> u64| all.rows.iter().map(f).collect();
         ServiceSeries {
             arrivals: column(|c| c.arrivals),
@@ -152,6 +201,11 @@ impl ServiceWindows {
             refused: column(|c| c.refused),
             queue: all.queue,
             utilization: all.utilization,
+            instances: all.instances,
+            serving: all.serving,
+            restarted: all.lives.iter().map(|l| l.restarted).collect(),
+            removed: all.lives.iter().map(|l| l.removed).collect(),
+            readmitted: all.lives.iter().map(|l| l.readmitted).collect(),
         }
     }
 }

@@ -4,7 +4,7 @@
 use super::balancer::Picker;
 use super::call::Origin;
 use super::event::{Event, Handle, Outcome};
-use super::integrator::Integrator;
+use super::integrator::Utilization;
 use super::network::either;
 use super::record::ServiceFact;
 use super::throttle::Limiter;
@@ -40,12 +40,84 @@ pub(super) struct Instance {
     failures_in_a_row: u32,
     /// Ejected from the balancer until then.
     ejected_until: SimTime,
+    /// Where it is in its life: starting, serving, draining or stopped.
+    pub life: Life,
+    /// Bumped by every start, so that events of an earlier life are stale.
+    pub generation: u32,
+    /// Out of the balancer after failing readiness probes.
+    pub unready: bool,
+    /// Jobs it holds, waiting, in service or waiting on calls.
+    pub jobs: u32,
+    /// Its health checks: the probe awaited and the results in a row.
+    pub probe: super::health::ProbeState,
+    /// Runs the new version of a deployment.
+    pub version: bool,
+    /// Draining to start again as this version (a rolling deployment).
+    pub replace_as: Option<bool>,
     /// Measured arrivals (after warmup) at this instance.
     pub arrivals: u64,
     /// Its longest waiting room after warmup.
     pub max_queue: u64,
-    /// Its busy workers over the measured span.
-    pub busy_area: Integrator,
+    /// Its busy workers over its own workers while it served or drained,
+    /// over the measured span.
+    pub busy_area: Utilization,
+}
+
+/// The life of an instance. Ids are stable: a stopped instance's slot (and
+/// its random streams) is taken by the next instance started.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Life {
+    /// Paying `startup`: refuses requests, out of the balancer.
+    Starting,
+    Serving,
+    /// Out of the balancer, finishing what it holds before it stops.
+    Draining,
+    Stopped,
+}
+
+impl Instance {
+    /// Instance `i` of service `name`, serving; its streams derive from
+    /// the service and the id only. `busy_area` measures its utilization.
+    fn new(seed: u64, name: &str, i: u32, busy_area: Utilization) -> Instance {
+        Instance {
+            busy: 0,
+            claimed: 0,
+            waiting: VecDeque::new(),
+            work_rng: Stream::fork(seed, &format!("instance:{name}#{i}/work")),
+            error_rng: Stream::fork(seed, &format!("instance:{name}#{i}/errors")),
+            health: Health::default(),
+            frozen: SimDuration::ZERO,
+            paused_since: SimTime::ZERO,
+            held: Vec::new(),
+            failures_in_a_row: 0,
+            ejected_until: SimTime::ZERO,
+            arrivals: 0,
+            max_queue: 0,
+            busy_area,
+            life: Life::Serving,
+            generation: 0,
+            unready: false,
+            jobs: 0,
+            probe: Default::default(),
+            version: false,
+            replace_as: None,
+        }
+    }
+
+    /// Refuses work: crashed, starting or stopped.
+    pub fn down(&self) -> bool {
+        self.health.down || matches!(self.life, Life::Starting | Life::Stopped)
+    }
+
+    /// Counts towards the service's capacity: serving or draining.
+    pub fn works(&self) -> bool {
+        matches!(self.life, Life::Serving | Life::Draining)
+    }
+
+    /// Whether the balancer may send it new requests now.
+    fn in_rotation(&self, now: SimTime) -> bool {
+        self.life == Life::Serving && !self.unready && self.ejected_until <= now
+    }
 }
 
 /// The combined effect of the faults active on one instance.
@@ -94,14 +166,25 @@ pub struct ServiceState {
     shed_after: Option<SimDuration>,
     /// Passive health checking (`outlier`).
     outlier: Option<Outlier>,
-    /// Which instances the balancer may pick (all, without `outlier`).
+    /// Which instances the balancer may pick.
     eligible: Vec<bool>,
+    /// The service's name and the run's seed, for new instances' streams.
+    name: String,
+    seed: u64,
+    /// During a canary or blue-green deployment: the new version's share
+    /// of new requests, and the draws that split them.
+    share: Option<f64>,
+    split_rng: Stream,
+    /// The version new instances run: the new one once a deployment is done.
+    pub(super) current_version: bool,
+    /// A new instance's utilization integrator, with no workers yet.
+    measured: Utilization,
 }
 
 impl ServiceState {
     /// Service `index` of `sc`; `measured` integrates over the span after
-    /// warmup, for each instance's utilization.
-    pub fn new(sc: &Scenario, index: usize, seed: u64, measured: &Integrator) -> ServiceState {
+    /// warmup, with no workers yet, for each instance's utilization.
+    pub fn new(sc: &Scenario, index: usize, seed: u64, measured: &Utilization) -> ServiceState {
         let s = &sc.services[index];
         ServiceState {
             picker: Picker::new(
@@ -111,23 +194,18 @@ impl ServiceState {
                 Stream::fork(seed, &format!("balancer:{}", s.name)),
             ),
             instances: (0..s.instances)
-                .map(|i| Instance {
-                    busy: 0,
-                    claimed: 0,
-                    waiting: VecDeque::new(),
-                    work_rng: Stream::fork(seed, &format!("instance:{}#{i}/work", s.name)),
-                    error_rng: Stream::fork(seed, &format!("instance:{}#{i}/errors", s.name)),
-                    health: Health::default(),
-                    frozen: SimDuration::ZERO,
-                    paused_since: SimTime::ZERO,
-                    held: Vec::new(),
-                    failures_in_a_row: 0,
-                    ejected_until: SimTime::ZERO,
-                    arrivals: 0,
-                    max_queue: 0,
-                    busy_area: measured.clone(),
+                .map(|i| {
+                    let mut busy = measured.clone();
+                    busy.set_capacity(SimTime::ZERO, u64::from(s.workers));
+                    Instance::new(seed, &s.name, i, busy)
                 })
                 .collect(),
+            name: s.name.clone(),
+            seed,
+            share: None,
+            split_rng: Stream::fork(seed, &format!("deploy:{}/split", s.name)),
+            current_version: false,
+            measured: measured.clone(),
             outstanding: vec![0; s.instances as usize],
             workers: s.workers,
             queue_limit: s.queue,
@@ -146,6 +224,14 @@ impl ServiceState {
         let x = &self.instances[i as usize];
         let health = if x.health.down {
             "down"
+        } else if x.life == Life::Starting {
+            "starting"
+        } else if x.life == Life::Draining {
+            "draining"
+        } else if x.life == Life::Stopped {
+            "stopped"
+        } else if x.unready {
+            "unready"
         } else if x.health.paused {
             "paused"
         } else if x.ejected_until > now {
@@ -158,6 +244,7 @@ impl ServiceState {
             busy: x.busy,
             workers: self.workers_of(i),
             health,
+            new_version: x.version,
         }
     }
 
@@ -171,9 +258,67 @@ impl ServiceState {
         }
     }
 
-    /// Workers over all instances.
+    /// Workers over the instances that serve or drain.
     pub fn capacity(&self) -> u64 {
-        u64::from(self.workers) * self.instances.len() as u64
+        u64::from(self.workers) * self.instances.iter().filter(|x| x.works()).count() as u64
+    }
+
+    /// Gives each instance's utilization its workers from `now`: all of
+    /// them while it serves or drains, none otherwise.
+    pub(super) fn track_capacity(&mut self, now: SimTime) {
+        let workers = u64::from(self.workers);
+        for x in &mut self.instances {
+            x.busy_area
+                .set_capacity(now, if x.works() { workers } else { 0 });
+        }
+    }
+
+    /// Sends the new version the share `share` of new requests.
+    pub(super) fn set_share(&mut self, share: f64) {
+        self.share = Some(share);
+    }
+
+    /// Live and serving (not crashed) instances, as the timeseries shows them.
+    pub fn counts(&self) -> (u32, u32) {
+        let serving = self
+            .instances
+            .iter()
+            .filter(|x| x.life == Life::Serving && !x.down());
+        (self.live(), serving.count() as u32)
+    }
+
+    /// Instances started and not stopped (starting, serving or draining).
+    pub fn live(&self) -> u32 {
+        let live = self.instances.iter().filter(|x| x.life != Life::Stopped);
+        live.count() as u32
+    }
+
+    /// Takes the lowest free id for a new instance (a stopped slot, whose
+    /// streams carry on, or a new one) and returns it, starting.
+    pub(super) fn add_instance(&mut self) -> u32 {
+        let free = self.instances.iter().position(|x| x.life == Life::Stopped);
+        let i = free.unwrap_or(self.instances.len()) as u32;
+        if free.is_none() {
+            let busy = self.measured.clone();
+            self.instances
+                .push(Instance::new(self.seed, &self.name, i, busy));
+            self.outstanding.push(0);
+            self.eligible.push(false);
+            self.picker.add_slot(i);
+        }
+        let x = &mut self.instances[i as usize];
+        x.life = Life::Starting;
+        x.version = self.current_version;
+        x.replace_as = None;
+        x.unready = false;
+        x.failures_in_a_row = 0;
+        x.ejected_until = SimTime::ZERO;
+        i
+    }
+
+    /// Busy workers over all instances.
+    pub fn busy(&self) -> u64 {
+        self.busy
     }
 
     /// Jobs waiting over all instances.
@@ -192,11 +337,39 @@ impl ServiceState {
 
     /// Picks an instance for a new call carrying `key` and counts it as
     /// outstanding there.
+    /// With no instance in rotation, the balancer panics (as Envoy's does
+    /// below its healthy threshold) and picks among every serving one, then
+    /// every one not stopped: such a request is refused rather than lost.
     pub fn pick(&mut self, now: SimTime, key: u64) -> u32 {
-        if self.outlier.is_some() {
-            for (e, x) in self.eligible.iter_mut().zip(&self.instances) {
-                *e = x.ejected_until <= now;
+        for (e, x) in self.eligible.iter_mut().zip(&self.instances) {
+            *e = x.in_rotation(now);
+        }
+        if let Some(share) = self.share {
+            let new = share >= 1.0 || (share > 0.0 && self.split_rng.chance(share));
+            let of = |x: &Instance| x.version == new;
+            let any = self
+                .eligible
+                .iter()
+                .zip(&self.instances)
+                .any(|(e, x)| *e && of(x));
+            if any {
+                for (e, x) in self.eligible.iter_mut().zip(&self.instances) {
+                    *e &= of(x);
+                }
             }
+        }
+        if !self.eligible.contains(&true) {
+            for (e, x) in self.eligible.iter_mut().zip(&self.instances) {
+                *e = x.life == Life::Serving;
+            }
+        }
+        if !self.eligible.contains(&true) {
+            for (e, x) in self.eligible.iter_mut().zip(&self.instances) {
+                *e = x.life != Life::Stopped;
+            }
+        }
+        if !self.eligible.contains(&true) {
+            self.eligible[0] = true;
         }
         let i = self.picker.pick(&self.outstanding, &self.eligible, key);
         self.outstanding[i as usize] += 1;
@@ -220,7 +393,7 @@ impl ServiceState {
             .instances
             .iter()
             .enumerate()
-            .any(|(j, y)| j != i as usize && y.ejected_until <= now);
+            .any(|(j, y)| j != i as usize && y.in_rotation(now));
         if others {
             let x = &mut self.instances[i as usize];
             x.ejected_until = now + o.eject_for;
@@ -237,6 +410,9 @@ pub enum Asker {
     /// A delivery of a queue's message: an ack or a nack goes back to the
     /// broker.
     Delivery(Handle),
+    /// A deep health check of instance `u32` of service `u32`, its
+    /// sequence number last.
+    Probe(u32, u32, u32),
 }
 
 /// A request (or a message) being served by an instance.
@@ -297,20 +473,25 @@ impl Simulation {
         if pulled {
             self.services[s].instances[instance as usize].claimed -= 1;
         }
-        let (now, counted) = (self.now, self.now >= self.warmup);
+        let probe = matches!(asker, Asker::Probe(..));
+        let (now, counted) = (self.now, self.now >= self.warmup && !probe);
         if counted {
             self.service_fact(s, now, ServiceFact::Arrived);
             self.services[s].instances[instance as usize].arrivals += 1;
         }
-        if self.services[s].instances[instance as usize].health.down {
+        if self.services[s].instances[instance as usize].down() {
             if counted {
                 self.service_fact(s, now, ServiceFact::Refused);
+            }
+            if !probe {
+                let refused = Outcome::Failed(Cause::Refused);
+                self.version_fact(s, instance, refused, SimDuration::ZERO, counted);
             }
             return self.turn_away(asker, Cause::Refused);
         }
         let workers = self.services[s].workers_of(instance);
         let state = &mut self.services[s];
-        let admitted = pulled || state.admission.as_mut().is_none_or(|b| b.take(now, key));
+        let admitted = pulled || probe || state.admission.as_mut().is_none_or(|b| b.take(now, key));
         let inst = &state.instances[instance as usize];
         let idle = inst.busy + inst.claimed < workers || (pulled && inst.busy < workers);
         let full = !idle
@@ -320,6 +501,10 @@ impl Simulation {
         if full || !admitted {
             if counted {
                 self.service_fact(s, now, ServiceFact::Rejected);
+            }
+            if !probe {
+                let rejected = Outcome::Failed(Cause::Rejected);
+                self.version_fact(s, instance, rejected, SimDuration::ZERO, counted);
             }
             return self.turn_away(asker, Cause::Rejected);
         }
@@ -338,6 +523,7 @@ impl Simulation {
             next: 0,
             degraded: false,
         }) as u32;
+        self.services[s].instances[instance as usize].jobs += 1;
         if idle {
             if !self.drop_if_late(job) {
                 self.start(job);
@@ -365,6 +551,7 @@ impl Simulation {
                 self.copy_done(exchange);
             }
             Asker::Delivery(d) => self.settle_delivery(d, outcome),
+            Asker::Probe(s, i, seq) => self.on_probe_answer(s as usize, i, seq, outcome),
         }
     }
 
@@ -385,15 +572,18 @@ impl Simulation {
     fn busy_changed(&mut self, s: usize, instance: u32, delta: i64) {
         let state = &mut self.services[s];
         let inst = &mut state.instances[instance as usize];
-        inst.busy_area.set(self.now, u64::from(inst.busy));
+        inst.busy_area.set_busy(self.now, u64::from(inst.busy));
         state.busy = state
             .busy
             .checked_add_signed(delta)
             .expect("busy workers never go negative");
         let level = state.busy;
-        self.busy[s].set(self.now, level);
+        self.busy[s].set_busy(self.now, level);
         if let Some(series) = &mut self.series {
-            series.services[s].busy.set(self.now, level);
+            series.services[s].busy.set_busy(self.now, level);
+        }
+        if let Some(scaler) = &mut self.scalers[s] {
+            scaler.busy.set_busy(self.now, level);
         }
         for p in &self.service_probes[s] {
             self.probes[*p as usize].on_busy(self.now, level);
@@ -413,9 +603,20 @@ impl Simulation {
         if counted {
             self.service_fact(s, arrived, ServiceFact::Started(self.now - arrived));
         }
-        let endpoint = &self.sc.services[s].endpoints[target.endpoint.0 as usize];
         let inst = &mut self.services[s].instances[instance as usize];
-        let mut work = endpoint.service_time.sample(&mut inst.work_rng);
+        if let Asker::Probe(..) = self.jobs[key as usize].asker {
+            // A health endpoint answers once a worker takes it, drawing nothing.
+            self.jobs[key as usize].frozen = inst.frozen;
+            return self.schedule(self.now, Event::WorkDone(Handle { key, uid }));
+        }
+        let endpoint = &self.sc.services[s].endpoints[target.endpoint.0 as usize];
+        let dist = match (inst.version, self.deploy_of[s]) {
+            (true, Some(d)) => self.sc.deploys[d as usize].version.service_time.as_ref(),
+            _ => None,
+        };
+        let mut work = dist
+            .unwrap_or(&endpoint.service_time)
+            .sample(&mut inst.work_rng);
         if inst.health.slow != 1.0 {
             work = SimDuration(libm::round(work.0 as f64 * inst.health.slow) as u64);
         }
@@ -445,7 +646,7 @@ impl Simulation {
             let workers = self.services[s].workers_of(instance);
             let state = &mut self.services[s];
             let inst = &mut state.instances[instance as usize];
-            if inst.busy + inst.claimed >= workers || inst.health.down || inst.health.paused {
+            if inst.busy + inst.claimed >= workers || inst.down() || inst.health.paused {
                 return;
             }
             let next = match state.discipline {
@@ -496,13 +697,20 @@ impl Simulation {
             self.jobs[h.key as usize].frozen = inst.frozen;
             return self.schedule(self.now + late, Event::WorkDone(h));
         }
+        if let Asker::Probe(..) = job.asker {
+            return self.answer_job(h, Outcome::Ok);
+        }
         let endpoint = &self.sc.services[s].endpoints[target.endpoint.0 as usize];
         let (calls, parallel, blocking) = (
             endpoint.calls.len() as u32,
             endpoint.parallel,
             endpoint.blocking,
         );
-        let error_rate = either(endpoint.error_rate, inst.health.error);
+        let own = match (inst.version, self.deploy_of[s]) {
+            (true, Some(d)) => self.sc.deploys[d as usize].version.error_rate,
+            _ => None,
+        };
+        let error_rate = either(own.unwrap_or(endpoint.error_rate), inst.health.error);
         // A repeat of processed work is answered from the processed-keys
         // table, as it was the first time, whatever this attempt would do.
         if inst.error_rng.chance(error_rate) && !self.already_processed(s, job.asker) {
@@ -584,11 +792,16 @@ impl Simulation {
     pub(super) fn answer_job(&mut self, h: Handle, outcome: Outcome) {
         let job = self.jobs.remove(h.key as usize);
         let s = job.target.service.0 as usize;
+        self.services[s].instances[job.instance as usize].jobs -= 1;
         // A two-phase prepare keeps a worker before this one is freed.
         let prepared = outcome.is_success() && self.prepare_held(job.asker, s, job.instance);
         if job.holds_worker {
             self.free_worker(s, job.instance);
         }
+        if let Asker::Probe(..) = job.asker {
+            return self.reply(job.asker, outcome);
+        }
+        self.drained_maybe(s, job.instance);
         let latency = self.now - job.arrived;
         if self.trace.is_some() {
             let name = self.sc.services[s].name.clone();
@@ -602,6 +815,7 @@ impl Simulation {
         if job.counted {
             self.service_fact(s, job.arrived, ServiceFact::Answered(outcome, latency));
         }
+        self.version_fact(s, job.instance, outcome, latency, job.counted);
         if outcome.is_success() && !prepared {
             let (e, counted) = (job.target.endpoint.0 as usize, job.counted);
             self.commit_effect(s, e, job.asker, counted);

@@ -96,7 +96,7 @@ impl Sites {
                         .map(|(i, call)| {
                             let caller = Caller {
                                 from: NodeId::Service(ServiceId(s as u32)),
-                                instances: service.instances,
+                                instances: service.max_instances(),
                                 place: format!("{}.{}/calls[{i}]", service.name, e.name),
                             };
                             out.add(sc, seed, network, &caller, call.to, &call.policy)

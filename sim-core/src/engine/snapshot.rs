@@ -89,8 +89,10 @@ pub struct InstanceState {
     pub queue: u64,
     pub busy: u32,
     pub workers: u32,
-    /// up | down | paused | ejected
+    /// up | down | starting | draining | stopped | unready | paused | ejected
     pub health: &'static str,
+    /// Runs the new version of a deployment.
+    pub new_version: bool,
 }
 
 /// Attempts on one edge so far.
@@ -125,7 +127,7 @@ impl Simulation {
             .map(|(s, svc)| {
                 let state = ServiceState {
                     counts: self.service_totals[s].counts,
-                    instances: (0..svc.instances)
+                    instances: (0..self.services[s].instances.len() as u32)
                         .map(|i| self.services[s].instance_state(i, self.now))
                         .collect(),
                 };

@@ -3,11 +3,11 @@
 use super::histogram::round3;
 use super::probe::Subject;
 use super::Simulation;
-use crate::expect::{Metric, BREAKER_STATES};
+use crate::expect::{DeployStat, Metric, BREAKER_STATES};
 use crate::report::{
     BreakerReport, BreakerSeries, CacheReport, ClientReport, EffectReport, ExpectationResult,
-    FaultReport, InstanceReport, Observed, QueueReport, Report, SagaReport, ServiceReport,
-    StepReport, Timeseries,
+    FaultReport, InstanceReport, LifeReport, Observed, QueueReport, Report, SagaReport,
+    ServiceReport, StepReport, Timeseries,
 };
 use crate::scenario::model::SagaMode;
 use indexmap::IndexMap;
@@ -77,14 +77,12 @@ impl Simulation {
             .map(|(i, s)| {
                 let rec = &self.service_totals[i];
                 let st = &rec.counts;
-                let capacity = self.services[i].capacity();
-                let workers = f64::from(s.workers.max(1));
                 let per_instance = self.services[i]
                     .instances
                     .iter_mut()
                     .map(|x| InstanceReport {
                         arrivals: x.arrivals,
-                        utilization: round5(x.busy_area.mean(now) / workers),
+                        utilization: round5(x.busy_area.mean(now)),
                         max_queue: x.max_queue,
                     })
                     .collect();
@@ -98,10 +96,14 @@ impl Simulation {
                     shed: st.shed,
                     refused: st.refused,
                     in_flight: in_flight_jobs[i],
-                    utilization: round5(self.busy[i].mean(now) / capacity.max(1) as f64),
+                    utilization: round5(self.busy[i].mean(now)),
                     max_queue: self.max_queue[i],
                     latency_ms: rec.latency.summary(),
                     queue_wait_ms: rec.queue_wait.summary(),
+                    lifecycle: (s.lifecycle != Default::default()).then(|| LifeReport {
+                        counts: self.lives[i],
+                        instances_at_end: self.services[i].live(),
+                    }),
                     per_instance,
                 };
                 (s.name.clone(), report)
@@ -117,6 +119,13 @@ impl Simulation {
                     // Read now if the instant is at or after the end.
                     p.on_breaker(self.breakers[b as usize].cb.state().code());
                 }
+                if let Subject::Service(s) = p.subject {
+                    p.on_instant(self.services[s as usize].live());
+                    if let Some(d) = self.deploy_of[s as usize] {
+                        let state = &self.deploys[d as usize];
+                        p.on_deploy(state.rolled_back_at.is_some(), state.steps_done);
+                    }
+                }
                 if let (Subject::Queue(q), true) = (p.subject, p.end >= now) {
                     if let Some(queue) = self.queues.get(q as usize) {
                         p.still_held = queue.oldest_age(now);
@@ -126,6 +135,9 @@ impl Simulation {
                 let observed = match (e.metric, value) {
                     (_, None) => Observed::Unmeasured,
                     (Metric::Breaker(_), Some(v)) => Observed::State(BREAKER_STATES[v as usize]),
+                    (Metric::Deploy(DeployStat::RolledBack), Some(v)) => {
+                        Observed::State(if v == 1.0 { "true" } else { "false" })
+                    }
                     (_, Some(v)) => Observed::Number(round5(v)),
                 };
                 ExpectationResult {
@@ -166,7 +178,7 @@ impl Simulation {
                 .zip(&s.services)
                 .zip(&self.services)
                 .map(|((c, w), state)| {
-                    let series = w.report(now, state.queued(), state.capacity());
+                    let series = w.report(now, state.queued(), state.counts());
                     (c.name.clone(), series)
                 })
                 .collect(),
@@ -180,6 +192,13 @@ impl Simulation {
                     let (depth, age) = self.queue_levels(q);
                     (queue.name.clone(), w.report(depth, age))
                 })
+                .collect(),
+            deploys: self
+                .sc
+                .deploys
+                .iter()
+                .zip(&s.deploys)
+                .map(|(d, w)| (self.sc.service(d.service).name.clone(), w.report()))
                 .collect(),
             caches: self
                 .sc
@@ -242,6 +261,7 @@ impl Simulation {
                 .collect(),
             queues: self.queue_reports(),
             sagas: self.saga_reports(),
+            deploys: self.deploy_reports(),
             caches: self.cache_reports(),
             expectations,
             timeseries,

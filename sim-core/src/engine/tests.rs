@@ -38,6 +38,7 @@ pub(crate) fn single_queue(rate: f64, workers: u32, service_time: Dist, seconds:
             discipline: Discipline::Fifo,
             protection: Protection::default(),
             dedup: None,
+            lifecycle: Default::default(),
             endpoints: vec![Endpoint {
                 name: "default".into(),
                 service_time,
@@ -55,6 +56,7 @@ pub(crate) fn single_queue(rate: f64, workers: u32, service_time: Dist, seconds:
         caches: Vec::new(),
         sagas: Vec::new(),
         faults: Vec::new(),
+        deploys: Vec::new(),
     }
 }
 

@@ -30,6 +30,9 @@ pub enum Kind {
     Delivery,
     /// A saga run, started to completed or compensated.
     Saga,
+    /// An instance's lifecycle transition (an instant): started, stopped,
+    /// restarted, removed or readmitted.
+    Life,
     /// A saga's call of one step or compensation, sent to its final answer.
     Step,
     /// A cache lookup, made to answered: `hit` or `miss`.
@@ -140,6 +143,8 @@ impl Trace {
                 (Kind::Delivery, ..) => "delivery".to_string(),
                 (Kind::Saga, ..) => "saga".to_string(),
                 (Kind::Step, ..) => "step".to_string(),
+                (Kind::Life, Some(i), _) => format!("instance #{i}"),
+                (Kind::Life, None, _) => "instance".to_string(),
                 (Kind::Lookup, ..) => format!("lookup: {}", s.outcome),
             };
             let outcome = s.outcome;

@@ -250,7 +250,7 @@ fn target(
     let count = services
         .get(s.0 as usize)
         .and_then(|x| x.as_ref())
-        .map_or(u32::MAX, |x| x.instances);
+        .map_or(u32::MAX, |x| x.max_instances());
     match i.parse::<u32>() {
         Ok(i) if i < count => Some(FaultTarget::Instance(s, i)),
         _ => {

@@ -37,6 +37,8 @@ pub(crate) enum Kind {
     Distribution,
     /// A number from 0 to 1.
     Probability,
+    /// An array of numbers from 0 to 1, at least one.
+    Shares,
     /// Per second, from 0 to [`limits::MAX_RATE`].
     Rate,
     /// A number from `min` to `max` (infinite: no upper bound).
@@ -275,7 +277,15 @@ pub(crate) static TOP: Table = Table {
             "Sagas: steps with compensations, orchestrated, choreographed, or two-phase for contrast.",
             "",
         ),
-        Key::not_yet("deploy", "Deployments: rolling, canary or blue-green, with rollback."),
+        key(
+            "deploy",
+            Kind::Tables {
+                table: &DEPLOY,
+                max: limits::MAX_SERVICES,
+            },
+            "Deployments of a new version: rolling, canary or blue-green, with automated rollback.",
+            "",
+        ),
     ]],
     sections: true,
 };
@@ -684,9 +694,9 @@ pub(crate) static SERVICE: Table = Table {
             key("limit", Kind::Table(&LIMIT), "An admission token bucket.", "").or("no limit"),
             key("outlier", Kind::Table(&OUTLIER), "Passive health checking by the balancer (Envoy's outlier detection).", "").or("none"),
             key("dedup", Kind::Table(&DEDUP), "Remember idempotency keys; repeats are answered, not re-applied.", "").or("none"),
-            Key::not_yet("startup", "How long a new or restarted instance takes before it serves."),
-            Key::not_yet("health", "Health checks from the balancer: readiness (remove) or liveness (restart)."),
-            Key::not_yet("autoscale", "Instances added and removed to hold a metric at a target."),
+            key("startup", Kind::Duration, "How long a started or restarted instance takes before it serves (a cold start); the instances of the first moment are already up.", "\"20s\"").or("0s"),
+            key("health", Kind::Table(&HEALTH), "Health checks from the balancer: readiness (remove) or liveness (restart).", "").or("none"),
+            key("autoscale", Kind::Table(&AUTOSCALE), "Instances added and removed to hold a metric at a target.", "").or("none"),
         ],
         REQUEST,
     ],
@@ -979,6 +989,108 @@ pub(crate) static DEDUP: Table = Table {
     sections: false,
 };
 
+/// `[[deploy]]`.
+pub(crate) static DEPLOY: Table = Table {
+    id: "deploy",
+    title: "[[deploy]]",
+    doc: "A new version of a service, rolled out while the run goes on; at most one per service.",
+    groups: &[&[
+        key("service", Kind::Node, "The service deployed.", "\"api\"").required(),
+        key("at", Kind::Duration, "When the deployment starts.", "\"60s\"").required(),
+        key("strategy", Kind::Choice(&["rolling", "canary", "blue_green"]), "`rolling`: `batch` instances at a time are drained and started again as the new version (each paying `startup`); `canary`: new instances take the share `steps` of the traffic, one step every `step_every`, and the old ones drain a step after the last; `blue_green`: a full new set starts, traffic switches to it after `step_every`, and the old set is kept `step_every` more for a rollback.", "\"canary\"").or("rolling"),
+        key("steps", Kind::Shares, "Canary: the new version's share of traffic at each step, rising, each from 0 to 1, the last 1.", "[0.05, 0.25, 1.0]").or("[1.0]"),
+        key("step_every", Kind::Duration, "Time between steps; more than 0.", "\"30s\"").or("30s"),
+        key("batch", limited(1, limits::MAX_INSTANCES, "per service"), "Rolling: instances replaced per step.", "1").or("1"),
+        key("version", Kind::Table(&VERSION), "What the new version does differently.", "").or("the same as the old"),
+        key("rollback", Kind::Table(&ROLLBACK), "Automated analysis of the new version: roll back as soon as its last window exceeds a threshold.", "").or("none"),
+    ]],
+    sections: false,
+};
+
+/// `version = { … }` of a deployment.
+pub(crate) static VERSION: Table = Table {
+    id: "version",
+    title: "version = { … }",
+    doc: "The per-request keys of the service that the new version overrides.",
+    groups: &[&[
+        key(
+            "service_time",
+            Kind::Distribution,
+            "Local work per request of the new version.",
+            "\"exp(15ms)\"",
+        )
+        .or("the service's"),
+        key(
+            "error_rate",
+            Kind::Probability,
+            "Probability that the new version's local work fails.",
+            "0.2",
+        )
+        .or("the service's"),
+        Key::not_yet("calls", "Downstream calls of the new version."),
+        Key::not_yet(
+            "parallel",
+            "Whether the new version makes its calls at once.",
+        ),
+        Key::not_yet(
+            "blocking",
+            "Whether the new version's workers wait on calls.",
+        ),
+        Key::not_yet("effect", "The new version's side effect."),
+        Key::not_yet(
+            "idempotent",
+            "Whether the new version applies its effect once.",
+        ),
+        Key::not_yet("publish", "Messages the new version publishes."),
+    ]],
+    sections: false,
+};
+
+/// `rollback = { … }` of a deployment.
+pub(crate) static ROLLBACK: Table = Table {
+    id: "rollback",
+    title: "rollback = { … }",
+    doc: "Every `window` from the start of the deployment, the new version's requests in that window are judged; either threshold exceeded rolls it back at once.",
+    groups: &[&[
+        key("error_rate", Kind::Probability, "The most failures over requests the new version may have in a window.", "0.05").or("not judged"),
+        key("p99", Kind::Duration, "The highest 99th percentile of the new version's latency in a window.", "\"200ms\"").or("not judged"),
+        key("window", Kind::Duration, "The length of each judged window; more than 0.", "\"10s\"").or("10s"),
+    ]],
+    sections: false,
+};
+
+/// `health = { … }`.
+pub(crate) static HEALTH: Table = Table {
+    id: "health",
+    title: "health = { … }",
+    doc: "Active health checks: the balancer probes every serving instance each `interval`.",
+    groups: &[&[
+        key("interval", Kind::Duration, "How often each instance is probed; more than 0.", "\"5s\"").or("10s"),
+        key("timeout", Kind::Duration, "A probe not answered within this fails; more than 0.", "\"1s\"").or("1s"),
+        key("unhealthy", int(1, 1000), "Failed probes in a row that make an instance unhealthy.", "3").or("3"),
+        key("healthy", int(1, 1000), "Passed probes in a row that bring a removed instance back.", "2").or("1"),
+        key("action", Kind::Choice(&["remove", "restart"]), "`remove` (readiness): out of the balancer until it passes again; `restart` (liveness): restarted, losing what it holds, then `startup`.", "\"restart\"").or("remove"),
+        key("deep", Kind::Bool, "The probe waits in the instance's queue for a worker like a request, so an overloaded instance fails it; otherwise any instance that is up and not paused answers at once.", "true").or("false"),
+    ]],
+    sections: false,
+};
+
+/// `autoscale = { … }`.
+pub(crate) static AUTOSCALE: Table = Table {
+    id: "autoscale",
+    title: "autoscale = { … }",
+    doc: "Every `interval`, desired = ceil(current × observed / target) instances, within `min`..`max` (Kubernetes' HPA arithmetic); new instances pay `startup`, scale-in waits `cooldown` after the last change and drains the highest ids.",
+    groups: &[&[
+        key("min", limited(1, limits::MAX_INSTANCES, "per service"), "Fewest instances; at most `instances`.", "1").or("1"),
+        key("max", limited(1, limits::MAX_INSTANCES, "per service"), "Most instances; at least `instances`.", "20").required(),
+        key("metric", Kind::Choice(&["utilization", "queue", "inflight"]), "`utilization`: busy fraction of the serving workers over the last interval; `queue`: requests waiting per serving instance; `inflight`: waiting or in service per serving instance.", "\"queue\"").or("utilization"),
+        key("target", Kind::Number { min: 0.0, max: f64::INFINITY }, "The metric's value the scaler aims at, more than 0 (a fraction for utilization).", "0.7").required(),
+        key("interval", Kind::Duration, "How often it decides; more than 0.", "\"15s\"").or("15s"),
+        key("cooldown", Kind::Duration, "How long scale-in waits after the last change.", "\"60s\"").or("300s"),
+    ]],
+    sections: false,
+};
+
 /// `[[fault]]`.
 pub(crate) static FAULT: Table = Table {
     id: "fault",
@@ -1000,12 +1112,12 @@ pub(crate) static FAULT: Table = Table {
 pub(crate) static TABLES: &[&Table] = &[
     &TOP, &SCENARIO, &NETWORK, &LINK, &CLIENT, &STEP, &KEYS, &SERVICE, &ENDPOINT, &CALL, &PUBLISH,
     &RETRY, &BUDGET, &BREAKER, &BULKHEAD, &LIMIT, &HEDGE, &FALLBACK, &SHED, &OUTLIER, &DEDUP,
-    &QUEUE, &CACHE, &SAGA, &SAGA_STEP, &FAULT,
+    &HEALTH, &AUTOSCALE, &QUEUE, &CACHE, &SAGA, &SAGA_STEP, &FAULT, &DEPLOY, &VERSION, &ROLLBACK,
 ];
 
 /// Keys whose value is an array of tables whose elements a `--set` path
 /// selects by index or name.
 pub(crate) const ARRAYS: &[&str] = &[
     "link", "client", "service", "queue", "cache", "saga", "fault", "endpoint", "calls", "publish",
-    "steps",
+    "steps", "deploy",
 ];

@@ -97,6 +97,16 @@ fn host(table: &Table, extra: Option<(&str, String)>) -> String {
              [[service]]\nname = \"db\"\nservice_time = \"1ms\"\n{QUEUE}"
         ),
         "queue" => format!("{META}{CLIENT}{SERVICES}[[queue]]\n{lines}\n"),
+        "deploy" => format!("{META}{CLIENT}{SERVICES}[[deploy]]\n{lines}\n"),
+        "version" | "rollback" => format!(
+            "{META}{CLIENT}{SERVICES}[[deploy]]\nservice = \"api\"\nat = \"1s\"\n{} = {{ {inline}{judged} }}\n",
+            table.id,
+            judged = if table.id == "rollback" && !["error_rate", "p99"].contains(&key.as_str()) {
+                ", error_rate = 0.1"
+            } else {
+                ""
+            },
+        ),
         "cache" => format!("{META}{CLIENT}{SERVICES}[[cache]]\n{lines}\n"),
         "saga" => format!("{META}{SAGA_HOST}[[saga]]\n{lines}\n"),
         "saga_step" => format!(
@@ -108,7 +118,7 @@ fn host(table: &Table, extra: Option<(&str, String)>) -> String {
              [[service]]\nname = \"db\"\nservice_time = \"1ms\"\n{CACHE}",
             retry = if key == "budget" { ", retry = {}" } else { "" },
         ),
-        "shed" | "outlier" | "dedup" => {
+        "shed" | "outlier" | "dedup" | "health" | "autoscale" => {
             format!("{META}{CLIENT}{SERVICES}{} = {{ {inline} }}\n", table.id)
         }
         "fault" => {
@@ -237,7 +247,7 @@ fn the_schema_lists_exactly_the_supported_keys() {
         assert_eq!(listed, supported, "{}", table.title);
         assert_eq!(object["additionalProperties"], false, "{}", table.title);
     }
-    assert!(value["properties"].get("deploy").is_none());
+    assert!(value["properties"].get("deploy").is_some());
     assert!(value["properties"].get("saga").is_some());
     assert!(value["properties"].get("queue").is_some());
 }

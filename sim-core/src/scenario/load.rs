@@ -4,6 +4,7 @@
 use super::caches::caches;
 use super::clients::clients;
 use super::cycles;
+use super::deploys;
 use super::depth;
 use super::faults::{self, faults};
 use super::fields::{self, Fields};
@@ -90,7 +91,8 @@ fn build(root: &Node, file: &str, p: &mut Problems) -> Option<Scenario> {
     doc.read("$schema", p, fields::string);
     let names = Names::collect(root);
     let arrays = |key: &str, p: &mut Problems| doc.read(key, p, fields::tables).unwrap_or(&[]);
-    let (services, sites) = services(arrays("service", p), &names, p);
+    let (mut services, sites) = services(arrays("service", p), &names, p);
+    let deploys = deploys::deploys(arrays("deploy", p), &names, &mut services, p);
     let queue_nodes = arrays("queue", p);
     let mut queues = queues(queue_nodes, &names, p);
     queues::check_consumers(&sites, &names, p);
@@ -135,6 +137,7 @@ fn build(root: &Node, file: &str, p: &mut Problems) -> Option<Scenario> {
         caches: caches.into_iter().collect::<Option<_>>()?,
         queues: queues.into_iter().collect::<Option<_>>()?,
         faults: faults.into_iter().collect::<Option<_>>()?,
+        deploys: deploys.into_iter().collect::<Option<_>>()?,
     };
     let events: Vec<QueueId> = (scenario.sagas.iter().flat_map(|g| &g.events))
         .flat_map(|(q, undo)| std::iter::once(*q).chain(*undo))
@@ -187,10 +190,16 @@ fn effect_names(sc: &Scenario) -> Vec<String> {
     names
 }
 
-/// A `breaker(a->b)` expectation must name an edge with a breaker, and a
-/// `duplicate_effects(x)` one an effect some endpoint declares.
+/// A `breaker(a->b)` expectation must name an edge with a breaker, a
+/// `duplicate_effects(x)` one an effect some endpoint declares, and a
+/// `deploy(s)` one a deployed service.
 fn check_late_subjects(sc: &Scenario, nodes: &[Node], p: &mut Problems) {
     let (edges, effects) = (breaker_edges(sc), effect_names(sc));
+    let deployed: Vec<String> = sc
+        .deploys
+        .iter()
+        .map(|d| sc.services[d.service.0 as usize].name.clone())
+        .collect();
     for (e, node) in sc.expect.iter().zip(nodes) {
         let (what, known, fix) = match e.metric {
             Metric::Breaker(_) => (
@@ -202,6 +211,11 @@ fn check_late_subjects(sc: &Scenario, nodes: &[Node], p: &mut Problems) {
                 "effect",
                 &effects,
                 "declare it on an endpoint: `effect = \"charge\"`",
+            ),
+            Metric::Deploy(_) => (
+                "deployment of",
+                &deployed,
+                "add a [[deploy]] with `service = \"...\"`",
             ),
             _ => continue,
         };
@@ -352,7 +366,12 @@ fn check_subject(e: &Expectation, at: At, names: &Names, p: &mut Problems) -> Op
     }
     let needs_service = matches!(
         e.metric,
-        Metric::MaxQueue | Metric::Utilization | Metric::Amplification
+        Metric::MaxQueue
+            | Metric::Utilization
+            | Metric::Amplification
+            | Metric::Instances(_)
+            | Metric::MaxInstances
+            | Metric::Deploy(_)
     );
     check_subject_name(e, name, needs_service, at, names, p)
 }

@@ -15,6 +15,7 @@ mod cache_tests;
 mod caches;
 mod clients;
 mod cycles;
+mod deploys;
 mod depth;
 pub mod fault;
 mod faults;
@@ -26,6 +27,9 @@ mod format_tests;
 mod hash_tests;
 mod json;
 mod keys;
+mod lifecycle;
+#[cfg(test)]
+mod lifecycle_tests;
 #[cfg(test)]
 mod limits_tests;
 mod load;

@@ -73,6 +73,62 @@ pub struct Scenario {
     pub caches: Vec<Cache>,
     /// Scheduled faults, in file order.
     pub faults: Vec<Fault>,
+    /// Deployments of a new version, at most one per service.
+    pub deploys: Vec<Deploy>,
+}
+
+/// A deployment of a new version of a service.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Deploy {
+    pub service: ServiceId,
+    pub at: SimTime,
+    pub strategy: Strategy,
+    /// Canary: the new version's share of traffic at each step.
+    pub steps: Vec<f64>,
+    pub step_every: SimDuration,
+    /// Rolling: instances replaced per step.
+    pub batch: u32,
+    /// What the new version does differently.
+    pub version: Version,
+    pub rollback: Option<Rollback>,
+}
+
+/// How a deployment replaces the old version.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Strategy {
+    /// `batch` instances at a time, each drained, then started as the new version.
+    Rolling,
+    /// New instances take a growing share of traffic, step by step.
+    Canary,
+    /// A full new set starts beside the old; traffic switches at once.
+    BlueGreen,
+}
+
+impl Strategy {
+    /// Its name in the format.
+    pub fn name(self) -> &'static str {
+        match self {
+            Strategy::Rolling => "rolling",
+            Strategy::Canary => "canary",
+            Strategy::BlueGreen => "blue_green",
+        }
+    }
+}
+
+/// The per-request keys a new version overrides.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Version {
+    pub service_time: Option<Dist>,
+    pub error_rate: Option<f64>,
+}
+
+/// Automated analysis: roll back as soon as the new version's last window
+/// exceeds either threshold.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Rollback {
+    pub error_rate: Option<f64>,
+    pub p99: Option<SimDuration>,
+    pub window: SimDuration,
 }
 
 /// Defaults for every message between two nodes.
@@ -299,6 +355,86 @@ pub struct Service {
     pub dedup: Option<Dedup>,
     /// At least one; a service without declared endpoints has one, `default`.
     pub endpoints: Vec<Endpoint>,
+    /// How its instances come and go: cold starts, health checks, autoscaling.
+    pub lifecycle: Lifecycle,
+}
+
+impl Service {
+    /// The most instances it can have at once: instance ids stay below
+    /// this. A deployment may run a second set beside the first.
+    pub fn max_instances(&self) -> u32 {
+        let most = self
+            .lifecycle
+            .autoscale
+            .as_ref()
+            .map_or(self.instances, |a| a.max.max(self.instances));
+        if self.lifecycle.deployed {
+            most.saturating_mul(2)
+        } else {
+            most
+        }
+    }
+}
+
+/// How a service's instances come and go.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Lifecycle {
+    /// A started or restarted instance serves only after this (cold start).
+    pub startup: SimDuration,
+    pub health: Option<HealthCheck>,
+    pub autoscale: Option<Autoscale>,
+    /// A `[[deploy]]` names it.
+    pub deployed: bool,
+}
+
+/// Active health checks from the balancer.
+#[derive(Clone, Debug, PartialEq)]
+pub struct HealthCheck {
+    /// Every instance is probed this often.
+    pub interval: SimDuration,
+    /// A probe not answered within this fails.
+    pub timeout: SimDuration,
+    /// Failed probes in a row that make an instance unhealthy.
+    pub unhealthy: u32,
+    /// Passed probes in a row that make a removed instance healthy again.
+    pub healthy: u32,
+    pub action: HealthAction,
+    /// The probe waits in the instance's queue like a request.
+    pub deep: bool,
+}
+
+/// What an unhealthy instance suffers.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum HealthAction {
+    /// Readiness: out of the balancer until it passes `healthy` probes.
+    Remove,
+    /// Liveness: restarted, losing what it holds, then `startup` again.
+    Restart,
+}
+
+/// A horizontal autoscaler (Kubernetes' HPA arithmetic).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Autoscale {
+    pub min: u32,
+    pub max: u32,
+    pub metric: ScaleMetric,
+    /// The metric's value per instance the scaler aims at.
+    pub target: f64,
+    /// How often it decides.
+    pub interval: SimDuration,
+    /// Scale-in waits this long after the last change.
+    pub cooldown: SimDuration,
+}
+
+/// What an autoscaler measures.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ScaleMetric {
+    /// Busy fraction of the serving workers over the last interval.
+    Utilization,
+    /// Requests waiting per serving instance.
+    Queue,
+    /// Requests waiting or in service per serving instance.
+    InFlight,
 }
 
 /// How a service picks the instance that serves a request.

@@ -129,6 +129,7 @@ fn kind(kind: Kind) -> String {
         Kind::Integer(Int { min, .. }) => format!("integer (at least {min})"),
         Kind::Choice(words) => format!("one of {}", words_list(words)),
         Kind::Choices(words) => format!("array of {}", words_list(words)),
+        Kind::Shares => "array of numbers from 0 to 1".into(),
         Kind::Expectations { .. } => "array of expectations".into(),
         Kind::Table(t) => format!("table {}", link(t)),
         Kind::Tables { table, .. } => format!("array of {}", link(table)),

@@ -138,6 +138,11 @@ fn value(kind: Kind) -> Value {
         }
         Kind::Integer(int) => integer(int),
         Kind::Choice(words) => json!({ "type": "string", "enum": words }),
+        Kind::Shares => json!({
+            "type": "array",
+            "minItems": 1,
+            "items": { "type": "number", "minimum": 0, "maximum": 1 },
+        }),
         Kind::Choices(words) => json!({
             "type": "array",
             "items": { "type": "string", "enum": words },

@@ -79,7 +79,7 @@ pub(crate) fn services(
 /// service's table, or its `instances`) where the total passes the limit.
 fn count_instances(s: &Service, node: &Node, total: &mut u32, p: &mut Problems) -> bool {
     let before = *total;
-    *total = total.saturating_add(s.instances);
+    *total = total.saturating_add(s.max_instances());
     if *total <= limits::MAX_TOTAL_INSTANCES || before > limits::MAX_TOTAL_INSTANCES {
         return true;
     }
@@ -203,6 +203,7 @@ fn service(
     });
     let dedup = f.get("dedup").and_then(|n| dedup(n, &f.context, p));
     let protection = policies::protection(&f, p);
+    let lifecycle = super::lifecycle::lifecycle(&f, instances.unwrap_or(1), p);
     let shared = request(&f, names, p);
     let endpoints = endpoints(&f, &shared, names, p);
     let name = name?;
@@ -242,6 +243,7 @@ fn service(
         protection,
         dedup,
         endpoints: endpoints.into_iter().map(|b| b.endpoint).collect(),
+        lifecycle,
     })
 }
 

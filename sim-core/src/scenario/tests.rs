@@ -412,7 +412,7 @@ fn unknown_key_without_a_near_miss_lists_the_keys() {
     assert_eq!(message, "unknown key `zzz` in [[service]] `db`");
     assert_eq!(
         h,
-        hint("expected one of: name, instances, balancer, vnodes, workers, queue, discipline, endpoint, shed, limit, outlier, dedup, service_time, error_rate, calls, parallel, blocking, effect, idempotent, publish, consumes")
+        hint("expected one of: name, instances, balancer, vnodes, workers, queue, discipline, endpoint, shed, limit, outlier, dedup, startup, health, autoscale, service_time, error_rate, calls, parallel, blocking, effect, idempotent, publish, consumes")
     );
 }
 
@@ -433,18 +433,12 @@ fn unsupported_keys_are_rejected_not_ignored() {
     let text = BASE
         .replace("rate = 100", "rate = 100\nretry = { max_attempts = 3 }")
         .replace("calls = [\"db\"]", "calls = [{ to = \"db\", hedge = { after = \"5ms\" } }]\nshed = { queue_wait = \"1s\" }")
-        .replace("service_time = \"2ms\"", "service_time = \"2ms\"\nstartup = \"5s\"\n[[service.endpoint]]\nname = \"x\"\n[[deploy]]\nservice = \"db\"");
+        .replace("service_time = \"2ms\"", "service_time = \"2ms\"\nstartup = \"5s\"\n[[service.endpoint]]\nname = \"x\"\n[[deploy]]\nservice = \"db\"\nat = \"1s\"\nversion = { calls = [] }");
     let got: Vec<(u32, u32, String)> = errors(&text)
         .into_iter()
         .map(|d| (d.line, d.column, d.message))
         .collect();
-    assert_eq!(
-        got,
-        [
-            (20, 1, "`startup` is not supported yet".to_string()),
-            (23, 3, "`[[deploy]]` is not supported yet".to_string()),
-        ]
-    );
+    assert_eq!(got, [(26, 13, "`calls` is not supported yet".to_string())]);
 }
 
 #[test]
