@@ -1,8 +1,10 @@
 //! Engine throughput: events per second on an M/M/c topology, on a
-//! three-tier chain with timeouts, and on the retry storm (retries, a
-//! slowdown fault, a full queue); and how long hostile scenarios take to be
-//! stopped by their budgets (a zero-time loop, a flood into an unbounded
-//! queue). `cargo bench --bench engine`.
+//! three-tier chain with timeouts, on the retry storm (retries, a slowdown
+//! fault, a full queue), and on one built-in of each newer model — a queue
+//! with redeliveries, an orchestrated saga through a crash, a choreographed
+//! saga, a cache stampede, a canary deploy; and how long hostile scenarios
+//! take to be stopped by their budgets (a zero-time loop, a flood into an
+//! unbounded queue). `cargo bench --bench engine`.
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use sim_core::{run, RunOptions};
@@ -73,8 +75,17 @@ fn bench_stop(c: &mut Criterion, name: &str, text: &str) {
 fn engine(c: &mut Criterion) {
     bench(c, "mmc_1m_requests", MMC);
     bench(c, "chain_120k_requests", CHAIN);
-    let storm = sim_core::library::find("retry-storm").expect("a built-in");
-    bench(c, "retry_storm", storm.text);
+    for name in [
+        "retry-storm",
+        "exactly-once-illusion",
+        "saga-checkout",
+        "saga-choreography",
+        "cache-stampede",
+        "canary-rollback",
+    ] {
+        let builtin = sim_core::library::find(name).expect("a built-in");
+        bench(c, &name.replace('-', "_"), builtin.text);
+    }
     bench_stop(c, "zero_time_loop", ZERO_TIME_LOOP);
     bench_stop(c, "flood_into_unbounded_queue", FLOOD);
 }
