@@ -3,7 +3,7 @@
 use super::fields::{self, Fields};
 use super::format;
 use super::model::{Cache, CacheId};
-use super::names::{undeclared_hint, Names};
+use super::names::{own_name, undeclared_hint, Names};
 use super::problems::{At, Problems};
 use super::services::{label, unique_name};
 use super::tree::Node;
@@ -34,7 +34,8 @@ fn cache(
 ) -> Option<Cache> {
     let context = format!("[[cache]] {}", label(node, index));
     let f = Fields::open(node, "each `cache`", &format::CACHE, context, p)?;
-    let name = unique_name(&f, "cache", seen, p).filter(|n| own_name(n, f.place("name"), names, p));
+    let name = unique_name(&f, "cache", seen, p)
+        .filter(|n| own_name("cache", n, f.place("name"), names, p));
     let capacity = f.count("capacity", p);
     let ttl = f.require("ttl", p, fields::dist);
     let hit_time = f.read("hit_time", p, fields::dist);
@@ -50,29 +51,6 @@ fn cache(
         single_flight: single_flight.unwrap_or(false),
         refresh_ahead,
     })
-}
-
-/// Refuses a cache named like a service or a queue (they share one
-/// namespace) or a client (links and fault targets name both).
-fn own_name(name: &str, at: At, names: &Names, p: &mut Problems) -> bool {
-    let (other, hint) = if names.service(name).is_some() {
-        ("service", "caches and services share one namespace")
-    } else if names.queue(name).is_some() {
-        ("queue", "caches and queues share one namespace")
-    } else if names.client(name).is_some() {
-        (
-            "client",
-            "links and fault targets name clients and caches alike",
-        )
-    } else {
-        return true;
-    };
-    p.hinted(
-        at,
-        format!("cache `{}` has the name of a {other}", quote(name)),
-        Some(format!("{hint}: rename one of them")),
-    );
-    false
 }
 
 /// Resolves the `via` of a call: a declared cache. `role` says where it is,

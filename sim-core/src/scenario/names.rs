@@ -386,6 +386,38 @@ pub(crate) fn no_cache_link(node: NodeId, at: At, role: &str, p: &mut Problems) 
     Some(node)
 }
 
+/// The kinds of named elements, in the order their clashes are reported: a
+/// name that an earlier kind holds is refused where a later kind declares it.
+const KINDS: [&str; 5] = ["client", "service", "queue", "cache", "saga"];
+
+/// Refuses a `kind` (queue, cache or saga) named like an element of an
+/// earlier kind: services, queues, caches and sagas share one namespace,
+/// and links and fault targets name clients too. Each clash is reported
+/// once, at the later declaration.
+pub(crate) fn own_name(kind: &str, name: &str, at: At, names: &Names, p: &mut Problems) -> bool {
+    let holds = |other: &&&str| match **other {
+        "client" => names.client(name).is_some(),
+        "service" => names.service(name).is_some(),
+        "queue" => names.queue(name).is_some(),
+        "cache" => names.cache(name).is_some(),
+        _ => names.saga(name).is_some(),
+    };
+    let Some(other) = KINDS.iter().take_while(|k| **k != kind).find(holds) else {
+        return true;
+    };
+    let hint = if *other == "client" {
+        format!("links and fault targets name clients and {kind}s alike")
+    } else {
+        format!("{kind}s and {other}s share one namespace")
+    };
+    p.hinted(
+        at,
+        format!("{kind} `{}` has the name of a {other}", quote(name)),
+        Some(format!("{hint}: rename one of them")),
+    );
+    false
+}
+
 /// Reports a name that is both a client's and a service's where it must name one.
 pub(crate) fn ambiguous(name: &str, at: At, p: &mut Problems) {
     p.hinted(

@@ -4,7 +4,7 @@
 use super::fields::{self, Fields};
 use super::format;
 use super::model::{DeadLetter, Delivery, Queue, QueueId};
-use super::names::{check_name, Names};
+use super::names::{check_name, own_name, Names};
 use super::problems::{At, Problems};
 use super::sagas::is_event_name;
 use super::services::{label, unique_name_with, QueueUse, Sites};
@@ -49,7 +49,7 @@ fn queue(
     // A saga's event queue (`checkout.1`) may be declared to set its delivery.
     let form = |n: &str, at, p: &mut Problems| is_event_name(n, names) || check_name(n, at, p);
     let name = unique_name_with(&f, "queue", seen, p, form)
-        .filter(|n| own_name(n, f.place("name"), names, p));
+        .filter(|n| own_name("queue", n, f.place("name"), names, p));
     let delivery = f.read("delivery", p, |n, k, p| fields::choice(n, k, DELIVERIES, p));
     let ack_timeout = f.read("ack_timeout", p, fields::positive_duration);
     let max_receives = f.count("max_receives", p);
@@ -81,27 +81,6 @@ pub(crate) fn implicit(name: &str) -> Queue {
         partitions: None,
         capacity: None,
     }
-}
-
-/// Refuses a queue named like a service (queues and services share one
-/// namespace) or a client (links and fault targets name both).
-fn own_name(name: &str, at: At, names: &Names, p: &mut Problems) -> bool {
-    let (other, hint) = if names.service(name).is_some() {
-        ("service", "queues and services share one namespace")
-    } else if names.client(name).is_some() {
-        (
-            "client",
-            "links and fault targets name clients and queues alike",
-        )
-    } else {
-        return true;
-    };
-    p.hinted(
-        at,
-        format!("queue `{}` has the name of a {other}", quote(name)),
-        Some(format!("{hint}: rename one of them")),
-    );
-    false
 }
 
 /// `dead_letter`: another declared queue, or any other name for a sink.

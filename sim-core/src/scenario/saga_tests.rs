@@ -179,11 +179,16 @@ fn a_saga_is_named_unlike_services_queues_and_clients() {
         } else {
             "client"
         };
+        let hint = if kind == "client" {
+            "links and fault targets name clients and sagas alike: rename one of them".to_string()
+        } else {
+            format!("sagas and {kind}s share one namespace: rename one of them")
+        };
         only_at(
             &text,
             &format!("\"{other}\"\nsteps"),
             &format!("saga `{other}` has the name of a {kind}"),
-            Some("sagas, services and queues share one namespace, and fault targets name clients too: rename one of them"),
+            Some(&hint),
         );
     }
 }
@@ -254,5 +259,16 @@ fn saga_expectations_name_a_saga() {
         "\"p99",
         "`p99` measures a client or a service, and `checkout` is a saga",
         None,
+    );
+}
+
+#[test]
+fn a_saga_named_like_a_cache_is_refused_once() {
+    let text = format!("{SAGA}[[cache]]\nname = \"checkout\"\nttl = \"1s\"\n");
+    only_at(
+        &text,
+        "\"checkout\"\nsteps",
+        "saga `checkout` has the name of a cache",
+        Some("sagas and caches share one namespace: rename one of them"),
     );
 }

@@ -5,7 +5,7 @@
 use super::fields::{self, Fields};
 use super::format;
 use super::model::{Client, Fault, FaultTarget, Queue, QueueId, Saga, SagaId, SagaMode, SagaStep};
-use super::names::Names;
+use super::names::{own_name, Names};
 use super::policies::policy;
 use super::problems::{At, Problems};
 use super::queues::implicit;
@@ -43,7 +43,8 @@ fn saga(
 ) -> Option<Saga> {
     let context = format!("[[saga]] {}", label(node, id.0));
     let f = Fields::open(node, "each `saga`", &format::SAGA, context, p)?;
-    let name = unique_name(&f, "saga", seen, p).filter(|n| own_name(n, f.place("name"), names, p));
+    let name =
+        unique_name(&f, "saga", seen, p).filter(|n| own_name("saga", n, f.place("name"), names, p));
     let mode = f
         .read("mode", p, |n, k, p| fields::choice(n, k, MODES, p))
         .unwrap_or(SagaMode::Orchestration);
@@ -227,29 +228,6 @@ fn check_steps(steps: &[SagaStep], nodes: &[Node], f: &Fields, p: &mut Problems)
         }
     }
     true
-}
-
-/// Refuses a saga named like a service, a queue or a client: sagas share
-/// the namespace of services and queues, and fault targets name all four.
-fn own_name(name: &str, at: At, names: &Names, p: &mut Problems) -> bool {
-    let other = if names.service(name).is_some() {
-        "service"
-    } else if names.queue(name).is_some() {
-        "queue"
-    } else if names.client(name).is_some() {
-        "client"
-    } else {
-        return true;
-    };
-    p.hinted(
-        at,
-        format!("saga `{}` has the name of a {other}", quote(name)),
-        Some(
-            "sagas, services and queues share one namespace, and fault targets name clients too: rename one of them"
-                .to_string(),
-        ),
-    );
-    false
 }
 
 /// A client whose `target` names a saga starts one per request: its
