@@ -3,7 +3,7 @@
 
 use super::event::{Event, Handle, Outcome};
 use super::network::Delivery;
-use super::trace::{outcome_name, Kind};
+use super::trace::{outcome_name, Kind, Span};
 use super::Simulation;
 use crate::scenario::model::Cause;
 use crate::scenario::model::Target;
@@ -134,18 +134,17 @@ impl Simulation {
             .clone();
         match self.saga_attempt_span(call.exchange, &to) {
             Some((saga, tree)) => {
-                let outcome = outcome_name(outcome);
-                let tree = Some(tree);
-                self.begin_span(
-                    Kind::Attempt,
-                    &saga,
-                    None,
-                    call.sent,
-                    outcome,
-                    None,
-                    tree,
-                    false,
-                );
+                self.begin_span(Span {
+                    kind: Kind::Attempt,
+                    node: saga,
+                    instance: None,
+                    start: call.sent,
+                    end: self.now,
+                    outcome: outcome_name(outcome),
+                    tag: None,
+                    tree: Some(tree),
+                    open: false,
+                });
             }
             None => self.record_span(Kind::Attempt, &format!("-> {to}"), None, call.sent, outcome),
         }

@@ -8,7 +8,7 @@
 
 use super::call::Origin;
 use super::event::{Handle, Outcome};
-use super::trace::{outcome_name, Kind, StepCall, Tag, Tree};
+use super::trace::{outcome_name, Kind, Span, StepCall, Tag, Tree};
 use super::Simulation;
 use crate::time::SimTime;
 use indexmap::IndexMap;
@@ -122,7 +122,17 @@ impl Simulation {
             label: String::new(),
             call: None,
         });
-        let span = self.begin_span(Kind::Saga, &name, None, self.now, "", tag, tree, true);
+        let span = self.begin_span(Span {
+            kind: Kind::Saga,
+            node: name,
+            instance: None,
+            start: self.now,
+            end: self.now,
+            outcome: "",
+            tag,
+            tree,
+            open: true,
+        });
         let watched = Watched {
             saga: g as u32,
             started: self.now,
@@ -170,14 +180,22 @@ impl Simulation {
                 call,
             }),
         };
-        let name = self.sc.sagas[g].name.clone();
-        let now = self.now;
-        let span = self.begin_span(Kind::Step, &name, None, now, "", None, Some(tree), true);
+        let span = self.begin_span(Span {
+            kind: Kind::Step,
+            node: self.sc.sagas[g].name.clone(),
+            instance: None,
+            start: self.now,
+            end: self.now,
+            outcome: "",
+            tag: None,
+            tree: Some(tree),
+            open: true,
+        });
         let current = Current {
             step,
             undo,
             call,
-            started: now,
+            started: self.now,
             span,
         };
         if let Some(w) = self.saga_view.watched.get_mut(&h.uid) {

@@ -41,22 +41,22 @@ pub enum Kind {
 
 /// One recorded span.
 #[derive(Clone, Debug)]
-struct Span {
-    kind: Kind,
+pub(super) struct Span {
+    pub kind: Kind,
     /// The node's name and, for work, its instance.
-    node: String,
-    instance: Option<u32>,
-    start: SimTime,
-    end: SimTime,
+    pub node: String,
+    pub instance: Option<u32>,
+    pub start: SimTime,
+    pub end: SimTime,
     /// How it ended: `ok`, `degraded`, a failure's cause, for a message
     /// `acked`, `dead_lettered` or `lost`, for a lookup `hit` or `miss`.
-    outcome: &'static str,
+    pub outcome: &'static str,
     /// The request key of the work, and the message id of a message's spans.
-    tag: Option<Tag>,
+    pub tag: Option<Tag>,
     /// Where it sits in a saga run's tree.
-    tree: Option<Tree>,
+    pub tree: Option<Tree>,
     /// Begun and not yet ended: closed as `in_flight` when the trace is taken.
-    open: bool,
+    pub open: bool,
 }
 
 /// A span's place in a saga run's tree, and what a step call names.
@@ -263,35 +263,23 @@ impl Simulation {
         outcome: &'static str,
         tag: Option<Tag>,
     ) {
-        self.begin_span(kind, node, instance, start, outcome, tag, None, false);
-    }
-
-    /// Records a span of `kind` on `node` from `start`, in a saga tree when
-    /// `tree` is given, ending now unless it is `open` (then
-    /// [`Trace::close`] ends it). Returns its id, `None` when left out.
-    #[allow(clippy::too_many_arguments)]
-    pub(super) fn begin_span(
-        &mut self,
-        kind: Kind,
-        node: &str,
-        instance: Option<u32>,
-        start: SimTime,
-        outcome: &'static str,
-        tag: Option<Tag>,
-        tree: Option<Tree>,
-        open: bool,
-    ) -> Option<usize> {
-        let end = self.now;
-        self.trace.as_mut()?.push(Span {
+        self.begin_span(Span {
             kind,
             node: node.to_string(),
             instance,
             start,
-            end,
+            end: self.now,
             outcome,
             tag,
-            tree,
-            open,
-        })
+            tree: None,
+            open: false,
+        });
+    }
+
+    /// Records `span` (in a saga tree when it has one; [`Trace::close`]
+    /// ends it later when it is `open`). Returns its id, `None` when left
+    /// out.
+    pub(super) fn begin_span(&mut self, span: Span) -> Option<usize> {
+        self.trace.as_mut()?.push(span)
     }
 }
