@@ -20,7 +20,9 @@ pub(crate) enum Kind {
     Name,
     /// `"service"` or `"service.endpoint"`.
     Target,
-    /// A client, a service or a queue.
+    /// The name of a declared `[[service]]`.
+    Service,
+    /// A client, a service, a queue, a cache or a saga.
     Node,
     /// The name of a declared `[[queue]]`.
     Queue,
@@ -995,7 +997,7 @@ pub(crate) static DEPLOY: Table = Table {
     title: "[[deploy]]",
     doc: "A new version of a service, rolled out while the run goes on; at most one per service.",
     groups: &[&[
-        key("service", Kind::Node, "The service deployed.", "\"api\"").required(),
+        key("service", Kind::Service, "The service deployed.", "\"api\"").required(),
         key("at", Kind::Duration, "When the deployment starts.", "\"60s\"").required(),
         key("strategy", Kind::Choice(&["rolling", "canary", "blue_green"]), "`rolling`: `batch` instances at a time are drained and started again as the new version (each paying `startup`); `canary`: new instances take the share `steps` of the traffic, one step every `step_every`, and the old ones drain a step after the last; `blue_green`: a full new set starts, traffic switches to it after `step_every`, and the old set is kept `step_every` more for a rollback.", "\"canary\"").or("rolling"),
         key("steps", Kind::Shares, "Canary: the new version's share of traffic at each step, rising, each from 0 to 1, the last 1.", "[0.05, 0.25, 1.0]").or("[1.0]"),

@@ -111,6 +111,7 @@ fn value(kind: Kind) -> Value {
     match kind {
         Kind::String
         | Kind::Target
+        | Kind::Service
         | Kind::Node
         | Kind::Queue
         | Kind::Cache
