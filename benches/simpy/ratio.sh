@@ -12,7 +12,7 @@ dsim=${1:-target/release/dsim}
 runs=${2:-3}
 requests=${3:-1000000}
 model=${MODEL:-$here/../../../shared/bench/peer-mmk.toml}
-[ -f "$model" ] || model=/work/shared/bench/peer-mmk.toml
+[ -f "$model" ] || { echo "no yardstick model at $model (set MODEL)" >&2; exit 2; }
 py=${SIMPY_PYTHON:-/tmp/simpy-venv/bin/python}
 [ -x "$dsim" ] || { echo "no dsim binary at $dsim (cargo build --release -p sim-cli)" >&2; exit 2; }
 "$py" -c 'import simpy' 2>/dev/null || { echo "no simpy in $py (see the header of $0)" >&2; exit 2; }

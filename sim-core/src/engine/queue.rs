@@ -69,9 +69,10 @@ impl EventQueue {
 
     /// The time of the next event, if any.
     pub fn peek_time(&self) -> Option<SimTime> {
-        match self.heap.peek() {
-            Some(e) if e.time <= self.now || self.now_fifo.is_empty() => Some(e.time),
-            _ => (!self.now_fifo.is_empty()).then_some(self.now),
+        if self.heap_next() {
+            self.heap.peek().map(|e| e.time)
+        } else {
+            (!self.now_fifo.is_empty()).then_some(self.now)
         }
     }
 
@@ -80,13 +81,17 @@ impl EventQueue {
         self.heap.len() + self.now_fifo.len()
     }
 
+    /// Whether the next event is the heap's: its top is at or before `now`
+    /// (pushed before the FIFO's events), or the FIFO is empty.
+    fn heap_next(&self) -> bool {
+        self.heap
+            .peek()
+            .is_some_and(|e| e.time <= self.now || self.now_fifo.is_empty())
+    }
+
     /// Removes and returns the earliest event.
     pub fn pop(&mut self) -> Option<(SimTime, Event)> {
-        let heap_first = self
-            .heap
-            .peek()
-            .is_some_and(|e| e.time <= self.now || self.now_fifo.is_empty());
-        if !heap_first {
+        if !self.heap_next() {
             return self.now_fifo.pop_front().map(|e| (self.now, e));
         }
         let e = self.heap.pop()?;
