@@ -557,3 +557,69 @@ autoscale = { min = 1, max = 5, target = 0.5, interval = "5s", cooldown = "30s" 
 service = "api"
 at = "30s"
 "#;
+
+#[test]
+fn a_blue_green_switch_moves_every_request_to_the_new_versions_calls() {
+    // The new set starts at 60 s and takes all the traffic at the switch,
+    // 90 s; only the new version calls `audit`, publishes to `events` and
+    // charges. Requests arrive every 10 ms and take 10 ms, so a request to
+    // the new version calls `audit` in the window it arrived in.
+    let deploy = r#"strategy = "blue_green"
+step_every = "30s"
+version = { calls = ["audit"], publish = [{ to = "events" }], effect = "charge" }
+
+[[service]]
+name = "audit"
+service_time = "1ms"
+
+[[queue]]
+name = "events"
+
+[[service]]
+name = "ledger"
+service_time = "1ms"
+consumes = "events"
+"#;
+    let r = series(&deployed(deploy), 1, 1);
+    let ts = r.timeseries.as_ref().unwrap();
+    let audit = &ts.services["audit"].arrivals;
+    assert_eq!(audit[..90].iter().sum::<u64>(), 0, "{audit:?}");
+    // (The last window holds the arrival at its end, 200 s, too.)
+    assert!(audit[91..199].iter().all(|&n| n == 100), "{audit:?}");
+    let d = &r.deploys["api"];
+    assert_eq!(ts.deploys["api"].old_requests[91..].iter().sum::<u64>(), 0);
+    // Each request the new version served published once and charged once.
+    assert_eq!(d.new.failures, 0);
+    assert_eq!(r.queues["events"].published, d.new.requests);
+    assert_eq!(r.effects["charge"].applied, d.new.requests);
+    assert_eq!(r.effects["charge"].duplicates, 0);
+    assert!(d.new.requests >= 100 * 109, "{}", d.new.requests);
+}
+
+#[test]
+fn a_version_that_is_not_idempotent_applies_duplicated_requests_twice() {
+    // The network duplicates one request in ten; the old version's charge
+    // is idempotent, so the copies apply nothing. A rolling deploy of a
+    // version that forgets it lets the copies charge again.
+    let duplicates = |version: &str| {
+        let text = deployed(&format!(
+            "strategy = \"rolling\"\nbatch = 4\n{version}\n\n[network]\nduplicate = 0.1\n"
+        ))
+        .replace(
+            "service_time = \"10ms\"\n",
+            "service_time = \"10ms\"\neffect = \"charge\"\nidempotent = true\n",
+        );
+        let r = series(&text, 1, 10);
+        (
+            r.effects["charge"].duplicates,
+            r.deploys["api"].new.requests,
+        )
+    };
+    assert_eq!(duplicates("").0, 0);
+    assert_eq!(duplicates("version = { service_time = \"5ms\" }").0, 0);
+    let (twice, new) = duplicates("version = { idempotent = false }");
+    // About a tenth of the new version's ~13,000 requests are copies
+    // (binomial, 3 sd of ~1,200 is ~100).
+    let expected = new as f64 * 0.1 / 1.1;
+    assert!((twice as f64 - expected).abs() < 120.0, "{twice} of {new}");
+}

@@ -24,7 +24,7 @@ fn edges(sc: &Scenario) -> Vec<(NodeId, NodeId)> {
         .collect();
     for (s, service) in sc.services.iter().enumerate() {
         let from = NodeId::Service(ServiceId(s as u32));
-        for e in &service.endpoints {
+        for e in service.every_endpoint() {
             out.extend(
                 e.calls
                     .iter()

@@ -143,9 +143,16 @@ pub fn topology(sc: &Scenario) -> DiGraph<Node, Edge> {
         g.add_edge(clients[c], to, edge(EdgeKind::Call, label));
     }
     for (s, service) in sc.services.iter().enumerate() {
-        for e in &service.endpoints {
+        for (new, e) in service.call_lists() {
             for call in &e.calls {
-                let label = call_label(call.to, call.policy.label());
+                let mut label = call_label(call.to, call.policy.label());
+                if new {
+                    label = [label.as_str(), "new version"]
+                        .into_iter()
+                        .filter(|s| !s.is_empty())
+                        .collect::<Vec<_>>()
+                        .join(" · ");
+                }
                 let to = services[call.to.service.0 as usize];
                 match call.via {
                     Some(c) => {
@@ -236,7 +243,7 @@ fn add_steps(
 /// The queues service `s` publishes to and consumes, once each.
 fn message_uses(sc: &Scenario, s: usize) -> Vec<(usize, EdgeKind)> {
     let mut uses = Vec::new();
-    for e in &sc.services[s].endpoints {
+    for e in sc.services[s].every_endpoint() {
         uses.extend(
             e.publish
                 .iter()

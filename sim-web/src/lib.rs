@@ -199,7 +199,7 @@ fn topology_json(sc: &sim_core::Scenario, loads: &dyn Fn(&str) -> bool) -> serde
         })
         .collect();
     for s in &sc.services {
-        for e in &s.endpoints {
+        for (_, e) in s.call_lists() {
             edges.extend(e.calls.iter().map(|c| edge(&s.name, c.to, &c.policy)));
         }
     }
@@ -212,7 +212,7 @@ fn topology_json(sc: &sim_core::Scenario, loads: &dyn Fn(&str) -> bool) -> serde
         .collect();
     edges.extend(message_edges(&queues));
     for s in &sc.services {
-        for e in &s.endpoints {
+        for (_, e) in s.call_lists() {
             for c in &e.calls {
                 if let Some(cache) = c.via {
                     let name = &sc.caches[cache.0 as usize].name;

@@ -13,7 +13,7 @@ use super::event::Handle;
 use super::saga::step_key;
 use super::service::Asker;
 use super::Simulation;
-use crate::scenario::model::{Dedup, Scenario};
+use crate::scenario::model::{Dedup, Endpoint, Scenario};
 use crate::time::SimTime;
 use std::collections::{BTreeMap, VecDeque};
 
@@ -29,43 +29,47 @@ pub struct EffectStats {
 #[derive(Clone, Debug)]
 pub struct Effects {
     pub stats: Vec<EffectStats>,
-    /// The effect of endpoint `e` of service `s`: `of[s][e]`.
-    of: Vec<Vec<Option<u32>>>,
+    /// The effect of endpoint `e` of service `s` as its old (`v` = 0) or
+    /// new version (1) serves it: `of[s][v][e]`.
+    of: Vec<[Vec<Option<u32>>; 2]>,
 }
 
 impl Effects {
     pub fn build(sc: &Scenario) -> Effects {
         let mut stats: Vec<EffectStats> = Vec::new();
+        let mut index = |e: &Endpoint| {
+            let name = e.effect.as_ref()?;
+            let i = stats
+                .iter()
+                .position(|x| &x.name == name)
+                .unwrap_or_else(|| {
+                    stats.push(EffectStats {
+                        name: name.clone(),
+                        applied: 0,
+                        duplicates: 0,
+                    });
+                    stats.len() - 1
+                });
+            Some(i as u32)
+        };
         let of = sc
             .services
             .iter()
-            .map(|s| {
-                s.endpoints
-                    .iter()
-                    .map(|e| {
-                        let name = e.effect.as_ref()?;
-                        let i = stats
-                            .iter()
-                            .position(|x| &x.name == name)
-                            .unwrap_or_else(|| {
-                                stats.push(EffectStats {
-                                    name: name.clone(),
-                                    applied: 0,
-                                    duplicates: 0,
-                                });
-                                stats.len() - 1
-                            });
-                        Some(i as u32)
-                    })
-                    .collect()
-            })
+            .map(|s| [false, true].map(|new| s.endpoints_of(new).iter().map(&mut index).collect()))
             .collect();
         Effects { stats, of }
     }
 
-    /// The effect of endpoint `e` of service `s`, if it has one.
-    pub fn of(&self, s: usize, e: usize) -> Option<u32> {
-        self.of[s][e]
+    /// The effect of endpoint `e` of service `s` as its new version
+    /// (`new`) or its old one serves it, if it has one.
+    pub fn of(&self, s: usize, new: bool, e: usize) -> Option<u32> {
+        self.of[s][usize::from(new)][e]
+    }
+
+    /// Whether endpoint `e` of service `s` has an effect in either version
+    /// (a caller does not know which version will serve it).
+    pub fn any(&self, s: usize, e: usize) -> bool {
+        self.of[s].iter().any(|version| version[e].is_some())
     }
 }
 
@@ -160,8 +164,15 @@ impl Simulation {
     /// are duplicates is the exchange of a call (its idempotency key, or
     /// the attempt's own id without one), the message of a delivery (its
     /// message id, shared by every copy), or a saga run's step.
-    pub(super) fn commit_effect(&mut self, s: usize, e: usize, asker: Asker, counted: bool) {
-        let Some(effect) = self.effects.of(s, e) else {
+    pub(super) fn commit_effect(
+        &mut self,
+        s: usize,
+        new: bool,
+        e: usize,
+        asker: Asker,
+        counted: bool,
+    ) {
+        let Some(effect) = self.effects.of(s, new, e) else {
             return;
         };
         // Every exchange to an endpoint with an effect is kept until its
@@ -178,7 +189,7 @@ impl Simulation {
                 return;
             }
         }
-        let idempotent = self.sc.services[s].endpoints[e].idempotent;
+        let idempotent = self.sc.services[s].endpoints_of(new)[e].idempotent;
         let Some(applied) = self.applied_of(asker) else {
             return;
         };

@@ -70,8 +70,7 @@ impl Simulation {
         let target = self.sites[site as usize].target;
         let tracked = self
             .effects
-            .of(target.service.0 as usize, target.endpoint.0 as usize)
-            .is_some();
+            .any(target.service.0 as usize, target.endpoint.0 as usize);
         let policy = &self.sites[site as usize].policy;
         let sleep = policy.retry.as_ref().map_or(SimDuration::ZERO, |r| r.base);
         // Under `deadline = true` the timeout bounds the whole exchange, as a

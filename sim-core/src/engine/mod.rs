@@ -123,8 +123,9 @@ pub struct Simulation {
     exchanges: Slab<Exchange>,
     /// Policy sites: clients first, then every call of every endpoint.
     sites: Vec<Site>,
-    /// Site of call `i` of endpoint `e` of service `s`: `call_sites[s][e][i]`.
-    call_sites: Vec<Vec<Vec<u32>>>,
+    /// Site of call `i` of endpoint `e` of service `s` as its old (`v` = 0)
+    /// or new version (1) makes it: `call_sites[s][v][e][i]`.
+    call_sites: Vec<[Vec<Vec<u32>>; 2]>,
     breakers: Vec<BreakerRec>,
     /// Which faults are active now.
     fault_active: Vec<bool>,

@@ -37,11 +37,12 @@ pub struct Publishing {
 }
 
 impl Simulation {
-    /// Instance `instance` of service `s` committed a request with `key` to
-    /// endpoint `e`: each of its `publish` entries sends a new message.
-    pub(super) fn publish_all(&mut self, s: usize, e: usize, key: u64) {
-        for k in 0..self.sc.services[s].endpoints[e].publish.len() {
-            let p = self.sc.services[s].endpoints[e].publish[k].clone();
+    /// An instance of service `s`, of the new version or not (`new`),
+    /// committed a request with `key` to endpoint `e`: each of the
+    /// endpoint's `publish` entries sends a new message.
+    pub(super) fn publish_all(&mut self, s: usize, new: bool, e: usize, key: u64) {
+        for k in 0..self.sc.services[s].endpoints_of(new)[e].publish.len() {
+            let p = self.sc.services[s].endpoints_of(new)[e].publish[k].clone();
             let env = self.new_envelope(key);
             self.send_publish(p.to.0, env, s as u32, p.outbox);
         }

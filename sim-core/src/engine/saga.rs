@@ -296,8 +296,7 @@ impl Simulation {
         let g = run.saga as usize;
         let with_effect = |t: Target| {
             self.effects
-                .of(t.service.0 as usize, t.endpoint.0 as usize)
-                .is_some()
+                .any(t.service.0 as usize, t.endpoint.0 as usize)
         };
         let steps = &self.sc.sagas[g].steps;
         !steps.iter().enumerate().all(|(i, s)| {

@@ -609,14 +609,8 @@ impl Simulation {
             self.jobs[key as usize].frozen = inst.frozen;
             return self.schedule(self.now, Event::WorkDone(Handle { key, uid }));
         }
-        let endpoint = &self.sc.services[s].endpoints[target.endpoint.0 as usize];
-        let dist = match (inst.version, self.deploy_of[s]) {
-            (true, Some(d)) => self.sc.deploys[d as usize].version.service_time.as_ref(),
-            _ => None,
-        };
-        let mut work = dist
-            .unwrap_or(&endpoint.service_time)
-            .sample(&mut inst.work_rng);
+        let endpoint = &self.sc.services[s].endpoints_of(inst.version)[target.endpoint.0 as usize];
+        let mut work = endpoint.service_time.sample(&mut inst.work_rng);
         if inst.health.slow != 1.0 {
             work = SimDuration(libm::round(work.0 as f64 * inst.health.slow) as u64);
         }
@@ -700,17 +694,13 @@ impl Simulation {
         if let Asker::Probe(..) = job.asker {
             return self.answer_job(h, Outcome::Ok);
         }
-        let endpoint = &self.sc.services[s].endpoints[target.endpoint.0 as usize];
+        let endpoint = &self.sc.services[s].endpoints_of(inst.version)[target.endpoint.0 as usize];
         let (calls, parallel, blocking) = (
             endpoint.calls.len() as u32,
             endpoint.parallel,
             endpoint.blocking,
         );
-        let own = match (inst.version, self.deploy_of[s]) {
-            (true, Some(d)) => self.sc.deploys[d as usize].version.error_rate,
-            _ => None,
-        };
-        let error_rate = either(own.unwrap_or(endpoint.error_rate), inst.health.error);
+        let error_rate = either(endpoint.error_rate, inst.health.error);
         // A repeat of processed work is answered from the processed-keys
         // table, as it was the first time, whatever this attempt would do.
         if inst.error_rng.chance(error_rate) && !self.already_processed(s, job.asker) {
@@ -746,9 +736,10 @@ impl Simulation {
         let deadline = Some(job.deadline).filter(|d| *d != SimTime::MAX);
         let instance = job.instance;
         let (s, e) = (from.service.0 as usize, from.endpoint.0 as usize);
-        let site = self.call_sites[s][e][i as usize];
+        let new = self.services[s].instances[instance as usize].version;
+        let site = self.call_sites[s][usize::from(new)][e][i as usize];
         let key = job.key;
-        match self.sc.services[s].endpoints[e].calls[i as usize].via {
+        match self.sc.services[s].endpoints_of(new)[e].calls[i as usize].via {
             Some(c) => self.lookup(c.0, Origin::Job(h), site, instance, deadline, key),
             None => self.start_exchange(Origin::Job(h), site, instance, deadline, false, key),
         }
@@ -764,9 +755,9 @@ impl Simulation {
             Outcome::Degraded => job.degraded = true,
             Outcome::Ok => {}
         }
-        let target = job.target;
-        let endpoint =
-            &self.sc.services[target.service.0 as usize].endpoints[target.endpoint.0 as usize];
+        let (target, s) = (job.target, job.target.service.0 as usize);
+        let new = self.services[s].instances[job.instance as usize].version;
+        let endpoint = &self.sc.services[s].endpoints_of(new)[target.endpoint.0 as usize];
         let done = if endpoint.parallel {
             job.next -= 1;
             job.next == 0
@@ -818,8 +809,9 @@ impl Simulation {
         self.version_fact(s, job.instance, outcome, latency, job.counted);
         if outcome.is_success() && !prepared {
             let (e, counted) = (job.target.endpoint.0 as usize, job.counted);
-            self.commit_effect(s, e, job.asker, counted);
-            self.publish_all(s, e, job.key);
+            let new = self.services[s].instances[job.instance as usize].version;
+            self.commit_effect(s, new, e, job.asker, counted);
+            self.publish_all(s, new, e, job.key);
         }
         self.reply(job.asker, outcome);
     }

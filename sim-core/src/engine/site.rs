@@ -8,7 +8,9 @@ use super::event::Handle;
 use super::network::Network;
 use super::throttle::{Limiter, RetryBudget};
 use crate::rng::Stream;
-use crate::scenario::model::{ClientId, NodeId, Policy, SagaId, Scenario, ServiceId, Target};
+use crate::scenario::model::{
+    ClientId, Endpoint, NodeId, Policy, SagaId, Scenario, ServiceId, Target,
+};
 use std::collections::VecDeque;
 
 /// One policy site.
@@ -59,12 +61,14 @@ struct Caller {
 }
 
 /// Every site of a scenario: clients first (site `i` is client `i`), then
-/// each call of each endpoint of each service in file order.
+/// each call of each endpoint of each service in file order (a new
+/// version's calls after its service's own), then the sagas' steps.
 pub struct Sites {
     pub sites: Vec<Site>,
     pub breakers: Vec<BreakerRec>,
-    /// Site index of call `i` of endpoint `e` of service `s`: `calls[s][e][i]`.
-    pub calls: Vec<Vec<Vec<u32>>>,
+    /// Site index of call `i` of endpoint `e` of service `s`, as its old
+    /// (`v` = 0) or new version (1) makes it: `calls[s][v][e][i]`.
+    pub calls: Vec<[Vec<Vec<u32>>; 2]>,
     /// Sites of step `i` of saga `g`: its call and its compensation.
     pub steps: Vec<Vec<(u32, Option<u32>)>>,
 }
@@ -86,25 +90,39 @@ impl Sites {
             out.add(sc, seed, network, &caller, c.target, &c.policy);
         }
         for (s, service) in sc.services.iter().enumerate() {
-            let per_endpoint = service
-                .endpoints
-                .iter()
+            let caller = |e: &Endpoint, version: &str, i: usize| Caller {
+                from: NodeId::Service(ServiceId(s as u32)),
+                instances: service.max_instances(),
+                place: format!("{}.{}{version}/calls[{i}]", service.name, e.name),
+            };
+            let old: Vec<Vec<u32>> = (service.endpoints.iter())
                 .map(|e| {
-                    e.calls
-                        .iter()
-                        .enumerate()
-                        .map(|(i, call)| {
-                            let caller = Caller {
-                                from: NodeId::Service(ServiceId(s as u32)),
-                                instances: service.max_instances(),
-                                place: format!("{}.{}/calls[{i}]", service.name, e.name),
-                            };
-                            out.add(sc, seed, network, &caller, call.to, &call.policy)
+                    let calls = e.calls.iter().enumerate();
+                    calls
+                        .map(|(i, c)| {
+                            out.add(sc, seed, network, &caller(e, "", i), c.to, &c.policy)
                         })
                         .collect()
                 })
                 .collect();
-            out.calls.push(per_endpoint);
+            // The new version's calls have sites of their own where it
+            // changes them, and share the old ones where it does not.
+            let new = (service.endpoints_of(true).iter().zip(&service.endpoints))
+                .zip(&old)
+                .map(|((e, was), sites)| {
+                    if e.calls == was.calls {
+                        return sites.clone();
+                    }
+                    let calls = e.calls.iter().enumerate();
+                    calls
+                        .map(|(i, c)| {
+                            let at = caller(e, "@new", i);
+                            out.add(sc, seed, network, &at, c.to, &c.policy)
+                        })
+                        .collect()
+                })
+                .collect();
+            out.calls.push([old, new]);
         }
         for (g, saga) in sc.sagas.iter().enumerate() {
             let steps = saga

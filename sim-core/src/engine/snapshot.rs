@@ -259,7 +259,7 @@ impl Simulation {
         let s = self
             .call_sites
             .iter()
-            .position(|eps| eps.iter().any(|calls| calls.contains(&site)))
+            .position(|versions| versions.iter().flatten().any(|calls| calls.contains(&site)))
             .unwrap_or(0);
         self.sc.services[s].name.clone()
     }

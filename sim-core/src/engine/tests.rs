@@ -39,6 +39,7 @@ pub(crate) fn single_queue(rate: f64, workers: u32, service_time: Dist, seconds:
             protection: Protection::default(),
             dedup: None,
             lifecycle: Default::default(),
+            new_version: None,
             endpoints: vec![Endpoint {
                 name: "default".into(),
                 service_time,

@@ -175,9 +175,12 @@ impl Simulation {
             return self.end_saga(h, Phase::Compensated, Outcome::Failed(Cause::Error));
         }
         let counted = self.runs[h.key as usize].counted;
-        for step in 0..txn.holds.len() {
+        for (step, hold) in txn.holds.iter().enumerate() {
             let t = self.sc.sagas[g].steps[step].call;
-            let effect = self.effects.of(t.service.0 as usize, t.endpoint.0 as usize);
+            let s = t.service.0 as usize;
+            // The effect of the version of the instance that prepared it.
+            let new = hold.is_some_and(|h| self.services[s].instances[h.instance as usize].version);
+            let effect = self.effects.of(s, new, t.endpoint.0 as usize);
             if let Some(effect) = effect {
                 self.saga_effect(h, step as u32, false);
                 if counted {

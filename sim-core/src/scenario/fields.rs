@@ -137,19 +137,10 @@ impl<'a> Fields<'a> {
     }
 }
 
-/// Reports a key that the format does not know, or does not support yet.
+/// Reports a key that the format does not know.
 fn check_key(key: &str, at: At, desc: &format::Table, context: &str, p: &mut Problems) {
-    match desc.key(key) {
-        Some(k) if k.supported => return,
-        Some(_) if desc.sections => {
-            p.error(at, format!("`[[{key}]]` is not supported yet"));
-            return;
-        }
-        Some(_) => {
-            p.error(at, format!("`{key}` is not supported yet"));
-            return;
-        }
-        None => {}
+    if desc.key(key).is_some() {
+        return;
     }
     let known: Vec<&str> = desc.keys().map(|k| k.name).collect();
     let in_scenario = format::SCENARIO.key(key).is_some();
@@ -159,10 +150,7 @@ fn check_key(key: &str, at: At, desc: &format::Table, context: &str, p: &mut Pro
         None if in_scenario => format!(
             "`{key}` belongs in [scenario]: TOML puts a key into the table whose header comes before it"
         ),
-        None => {
-            let supported: Vec<&str> = desc.supported().map(|k| k.name).collect();
-            format!("expected one of: {}", supported.join(", "))
-        }
+        None => format!("expected one of: {}", known.join(", ")),
     };
     p.hinted(at, format!("unknown key `{key}` in {context}"), Some(hint));
 }

@@ -5,9 +5,7 @@
 //! from here, [`super::schema()`] turns it into the JSON Schema for editors,
 //! and [`super::reference()`] into the Markdown reference page; so what
 //! the loader accepts, what editors complete and what the page documents
-//! cannot drift apart. Keys of the contract that the engine does not
-//! implement yet are described too, marked not supported: the loader
-//! recognises and refuses them, the schema leaves them out.
+//! cannot drift apart.
 
 use crate::limits;
 
@@ -70,8 +68,6 @@ pub(crate) enum Kind {
     RateSchedule,
     /// A breaker window's size: calls, or a duration for a time window.
     WindowSize,
-    /// A key not supported yet: its value is never read.
-    Unread,
 }
 
 /// The bounds of an integer.
@@ -94,8 +90,6 @@ pub(crate) struct Key {
     /// The value when the key is omitted, as the reference page says it.
     pub default: Option<&'static str>,
     pub required: bool,
-    /// False for keys of the contract the engine does not implement yet.
-    pub supported: bool,
     /// A valid value, as TOML: for the reference page and for the test
     /// that the loader accepts every key the schema offers.
     pub example: &'static str,
@@ -116,7 +110,7 @@ pub(crate) struct Table {
 }
 
 impl Table {
-    /// Every key, supported or not.
+    /// Every key.
     pub fn keys(&self) -> impl Iterator<Item = &'static Key> + '_ {
         self.groups.iter().flat_map(|g| g.iter())
     }
@@ -124,11 +118,6 @@ impl Table {
     /// The key called `name`.
     pub fn key(&self, name: &str) -> Option<&'static Key> {
         self.keys().find(|k| k.name == name)
-    }
-
-    /// The keys the loader reads.
-    pub fn supported(&self) -> impl Iterator<Item = &'static Key> + '_ {
-        self.keys().filter(|k| k.supported)
     }
 }
 
@@ -139,7 +128,6 @@ const fn key(name: &'static str, kind: Kind, doc: &'static str, example: &'stati
         doc,
         default: None,
         required: false,
-        supported: true,
         example,
     }
 }
@@ -153,12 +141,6 @@ impl Key {
     const fn required(mut self) -> Key {
         self.required = true;
         self
-    }
-
-    const fn not_yet(name: &'static str, doc: &'static str) -> Key {
-        let mut k = key(name, Kind::Unread, doc, "");
-        k.supported = false;
-        k
     }
 }
 
@@ -1013,37 +995,16 @@ pub(crate) static DEPLOY: Table = Table {
 pub(crate) static VERSION: Table = Table {
     id: "version",
     title: "version = { … }",
-    doc: "The per-request keys of the service that the new version overrides.",
+    doc: "The per-request keys the new version overrides, on every endpoint of the service; a key it does not set keeps each endpoint's own. `consumes` is not among them: a queue keeps its one consumer.",
     groups: &[&[
-        key(
-            "service_time",
-            Kind::Distribution,
-            "Local work per request of the new version.",
-            "\"exp(15ms)\"",
-        )
-        .or("the service's"),
-        key(
-            "error_rate",
-            Kind::Probability,
-            "Probability that the new version's local work fails.",
-            "0.2",
-        )
-        .or("the service's"),
-        Key::not_yet("calls", "Downstream calls of the new version."),
-        Key::not_yet(
-            "parallel",
-            "Whether the new version makes its calls at once.",
-        ),
-        Key::not_yet(
-            "blocking",
-            "Whether the new version's workers wait on calls.",
-        ),
-        Key::not_yet("effect", "The new version's side effect."),
-        Key::not_yet(
-            "idempotent",
-            "Whether the new version applies its effect once.",
-        ),
-        Key::not_yet("publish", "Messages the new version publishes."),
+        key("service_time", Kind::Distribution, "Local work per request of the new version.", "\"exp(15ms)\"").or("the endpoint's"),
+        key("error_rate", Kind::Probability, "Probability that the new version's local work fails.", "0.2").or("the endpoint's"),
+        key("calls", Kind::Calls, "The new version's downstream calls, replacing the endpoint's: targets, or `{ to, policies… }`.", "[\"db\"]").or("the endpoint's"),
+        key("parallel", Kind::Bool, "Whether the new version makes its calls at once.", "true").or("the endpoint's"),
+        key("blocking", Kind::Bool, "Whether the new version's workers wait on calls.", "false").or("the endpoint's"),
+        key("effect", Kind::Name, "The new version's side effect.", "\"charge\"").or("the endpoint's"),
+        key("idempotent", Kind::Bool, "Whether copies of one logical request apply the new version's effect once.", "false").or("the endpoint's"),
+        key("publish", Kind::Tables { table: &PUBLISH, max: limits::MAX_PUBLISH }, "Messages the new version publishes when a request succeeds, replacing the endpoint's.", "").or("the endpoint's"),
     ]],
     sections: false,
 };

@@ -38,7 +38,7 @@ fn value_of(key: &Key) -> String {
         Kind::Tables { table, .. } if std::ptr::eq(table, &SAGA_STEP) => {
             format!("[{{ {} }}]", body(table, None, ", "))
         }
-        Kind::Tables { .. } | Kind::Unread => "[]".to_string(),
+        Kind::Tables { .. } => "[]".to_string(),
         _ => key.example.to_string(),
     }
 }
@@ -48,7 +48,7 @@ fn value_of(key: &Key) -> String {
 fn body(table: &Table, extra: Option<(&str, String)>, sep: &str) -> String {
     let skip = extra.as_ref().map_or("", |(k, _)| *k);
     let mut parts: Vec<String> = table
-        .supported()
+        .keys()
         .filter(|k| k.required && k.name != skip)
         .map(|k| pair(k.name, &value_of(k)))
         .collect();
@@ -147,7 +147,7 @@ fn problems(text: &str) -> Vec<Diagnostic> {
 #[test]
 fn the_loader_accepts_every_key_the_schema_offers() {
     for table in TABLES {
-        for key in table.supported() {
+        for key in table.keys() {
             // The sections of every host scenario: written there already.
             if std::ptr::eq(*table, &TOP) && ["client", "service"].contains(&key.name) {
                 continue;
@@ -177,7 +177,7 @@ fn needed_by(kind: &str) -> &'static str {
 #[test]
 fn the_loader_accepts_every_word_the_schema_offers() {
     for table in TABLES {
-        for key in table.supported() {
+        for key in table.keys() {
             let values: Vec<String> = match key.kind {
                 Kind::Choice(words) => words.iter().map(|w| format!("\"{w}\"")).collect(),
                 Kind::Choices(words) => vec![format!("[\"{}\"]", words.join("\", \""))],
@@ -211,16 +211,13 @@ fn the_loader_refuses_every_key_the_schema_does_not_offer() {
     candidates.dedup();
     for table in TABLES {
         for name in &candidates {
-            if table.supported().any(|k| k.name == *name) {
+            if table.key(name).is_some() {
                 continue;
             }
             let text = host(table, Some((name, "1".to_string())));
-            let refused = problems(&text).iter().any(|d| {
-                d.message.starts_with(&format!("unknown key `{name}`"))
-                    || d.message.contains(&format!("{name}` is not supported yet"))
-                    || d.message
-                        .contains(&format!("{name}]]` is not supported yet"))
-            });
+            let refused = problems(&text)
+                .iter()
+                .any(|d| d.message.starts_with(&format!("unknown key `{name}`")));
             assert!(
                 refused,
                 "`{name}` in {} was not refused:\n{text}",
@@ -231,7 +228,7 @@ fn the_loader_refuses_every_key_the_schema_does_not_offer() {
 }
 
 #[test]
-fn the_schema_lists_exactly_the_supported_keys() {
+fn the_schema_lists_exactly_the_keys_of_the_format() {
     let value: Value = serde_json::from_str(&schema()).unwrap();
     for table in TABLES {
         let object = if std::ptr::eq(*table, &TOP) {
@@ -243,8 +240,8 @@ fn the_schema_lists_exactly_the_supported_keys() {
             .as_object()
             .map(|p| p.keys().map(String::as_str).collect())
             .unwrap_or_default();
-        let supported: Vec<&str> = table.supported().map(|k| k.name).collect();
-        assert_eq!(listed, supported, "{}", table.title);
+        let keys: Vec<&str> = table.keys().map(|k| k.name).collect();
+        assert_eq!(listed, keys, "{}", table.title);
         assert_eq!(object["additionalProperties"], false, "{}", table.title);
     }
     assert!(value["properties"].get("deploy").is_some());
@@ -414,4 +411,16 @@ fn the_reference_page_lists_every_table_key_and_limit() {
         assert!(page.contains(&format!("| `{}` | {} |", limit.name, limit.value)));
     }
     assert!(page.contains("| `instances` | integer (at least 1) | 1 | 10000 per service |"));
+}
+
+#[test]
+fn a_version_offers_every_per_request_key_but_consumes_with_its_kind() {
+    let request: Vec<(&str, String)> = (super::format::REQUEST.iter())
+        .filter(|k| k.name != "consumes")
+        .map(|k| (k.name, format!("{:?}", k.kind)))
+        .collect();
+    let version: Vec<(&str, String)> = (super::format::VERSION.keys())
+        .map(|k| (k.name, format!("{:?}", k.kind)))
+        .collect();
+    assert_eq!(version, request);
 }

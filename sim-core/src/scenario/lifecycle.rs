@@ -31,7 +31,6 @@ pub(crate) fn lifecycle(f: &Fields, instances: u32, p: &mut Problems) -> Lifecyc
         startup: startup.unwrap_or(SimDuration::ZERO),
         health,
         autoscale,
-        deployed: false,
     }
 }
 

@@ -76,9 +76,11 @@ fn reads_a_deploy_and_refuses_a_second_of_one_service() {
         (d.service, d.at, d.strategy),
         (ServiceId(1), SimTime(30_000_000_000), Strategy::Canary)
     );
+    assert_eq!((d.steps.clone(), d.batch), (vec![0.1, 1.0], 1));
+    let new = sc.services[1].new_version.as_ref().unwrap();
     assert_eq!(
-        (d.steps.clone(), d.batch, d.version.error_rate),
-        (vec![0.1, 1.0], 1, Some(0.5))
+        (new[0].error_rate, &new[0].service_time),
+        (0.5, &sc.services[1].endpoints[0].service_time)
     );
     let r = d.rollback.as_ref().unwrap();
     assert_eq!(
@@ -89,11 +91,86 @@ fn reads_a_deploy_and_refuses_a_second_of_one_service() {
             SimDuration::from_secs(10)
         )
     );
-    assert!(sc.services[1].lifecycle.deployed);
+    assert!(sc.services[0].new_version.is_none());
     let twice = errors(&format!("{BASE}{deploy}{deploy}"));
     assert_eq!(twice.len(), 1, "{twice:?}");
     assert_eq!(twice[0].message, "a second [[deploy]] of this service");
     assert_eq!((twice[0].line, twice[0].column), (28, 11));
+}
+
+/// BASE with a second endpoint on `api`, a queue, and a deployment of
+/// `api` whose `version` is `version`.
+fn deployed(version: &str) -> String {
+    let base = BASE.replace("target = \"api\"", "target = \"api.a\"").replace(
+        "calls = [\"db\"]",
+        "calls = [\"db\"]\neffect = \"charge\"\n[[service.endpoint]]\nname = \"a\"\n[[service.endpoint]]\nname = \"b\"\nservice_time = \"1ms\"\nblocking = false",
+    );
+    format!(
+        "{base}\n[[queue]]\nname = \"q\"\n\n[[service]]\nname = \"worker\"\nservice_time = \"1ms\"\nconsumes = \"q\"\n\n[[deploy]]\nservice = \"api\"\nat = \"1s\"\nversion = {version}\n"
+    )
+}
+
+#[test]
+fn a_version_overrides_its_keys_on_every_endpoint_and_keeps_the_rest() {
+    let sc = ok(&deployed(
+        r#"{ calls = ["db", "worker"], parallel = true, idempotent = true, effect = "refund", publish = [{ to = "q", outbox = true }] }"#,
+    ));
+    let api = &sc.services[0];
+    let new = api.new_version.as_ref().unwrap();
+    assert_eq!(new.len(), api.endpoints.len());
+    for (old, new) in api.endpoints.iter().zip(new) {
+        assert_eq!(new.name, old.name);
+        let to: Vec<ServiceId> = new.calls.iter().map(|c| c.to.service).collect();
+        assert_eq!(to, [ServiceId(1), ServiceId(2)]);
+        assert_eq!((new.parallel, new.idempotent), (true, true));
+        assert_eq!(new.effect.as_deref(), Some("refund"));
+        assert_eq!(
+            new.publish,
+            [Publish {
+                to: QueueId(0),
+                outbox: true
+            }]
+        );
+        // What the version does not set stays each endpoint's own.
+        assert_eq!(
+            (&new.service_time, new.blocking),
+            (&old.service_time, old.blocking)
+        );
+        assert_eq!(
+            (new.error_rate, new.consumes),
+            (old.error_rate, old.consumes)
+        );
+    }
+    assert!(!api.endpoints[1].blocking);
+    assert_eq!(api.endpoints[0].calls.len(), 1);
+    // Without a `version`, the new version is the old one.
+    let same = ok(&deployed("{}"));
+    assert_eq!(
+        same.services[0].new_version.as_deref(),
+        Some(&same.services[0].endpoints[..])
+    );
+}
+
+#[test]
+fn a_versions_references_are_checked_where_they_are_written() {
+    let (line, column, message, h) = only(&deployed(r#"{ calls = ["dbb"] }"#));
+    assert_eq!((line, column), (37, 22));
+    assert!(message.contains("no service `dbb`"), "{message}");
+    assert_eq!(h, hint("did you mean `db`?"));
+    let (line, column, message, _) = only(&deployed(r#"{ consumes = "q" }"#));
+    assert_eq!((line, column), (37, 13));
+    assert!(
+        message.starts_with("unknown key `consumes` in `version` of [[deploy]] [0]"),
+        "{message}"
+    );
+    let (_, _, message, _) = only(&deployed(r#"{ publish = [{ to = "qq" }] }"#));
+    assert!(message.contains("no queue `qq`"), "{message}");
+    // A call of the new version can close a cycle the old one does not.
+    let text = deployed("{}").replace("service = \"api\"\nat", "service = \"db\"\nat");
+    let cyclic = text.replace("version = {}", r#"version = { calls = ["api.a"] }"#);
+    let (line, _, message, _) = only(&cyclic);
+    assert_eq!(line, 37, "{message}");
+    assert!(message.contains("cycle"), "{message}");
 }
 
 #[test]

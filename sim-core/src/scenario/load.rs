@@ -91,8 +91,8 @@ fn build(root: &Node, file: &str, p: &mut Problems) -> Option<Scenario> {
     doc.read("$schema", p, fields::string);
     let names = Names::collect(root);
     let arrays = |key: &str, p: &mut Problems| doc.read(key, p, fields::tables).unwrap_or(&[]);
-    let (mut services, sites) = services(arrays("service", p), &names, p);
-    let deploys = deploys::deploys(arrays("deploy", p), &names, &mut services, p);
+    let (mut services, mut sites) = services(arrays("service", p), &names, p);
+    let deploys = deploys::deploys(arrays("deploy", p), &names, &mut services, &mut sites, p);
     let queue_nodes = arrays("queue", p);
     let mut queues = queues(queue_nodes, &names, p);
     queues::check_consumers(&sites, &names, p);
@@ -165,8 +165,7 @@ fn breaker_edges(sc: &Scenario) -> Vec<String> {
         .iter()
         .map(|c| (c.name.as_str(), c.target, &c.policy));
     let calls = sc.services.iter().flat_map(|s| {
-        s.endpoints
-            .iter()
+        s.every_endpoint()
             .flat_map(|e| e.calls.iter().map(|c| (s.name.as_str(), c.to, &c.policy)))
     });
     let mut edges: Vec<String> = clients
@@ -183,7 +182,7 @@ fn effect_names(sc: &Scenario) -> Vec<String> {
     let mut names: Vec<String> = sc
         .services
         .iter()
-        .flat_map(|s| s.endpoints.iter().filter_map(|e| e.effect.clone()))
+        .flat_map(|s| s.every_endpoint().filter_map(|e| e.effect.clone()))
         .collect();
     names.sort();
     names.dedup();

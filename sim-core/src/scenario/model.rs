@@ -88,8 +88,6 @@ pub struct Deploy {
     pub step_every: SimDuration,
     /// Rolling: instances replaced per step.
     pub batch: u32,
-    /// What the new version does differently.
-    pub version: Version,
     pub rollback: Option<Rollback>,
 }
 
@@ -113,13 +111,6 @@ impl Strategy {
             Strategy::BlueGreen => "blue_green",
         }
     }
-}
-
-/// The per-request keys a new version overrides.
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct Version {
-    pub service_time: Option<Dist>,
-    pub error_rate: Option<f64>,
 }
 
 /// Automated analysis: roll back as soon as the new version's last window
@@ -357,6 +348,10 @@ pub struct Service {
     pub endpoints: Vec<Endpoint>,
     /// How its instances come and go: cold starts, health checks, autoscaling.
     pub lifecycle: Lifecycle,
+    /// The endpoints as the new version of its `[[deploy]]` serves them,
+    /// one per endpoint, with the deployment's `version` keys applied;
+    /// `None` when no deployment names it.
+    pub new_version: Option<Vec<Endpoint>>,
 }
 
 impl Service {
@@ -368,11 +363,39 @@ impl Service {
             .autoscale
             .as_ref()
             .map_or(self.instances, |a| a.max.max(self.instances));
-        if self.lifecycle.deployed {
+        if self.new_version.is_some() {
             most.saturating_mul(2)
         } else {
             most
         }
+    }
+
+    /// Its endpoints as the new version (`new`) or the old one serves them.
+    pub fn endpoints_of(&self, new: bool) -> &[Endpoint] {
+        match (&self.new_version, new) {
+            (Some(endpoints), true) => endpoints,
+            _ => &self.endpoints,
+        }
+    }
+
+    /// Every endpoint of every version, the old ones first: what the
+    /// checks of the file and the topology cover.
+    pub fn every_endpoint(&self) -> impl Iterator<Item = &Endpoint> {
+        self.endpoints
+            .iter()
+            .chain(self.new_version.iter().flatten())
+    }
+
+    /// Each endpoint with calls of its own, and whether it is the new
+    /// version's: the old endpoints, then those of the new version whose
+    /// calls differ from the old (a drawing of the calls shows each once).
+    pub fn call_lists(&self) -> impl Iterator<Item = (bool, &Endpoint)> {
+        let old = self.endpoints.iter().map(|e| (false, e));
+        let changed = (self.new_version.iter().flatten())
+            .zip(&self.endpoints)
+            .filter(|(new, was)| new.calls != was.calls)
+            .map(|(new, _)| (true, new));
+        old.chain(changed)
     }
 }
 
@@ -383,8 +406,6 @@ pub struct Lifecycle {
     pub startup: SimDuration,
     pub health: Option<HealthCheck>,
     pub autoscale: Option<Autoscale>,
-    /// A `[[deploy]]` names it.
-    pub deployed: bool,
 }
 
 /// Active health checks from the balancer.
@@ -471,7 +492,7 @@ pub enum Discipline {
 }
 
 /// What one endpoint of a service does with a request.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct Endpoint {
     pub name: String,
     pub service_time: Dist,
@@ -502,7 +523,7 @@ pub struct Dedup {
 }
 
 /// A downstream call made while serving a request.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct Call {
     pub to: Target,
     pub policy: Policy,

@@ -188,25 +188,7 @@ impl<'a> Names<'a> {
             Some((s, e)) => (s, Some(e)),
             None => (text, None),
         };
-        let Some(service) = self.service(service_name) else {
-            let hint = match (self.client(service_name), self.queue(service_name)) {
-                (Some(_), _) => Some(format!(
-                    "`{}` is a client; requests go to services",
-                    quote(service_name)
-                )),
-                (None, Some(_)) => Some(format!(
-                    "`{name}` is a queue; requests go to services, messages to queues with `publish = [{{ to = \"{name}\" }}]`",
-                    name = quote(service_name)
-                )),
-                (None, None) => self.suggest_service(service_name),
-            };
-            p.hinted(
-                at,
-                format!("no service `{}` for {role}", quote(service_name)),
-                hint,
-            );
-            return None;
-        };
+        let service = self.service_ref(service_name, at, role, p)?;
         let declared = self
             .services
             .get(service.0 as usize)
@@ -251,6 +233,30 @@ impl<'a> Names<'a> {
             service,
             endpoint: EndpointId(endpoint),
         })
+    }
+
+    /// Resolves the name of a service (not a target: no endpoint). `role`
+    /// says where the reference is, like "`service` of [[deploy]] [0]".
+    pub fn service_ref(
+        &self,
+        name: &str,
+        at: At,
+        role: &str,
+        p: &mut Problems,
+    ) -> Option<ServiceId> {
+        if let Some(service) = self.service(name) {
+            return Some(service);
+        }
+        let hint = match (self.client(name), self.queue(name)) {
+            (Some(_), _) => Some(format!("`{}` is a client; requests go to services", quote(name))),
+            (None, Some(_)) => Some(format!(
+                "`{name}` is a queue; requests go to services, messages to queues with `publish = [{{ to = \"{name}\" }}]`",
+                name = quote(name)
+            )),
+            (None, None) => self.suggest_service(name),
+        };
+        p.hinted(at, format!("no service `{}` for {role}", quote(name)), hint);
+        None
     }
 
     /// Resolves the name of a client, a service, a queue, a cache or a

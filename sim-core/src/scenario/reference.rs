@@ -36,7 +36,7 @@ pub fn reference() -> String {
     out
 }
 
-/// One table: its doc, its keys, and the keys not supported yet.
+/// One table: its doc and its keys.
 fn section(out: &mut String, table: &Table) {
     let _ = write!(
         out,
@@ -46,7 +46,7 @@ fn section(out: &mut String, table: &Table) {
         id = table.id,
         doc = table.doc,
     );
-    for key in table.supported() {
+    for key in table.keys() {
         let default = match (key.required, key.default) {
             (true, _) => "required".to_string(),
             (false, Some(d)) => d.to_string(),
@@ -61,18 +61,6 @@ fn section(out: &mut String, table: &Table) {
             limit(key.kind),
             key.doc,
             example(key),
-        );
-    }
-    let later: Vec<String> = table
-        .keys()
-        .filter(|k| !k.supported)
-        .map(|k| format!("`{}`", k.name))
-        .collect();
-    if !later.is_empty() {
-        let _ = writeln!(
-            out,
-            "\nNot supported yet (refused by the loader): {}.",
-            later.join(", ")
         );
     }
 }
@@ -137,7 +125,6 @@ fn kind(kind: Kind) -> String {
         Kind::Calls => format!("array of targets or {}", link(&CALL)),
         Kind::RateSchedule => format!("rate, or array of {}", link(&STEP)),
         Kind::WindowSize => "integer (calls) or duration".into(),
-        Kind::Unread => "—".into(),
     }
 }
 

@@ -1,7 +1,6 @@
 //! The JSON Schema of scenario files, built from [`super::format`]: one
 //! definition per table, with descriptions, enums, ranges and the duration
-//! pattern, and nothing the loader would refuse (keys not supported yet are
-//! left out).
+//! pattern, and nothing the loader would refuse.
 
 use super::format::{Int, Key, Kind, Table, TABLES, TOP, WINDOW_CALLS};
 use crate::limits;
@@ -58,11 +57,11 @@ pub fn schema() -> String {
 /// A table as a closed object.
 fn object(table: &Table) -> Value {
     let mut properties = Map::new();
-    for key in table.supported() {
+    for key in table.keys() {
         properties.insert(key.name.into(), property(key));
     }
     let required: Vec<&str> = table
-        .supported()
+        .keys()
         .filter(|k| k.required)
         .map(|k| k.name)
         .collect();
@@ -181,6 +180,5 @@ fn value(kind: Kind) -> Value {
                 reference("duration"),
             ]
         }),
-        Kind::Unread => json!({}),
     }
 }

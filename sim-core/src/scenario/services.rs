@@ -244,6 +244,7 @@ fn service(
         dedup,
         endpoints: endpoints.into_iter().map(|b| b.endpoint).collect(),
         lifecycle,
+        new_version: None,
     })
 }
 
@@ -364,7 +365,7 @@ fn sets(node: &Node, key: &str) -> bool {
 /// Warns of a per-request key of a service that every endpoint sets for
 /// itself: the service's value is never used.
 fn warn_shadowed(f: &Fields, endpoints: &[Node], p: &mut Problems) {
-    for key in format::REQUEST.iter().filter(|k| k.supported) {
+    for key in format::REQUEST {
         let Some(node) = f.get(key.name) else {
             continue;
         };
@@ -441,6 +442,61 @@ fn finish(
         consumes: r.consumes.map(|(q, _)| q),
     };
     Built { endpoint, places }
+}
+
+/// The endpoints of service `id`'s new version: the keys of `version`
+/// (the table `f`) applied to each of its endpoints `old`, a key it does
+/// not set keeping the endpoint's own. The calls and publish entries it
+/// writes are added to `sites`, from every endpoint, for the checks of
+/// cycles and consumers.
+pub(crate) fn new_version(
+    f: &Fields,
+    id: ServiceId,
+    old: &[Endpoint],
+    names: &Names,
+    sites: &mut Sites,
+    p: &mut Problems,
+) -> Vec<Endpoint> {
+    let v = request(f, names, p);
+    let mut endpoints = Vec::with_capacity(old.len());
+    for (e, old) in old.iter().enumerate() {
+        let from = Target {
+            service: id,
+            endpoint: EndpointId(e as u32),
+        };
+        let calls = v.calls.as_ref().map(|calls| {
+            let at = calls.iter().map(|(c, at)| CallSite {
+                from,
+                to: c.to,
+                at: *at,
+            });
+            sites.calls.extend(at);
+            calls.iter().map(|(c, _)| c.clone()).collect()
+        });
+        let publish = v.publish.as_ref().map(|entries| {
+            sites
+                .publishes
+                .extend(entries.iter().map(|(m, at)| QueueUse {
+                    endpoint: from,
+                    queue: m.to,
+                    at: *at,
+                }));
+            entries.iter().map(|(m, _)| m.clone()).collect()
+        });
+        endpoints.push(Endpoint {
+            name: old.name.clone(),
+            service_time: v.service_time.clone().unwrap_or(old.service_time.clone()),
+            error_rate: v.error_rate.unwrap_or(old.error_rate),
+            calls: calls.unwrap_or_else(|| old.calls.clone()),
+            parallel: v.parallel.unwrap_or(old.parallel),
+            blocking: v.blocking.unwrap_or(old.blocking),
+            effect: v.effect.clone().or_else(|| old.effect.clone()),
+            idempotent: v.idempotent.unwrap_or(old.idempotent),
+            publish: publish.unwrap_or_else(|| old.publish.clone()),
+            consumes: old.consumes,
+        });
+    }
+    endpoints
 }
 
 /// Reads the per-request keys of a service or an endpoint.

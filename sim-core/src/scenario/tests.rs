@@ -429,19 +429,6 @@ fn a_scenario_key_under_another_header_says_where_it_belongs() {
 }
 
 #[test]
-fn unsupported_keys_are_rejected_not_ignored() {
-    let text = BASE
-        .replace("rate = 100", "rate = 100\nretry = { max_attempts = 3 }")
-        .replace("calls = [\"db\"]", "calls = [{ to = \"db\", hedge = { after = \"5ms\" } }]\nshed = { queue_wait = \"1s\" }")
-        .replace("service_time = \"2ms\"", "service_time = \"2ms\"\nstartup = \"5s\"\n[[service.endpoint]]\nname = \"x\"\n[[deploy]]\nservice = \"db\"\nat = \"1s\"\nversion = { calls = [] }");
-    let got: Vec<(u32, u32, String)> = errors(&text)
-        .into_iter()
-        .map(|d| (d.line, d.column, d.message))
-        .collect();
-    assert_eq!(got, [(26, 13, "`calls` is not supported yet".to_string())]);
-}
-
-#[test]
 fn unknown_service_in_a_target_with_suggestion() {
     let text = BASE.replace("target = \"api\"", "target = \"apx\"");
     assert_eq!(
