@@ -519,3 +519,25 @@ test("keys: the balancer knob spreads a hot key, and the limit knob shares a per
   assert.ok(shared.clients.tenants.failure_rate > 0.2, "one shared bucket turns the burst on everyone");
   assert.deepEqual(page.errors, []);
 });
+
+test("a deployment's canary steps knob and a service's health interval knob re-run with them", async () => {
+  const page = await open();
+  await finished(page);
+  await page.selectOption("#picker", "canary-rollback");
+  const careful = JSON.parse(await finished(page));
+  assert.ok(careful.deploys.api.rolled_back_at_s != null);
+  // All the traffic at once: the bad version fails far more requests
+  // before the analysis rolls it back.
+  await page.evaluate(() => {
+    const slider = [...document.querySelectorAll("#knobs label")].find((l) => l.textContent.startsWith("deploy api: canary steps")).querySelector("input");
+    slider.value = JSON.parse(slider.dataset.choices).findIndex((p) => JSON.stringify(p) === "[1]");
+    slider.dispatchEvent(new Event("input"));
+    slider.dispatchEvent(new Event("change"));
+  });
+  const bang = JSON.parse(await finished(page));
+  assert.ok(bang.clients.users.failed > 2 * careful.clients.users.failed, `${bang.clients.users.failed} vs ${careful.clients.users.failed}`);
+  await page.selectOption("#picker", "readiness-vs-liveness");
+  await finished(page);
+  assert.ok(await page.locator("#knobs label:has-text(': health interval')").count() >= 1);
+  assert.deepEqual(page.errors, []);
+});

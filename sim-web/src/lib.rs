@@ -152,13 +152,13 @@ impl Sim {
 /// "breaker", "deadline", "saga"}], "services": [{"name", "instances", "slots"
 /// (the most instances at once: autoscaling and deployments add some),
 /// "workers", "dedup", "balancer", "vnodes", "limit", "startup_s", "health":
-/// null or {"action", "deep"}}], "queues": [{"name", "delivery", "partitions", "ack_timeout",
+/// null or {"action", "deep", "interval_s"}}], "queues": [{"name", "delivery", "partitions", "ack_timeout",
 /// "ack_timeout_s", "max_receives", "dead_letter", "dead_letter_queue",
 /// "capacity", "publishers": [{"service", "endpoint", "outbox",
 /// "outbox_path"}], "consumers": [{"service", "endpoint"}]}], "caches":
 /// [{"name", "capacity", "ttl", "single_flight", "refresh_ahead"}],
 /// "edges": [{"from", "to", "label", "kind"}], "deploys": [{"service",
-/// "strategy"}]}` (deploy `i` is `--set` path `deploy.i`). `dead_letter` names where dead
+/// "strategy", "steps"}]}` (deploy `i` is `--set` path `deploy.i`). `dead_letter` names where dead
 /// letters go, a declared queue when `dead_letter_queue`; a publisher's
 /// `endpoint` is the endpoint that writes the entry, null when its service
 /// does (and its endpoints inherit it).
@@ -255,6 +255,7 @@ fn topology_json(sc: &sim_core::Scenario, loads: &dyn Fn(&str) -> bool) -> serde
                     HealthAction::Restart => "restart",
                 },
                 "deep": h.deep,
+                "interval_s": h.interval.as_secs_f64(),
             })),
         })).collect::<Vec<_>>(),
         "queues": queues,
@@ -269,6 +270,7 @@ fn topology_json(sc: &sim_core::Scenario, loads: &dyn Fn(&str) -> bool) -> serde
         "deploys": sc.deploys.iter().map(|d| json!({
             "service": sc.service(d.service).name,
             "strategy": d.strategy.name(),
+            "steps": d.steps,
         })).collect::<Vec<_>>(),
         "edges": edges,
     })

@@ -145,6 +145,13 @@ function duration(s) {
   return s < 60 || s % 60 !== 0 ? `${s}s` : `${s / 60}m`;
 }
 
+/** Health-check intervals a service's slider offers, in seconds, besides its own. */
+const INTERVALS_S = [1, 2, 5, 10, 30];
+
+/** Canary plans the steps knob offers, besides the deployment's own: from a
+ *  careful ramp to a big bang (all the traffic at once). */
+const STEP_PLANS = [[0.01, 0.1, 1], [0.05, 0.25, 1], [0.25, 0.5, 1], [0.5, 1], [1]];
+
 /** Startup times a service's slider offers, in seconds, besides its own. */
 const STARTUPS_S = [0, 1, 5, 10, 20, 30, 60];
 
@@ -177,9 +184,10 @@ function buildKnobs(topology) {
   const slider = (label, min, max, step, value, path) => {
     range(label, { min, max, step, value }, path, (v) => v).dataset.kind = "slider";
   };
-  /** A slider over `choices` (strings set quoted), starting at `value`. */
+  /** A slider over `choices` (strings set quoted, arrays as arrays), starting at `value`. */
   const choice = (label, choices, value, path) => {
-    const input = range(label, { min: 0, max: choices.length - 1, step: 1, value: choices.indexOf(value) }, path, (i) => choices[i]);
+    const show = (i) => (Array.isArray(choices[i]) ? choices[i].join(" → ") : choices[i]);
+    const input = range(label, { min: 0, max: choices.length - 1, step: 1, value: choices.indexOf(value) }, path, show);
     Object.assign(input.dataset, { kind: "choice", choices: JSON.stringify(choices) });
   };
   const check = (label, path, value) => {
@@ -219,6 +227,8 @@ function buildKnobs(topology) {
     if (s.health) {
       choice(`${s.name}: health action`, ["remove", "restart"], s.health.action, `service.${s.name}.health.action`);
       if (!s.health.deep) check(`${s.name}: deep health probes`, `service.${s.name}.health.deep`, "true");
+      const every = [...new Set([...INTERVALS_S, s.health.interval_s])].sort((a, b) => a - b);
+      choice(`${s.name}: health interval`, every.map(duration), duration(s.health.interval_s), `service.${s.name}.health.interval`);
     }
     if (s.slots > 1) choice(`${s.name}: balancer`, BALANCERS, s.balancer, `service.${s.name}.balancer`);
     if (s.vnodes != null && s.slots > 1) slider(`${s.name}: vnodes`, 1, Math.max(200, 2 * s.vnodes), 1, s.vnodes, `service.${s.name}.vnodes`);
@@ -226,6 +236,11 @@ function buildKnobs(topology) {
   }
   topology.deploys.forEach((d, i) => {
     choice(`deploy ${d.service}: strategy`, ["rolling", "canary", "blue_green"], d.strategy, `deploy.${i}.strategy`);
+    if (d.strategy === "canary") {
+      const own = STEP_PLANS.find((p) => JSON.stringify(p) === JSON.stringify(d.steps)) ?? d.steps;
+      const plans = STEP_PLANS.includes(own) ? STEP_PLANS : [...STEP_PLANS, own];
+      choice(`deploy ${d.service}: canary steps`, plans, own, `deploy.${i}.steps`);
+    }
   });
   const dedupFor = new Set();
   for (const q of topology.queues) {
