@@ -126,11 +126,7 @@ pub fn topology(sc: &Scenario) -> DiGraph<Node, Edge> {
     let call_label = |to: Target, policies: String| {
         let endpoint = sc.target_name(to);
         let endpoint = endpoint.split_once('.').map_or("", |(_, e)| e);
-        [endpoint.to_string(), policies]
-            .into_iter()
-            .filter(|s| !s.is_empty())
-            .collect::<Vec<_>>()
-            .join(" · ")
+        words([endpoint.to_string(), policies])
     };
     for (c, client) in sc.clients.iter().enumerate() {
         let (to, label) = match client.saga {
@@ -147,11 +143,7 @@ pub fn topology(sc: &Scenario) -> DiGraph<Node, Edge> {
             for call in &e.calls {
                 let mut label = call_label(call.to, call.policy.label());
                 if new {
-                    label = [label.as_str(), "new version"]
-                        .into_iter()
-                        .filter(|s| !s.is_empty())
-                        .collect::<Vec<_>>()
-                        .join(" · ");
+                    label = words([label, "new version".to_string()]);
                 }
                 let to = services[call.to.service.0 as usize];
                 match call.via {
@@ -210,12 +202,12 @@ fn add_steps(
     call_label: &dyn Fn(Target, String) -> String,
 ) {
     for (n, step) in saga.steps.iter().enumerate() {
-        let mut parts = vec![call_label(step.call, step.policy.label())];
-        if step.pivot {
-            parts.push("pivot".to_string());
-        }
-        parts.retain(|p| !p.is_empty());
-        let label = format!("{}. {}", n + 1, parts.join(" · "));
+        let pivot = if step.pivot { "pivot" } else { "" };
+        let label = words([
+            call_label(step.call, step.policy.label()),
+            pivot.to_string(),
+        ]);
+        let label = format!("{}. {label}", n + 1);
         let to = services[step.call.service.0 as usize];
         g.add_edge(
             from,
@@ -258,6 +250,12 @@ fn message_uses(sc: &Scenario, s: usize) -> Vec<(usize, EdgeKind)> {
         new
     });
     uses
+}
+
+/// The non-empty `parts` of a label, joined by " · ".
+fn words(parts: impl IntoIterator<Item = String>) -> String {
+    let parts: Vec<String> = parts.into_iter().filter(|p| !p.is_empty()).collect();
+    parts.join(" · ")
 }
 
 /// A cache's size and expiry in a few words: `ttl 60s · 1000 keys · single flight`.
