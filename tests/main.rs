@@ -18,3 +18,4 @@ mod record;
 mod saga_modes;
 mod saga_views;
 mod sagas;
+mod sequences;

@@ -140,6 +140,25 @@ impl Sim {
         serde_json::to_string(&self.inner.saga_timelines()).unwrap_or_default()
     }
 
+    /// Records spans from now on, at most `limit` of them (capped at
+    /// `dsim trace`'s largest `--limit`): requests,
+    /// attempts, work, messages, saga steps (see `sim_core::engine::trace`).
+    /// Observing changes nothing in the run.
+    pub fn trace_from_now(&mut self, limit: f64) {
+        let most = sim_core::limits::MAX_TRACE_SPANS as f64;
+        self.inner.enable_trace(limit.clamp(0.0, most) as usize);
+    }
+
+    /// The spans recorded since [`Sim::trace_from_now`] in Chrome's trace
+    /// event format, as `dsim trace` writes them (spans still open end now,
+    /// `in_flight`); recording stops. Empty when nothing was recorded.
+    pub fn take_trace(&mut self) -> String {
+        self.inner
+            .take_trace()
+            .map(|t| t.to_json())
+            .unwrap_or_default()
+    }
+
     /// The summary so far; once the run has reached its end, byte for byte
     /// what `dsim run --format json` prints.
     pub fn summary(&mut self) -> String {

@@ -19,7 +19,7 @@ use super::choreography::SagaEvent;
 use super::event::{Event, Handle, Outcome};
 use super::record::QueueFact;
 use super::service::Life;
-use super::trace::{outcome_name, Kind, Tag};
+use super::trace::{outcome_name, Kind, Link};
 use super::Simulation;
 use crate::scenario::model::{DeadLetter, Delivery, NodeId, QueueId, ServiceId, Target};
 use crate::time::{SimDuration, SimTime};
@@ -35,6 +35,8 @@ pub struct Envelope {
     pub uid: u64,
     /// The key of the request that published it.
     pub key: u64,
+    /// The client request whose work published it.
+    pub request: u64,
     /// Published after warmup, so measured.
     pub counted: bool,
     /// Times a consumer applied its effect.
@@ -161,13 +163,14 @@ impl Simulation {
         &self.sc.queues[q]
     }
 
-    /// A new logical message with `key`, published now.
-    pub(super) fn new_envelope(&mut self, key: u64) -> Handle {
+    /// A new logical message with `key`, published now for `request`.
+    pub(super) fn new_envelope(&mut self, key: u64, request: u64) -> Handle {
         let uid = self.uid();
         let counted = self.now >= self.warmup;
         let k = self.envelopes.insert(Envelope {
             uid,
             key,
+            request,
             counted,
             applied: 0,
             saga: None,
@@ -220,14 +223,20 @@ impl Simulation {
             QueueFact::Lost(held) => ("lost", held),
             _ => return,
         };
-        let e = &self.envelopes[env.key as usize];
-        let tag = Some(Tag {
-            key: e.key,
-            message: Some(e.uid),
-        });
+        let link = self.envelope_link(env);
         let name = self.sc.queues[q].name.clone();
         let start = SimTime(self.now.0 - held.0);
-        self.record_tagged(Kind::Message, &name, None, start, outcome, tag);
+        self.record_span(Kind::Message, &name, None, start, outcome, link);
+    }
+
+    /// What joins the spans of message `env` to its request's.
+    pub(super) fn envelope_link(&self, env: Handle) -> Link {
+        let e = &self.envelopes[env.key as usize];
+        Link {
+            key: Some(e.key),
+            message: Some(e.uid),
+            ..Link::of(e.request)
+        }
     }
 
     /// Stores a copy of `env` in queue `q` (a publish that arrived, or a
@@ -463,9 +472,10 @@ impl Simulation {
         let Some(target) = self.queues[q].consumer else {
             return;
         };
-        let key = self.envelopes[env.key as usize].key;
+        let e = &self.envelopes[env.key as usize];
+        let (key, request) = (e.key, e.request);
         let asker = super::service::Asker::Delivery(d);
-        self.arrive(asker, target, i, SimTime::MAX, key);
+        self.arrive(asker, target, i, SimTime::MAX, key, request);
     }
 
     /// The consumer's work on delivery `d` ended with `outcome`. At most
@@ -477,14 +487,16 @@ impl Simulation {
         };
         let rec = rec.clone();
         if self.trace.is_some() {
-            let e = &self.envelopes[rec.envelope.key as usize];
-            let tag = Some(Tag {
-                key: e.key,
-                message: Some(e.uid),
-            });
-            let name = self.sc.queues[rec.queue as usize].name.clone();
-            let o = outcome_name(outcome);
-            self.record_tagged(Kind::Delivery, &name, Some(rec.instance), rec.sent, o, tag);
+            let q = &self.sc.queues[rec.queue as usize];
+            let consumer = self.queues[rec.queue as usize].consumer;
+            let link = Link {
+                delivery: Some(rec.uid),
+                from: Some(q.name.clone()),
+                to: consumer.map(|t| self.sc.services[t.service.0 as usize].name.clone()),
+                ..self.envelope_link(rec.envelope)
+            };
+            let (name, o) = (q.name.clone(), outcome_name(outcome));
+            self.record_span(Kind::Delivery, &name, Some(rec.instance), rec.sent, o, link);
         }
         if rec.claim {
             self.release_claim(d);

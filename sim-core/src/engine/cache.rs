@@ -18,7 +18,7 @@
 use super::call::Origin;
 use super::event::{Event, Handle, Outcome};
 use super::record::CacheFact;
-use super::trace::{Kind, Tag};
+use super::trace::{Kind, Link};
 use super::Simulation;
 use crate::rng::Stream;
 use crate::scenario::model::Cache;
@@ -104,6 +104,9 @@ pub struct Lookup {
     caller: u32,
     deadline: Option<SimTime>,
     key: u64,
+    /// The client request it is made for (a refresh: the one whose hit
+    /// started it).
+    request: u64,
     /// Made after warmup.
     counted: bool,
     started: SimTime,
@@ -220,6 +223,7 @@ impl CacheState {
 impl Simulation {
     /// Makes call `site` of `origin` through cache `c`: the lookup queues
     /// for a worker, or misses at once if the cache is down.
+    #[allow(clippy::too_many_arguments)]
     pub(super) fn lookup(
         &mut self,
         c: u32,
@@ -228,6 +232,7 @@ impl Simulation {
         caller: u32,
         deadline: Option<SimTime>,
         key: u64,
+        request: u64,
     ) {
         let uid = self.uid();
         let state = &self.caches[c as usize];
@@ -242,6 +247,7 @@ impl Simulation {
                 caller,
                 deadline,
                 key,
+                request,
                 counted: self.now >= self.warmup,
                 started: self.now,
                 generation,
@@ -312,10 +318,11 @@ impl Simulation {
     /// hit within `refresh_ahead` of expiry starts a background fill unless
     /// one is out.
     fn hit(&mut self, h: Handle, expires: SimTime) {
+        let l = &self.lookups[h.key as usize];
+        let (c, counted) = (l.cache as usize, l.counted);
+        self.cache_fact(c, counted, CacheFact::Hit);
+        self.trace_lookup(h, "hit");
         let l = self.lookups.remove(h.key as usize);
-        let c = l.cache as usize;
-        self.cache_fact(c, l.counted, CacheFact::Hit);
-        self.trace_lookup(c, l.key, l.started, "hit");
         let refresh = self.sc.caches[c]
             .refresh_ahead
             .is_some_and(|ahead| expires.since(self.now) <= ahead);
@@ -343,9 +350,9 @@ impl Simulation {
     /// the fill in flight under single flight, or makes the call.
     fn missed(&mut self, h: Handle, expired: bool) {
         let l = &self.lookups[h.key as usize];
-        let (c, key, counted, started) = (l.cache as usize, l.key, l.counted, l.started);
+        let (c, key, counted) = (l.cache as usize, l.key, l.counted);
         self.cache_fact(c, counted, CacheFact::Miss { expired });
-        self.trace_lookup(c, key, started, "miss");
+        self.trace_lookup(h, "miss");
         let state = &mut self.caches[c];
         if self.sc.caches[c].single_flight && state.fills(key) > 0 {
             self.lookups[h.key as usize].stage = Stage::Waiting;
@@ -363,6 +370,7 @@ impl Simulation {
         let l = &mut self.lookups[h.key as usize];
         l.stage = Stage::Filling;
         let (c, key, site, caller, deadline) = (l.cache, l.key, l.site, l.caller, l.deadline);
+        let request = l.request;
         let flight = self.caches[c as usize].flights.entry(key).or_default();
         flight.fills += 1;
         let in_flight = flight.fills;
@@ -370,7 +378,15 @@ impl Simulation {
             let fact = CacheFact::Filling { refresh, in_flight };
             self.cache_fact(c as usize, true, fact);
         }
-        self.start_exchange(Origin::Lookup(h), site, caller, deadline, false, key);
+        self.start_exchange(
+            Origin::Lookup(h),
+            site,
+            caller,
+            deadline,
+            false,
+            key,
+            request,
+        );
     }
 
     /// The call of lookup `h` ended with `outcome`: a success fills the
@@ -482,15 +498,24 @@ impl Simulation {
         }
     }
 
-    /// The span of a lookup of `key` at cache `c` made at `started`, to
-    /// its answer now: `hit` or `miss`.
-    fn trace_lookup(&mut self, c: usize, key: u64, started: SimTime, found: &'static str) {
+    /// The span of lookup `h`, from when it was made to its answer now:
+    /// `hit` or `miss`, from the calling service to the cache.
+    fn trace_lookup(&mut self, h: Handle, found: &'static str) {
         if self.trace.is_none() {
             return;
         }
-        let name = self.sc.caches[c].name.clone();
-        let tag = Some(Tag { key, message: None });
-        self.record_tagged(Kind::Lookup, &name, None, started, found, tag);
+        let l = &self.lookups[h.key as usize];
+        let name = self.sc.caches[l.cache as usize].name.clone();
+        let (from, _) = self.network.ends(self.sites[l.site as usize].link);
+        let from = self.sc.node_name(from);
+        let link = Link {
+            key: Some(l.key),
+            from: Some(from.to_string()),
+            to: Some(name.clone()),
+            ..Link::of(l.request)
+        };
+        let started = l.started;
+        self.record_span(Kind::Lookup, &name, None, started, found, link);
     }
 
     /// Cache `c`'s health now: up, down or paused.

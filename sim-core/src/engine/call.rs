@@ -3,7 +3,7 @@
 
 use super::event::{Event, Handle, Outcome};
 use super::network::Delivery;
-use super::trace::{outcome_name, Kind, Span};
+use super::trace::{outcome_name, Kind, Link, Span};
 use super::Simulation;
 use crate::scenario::model::Cause;
 use crate::scenario::model::Target;
@@ -41,6 +41,10 @@ pub struct CallRec {
     pub sent: SimTime,
     /// Let through by a circuit breaker, which waits for its result.
     pub permitted: bool,
+    /// Its exchange's key and client request, for copies that arrive
+    /// after the exchange is over.
+    pub key: u64,
+    pub request: u64,
 }
 
 impl Simulation {
@@ -59,7 +63,8 @@ impl Simulation {
         link: u32,
         back: u32,
     ) {
-        let by = self.exchanges[exchange.key as usize].key;
+        let x = &self.exchanges[exchange.key as usize];
+        let (by, request) = (x.key, x.request);
         let instance = self.services[target.service.0 as usize].pick(self.now, by);
         let uid = self.uid();
         let key = self.calls.insert(CallRec {
@@ -70,6 +75,8 @@ impl Simulation {
             back,
             sent: self.now,
             permitted,
+            key: by,
+            request,
         }) as u32;
         let h = Handle { key, uid };
         let deadline = carried.unwrap_or(SimTime::MAX);
@@ -127,11 +134,20 @@ impl Simulation {
     }
 
     /// Records the span of attempt `call`, ended with `outcome`: on the
-    /// process `-> SERVICE`, or in its saga run's tree.
+    /// process `-> SERVICE`, or in its saga run's tree; it names its
+    /// request, its caller and its callee.
     fn trace_attempt(&mut self, call: &CallRec, outcome: Outcome) {
         let to = self.sc.services[call.target.service.0 as usize]
             .name
             .clone();
+        let (_, from) = self.network.ends(call.back);
+        let link = Link {
+            attempt: Some(call.uid),
+            from: Some(self.sc.node_name(from).to_string()),
+            to: Some(to.clone()),
+            ..Link::of(call.request)
+        };
+        let outcome = outcome_name(outcome);
         match self.saga_attempt_span(call.exchange, &to) {
             Some((saga, tree)) => {
                 self.begin_span(Span {
@@ -140,13 +156,16 @@ impl Simulation {
                     instance: None,
                     start: call.sent,
                     end: self.now,
-                    outcome: outcome_name(outcome),
-                    tag: None,
+                    outcome,
                     tree: Some(tree),
+                    link,
                     open: false,
                 });
             }
-            None => self.record_span(Kind::Attempt, &format!("-> {to}"), None, call.sent, outcome),
+            None => {
+                let node = format!("-> {to}");
+                self.record_span(Kind::Attempt, &node, None, call.sent, outcome, link)
+            }
         }
     }
 

@@ -61,12 +61,12 @@ impl Simulation {
     /// first step, stored by the client's request that starts the saga.
     pub(super) fn publish_event(&mut self, h: Handle, step: u32, undo: bool, from: Option<u32>) {
         let run = &self.runs[h.key as usize];
-        let (g, key) = (run.saga as usize, run.key);
+        let (g, key, request) = (run.saga as usize, run.key, run.request.uid);
         let (on, back) = self.sc.sagas[g].events[step as usize];
         let Some(q) = (if undo { back } else { Some(on) }) else {
             return; // only steps with a compensation are undone
         };
-        let env = self.new_envelope(key);
+        let env = self.new_envelope(key, request);
         self.envelopes[env.key as usize].saga = Some(SagaEvent {
             run: h,
             step,

@@ -5,7 +5,7 @@ use super::call::Origin;
 use super::event::{Event, Handle, Outcome};
 use super::keys::KeyDraw;
 use super::record::ClientFact;
-use super::trace::Kind;
+use super::trace::{outcome_name, Kind, Link};
 use super::Simulation;
 use crate::dist::Dist;
 use crate::rng::Stream;
@@ -111,7 +111,7 @@ impl Simulation {
             return self.start_saga(g.0 as usize, Handle { key, uid }, request_key);
         }
         let origin = Origin::Request(Handle { key, uid });
-        self.start_exchange(origin, c.0, 0, None, counted, request_key);
+        self.start_exchange(origin, c.0, 0, None, counted, request_key, uid);
     }
 
     /// The exchange of request `r` ended with `outcome`: the request ends too.
@@ -128,7 +128,8 @@ impl Simulation {
         let latency = self.now - req.issued;
         if self.trace.is_some() {
             let name = self.sc.clients[c].name.clone();
-            self.record_span(Kind::Request, &name, None, req.issued, outcome);
+            let (o, link) = (outcome_name(outcome), Link::of(req.uid));
+            self.record_span(Kind::Request, &name, None, req.issued, o, link);
         }
         if req.counted {
             self.client_fact(c, req.issued, ClientFact::Ended(outcome, latency));

@@ -53,10 +53,14 @@ pub struct Exchange {
     pub applied: u32,
     /// The key of the request it serves, which its attempts carry.
     pub key: u64,
+    /// The client request it is done for, which its attempts carry (for
+    /// traces; [`super::trace::NO_REQUEST`] for a health check's).
+    pub request: u64,
 }
 
 impl Simulation {
     /// Starts a logical call of `origin` under the policies of `site`.
+    #[allow(clippy::too_many_arguments)]
     pub(super) fn start_exchange(
         &mut self,
         origin: Origin,
@@ -65,6 +69,7 @@ impl Simulation {
         deadline: Option<SimTime>,
         counted: bool,
         key: u64,
+        request: u64,
     ) {
         let uid = self.uid();
         let target = self.sites[site as usize].target;
@@ -100,6 +105,7 @@ impl Simulation {
             done: false,
             applied: 0,
             key,
+            request,
         }) as u32;
         let h = Handle { key, uid };
         let now = self.now;

@@ -8,6 +8,7 @@
 use super::event::{Event, Outcome};
 use super::record::LifeFact;
 use super::service::{Asker, Life};
+use super::trace::NO_REQUEST;
 use super::Simulation;
 use crate::scenario::model::{EndpointId, HealthAction, ServiceId, Target};
 
@@ -59,7 +60,7 @@ impl Simulation {
                     endpoint: EndpointId(0),
                 };
                 let asker = Asker::Probe(s as u32, i, seq);
-                self.arrive(asker, target, i, self.now + h.timeout, 0);
+                self.arrive(asker, target, i, self.now + h.timeout, 0, NO_REQUEST);
             } else if down {
                 self.probe_result(s, i, seq, false);
             } else if paused {

@@ -6,7 +6,7 @@
 use super::event::Event;
 use super::record::LifeFact;
 use super::service::Life;
-use super::trace::Kind;
+use super::trace::{Kind, Link};
 use super::Simulation;
 
 impl Simulation {
@@ -144,7 +144,8 @@ impl Simulation {
         }
         if self.trace.is_some() {
             let name = self.sc.services[s].name.clone();
-            self.record_tagged(Kind::Life, &name, Some(i), self.now, fact.name(), None);
+            let link = Link::default();
+            self.record_span(Kind::Life, &name, Some(i), self.now, fact.name(), link);
         }
     }
 }

@@ -61,6 +61,12 @@ pub struct Network {
 }
 
 impl Network {
+    /// The nodes link `link` goes from and to.
+    pub fn ends(&self, link: u32) -> (NodeId, NodeId) {
+        let l = &self.links[link as usize];
+        (l.from, l.to)
+    }
+
     /// The index of the link `from -> to`, created on first use with the
     /// scenario's override for that edge, or the network defaults.
     pub fn link(&mut self, sc: &Scenario, seed: u64, from: NodeId, to: NodeId) -> u32 {

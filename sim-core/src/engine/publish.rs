@@ -15,8 +15,10 @@
 use super::broker::RELAY_RETRY;
 use super::event::{Event, Handle};
 use super::record::QueueFact;
+use super::trace::{Kind, Link};
 use super::Simulation;
 use crate::scenario::model::{NodeId, QueueId, ServiceId};
+use crate::time::SimTime;
 
 /// One publish on its way to a queue.
 #[derive(Clone, Debug)]
@@ -34,16 +36,19 @@ pub struct Publishing {
     copies: u32,
     /// The relay has its answer.
     answered: bool,
+    /// When it was sent.
+    sent: SimTime,
 }
 
 impl Simulation {
     /// An instance of service `s`, of the new version or not (`new`),
-    /// committed a request with `key` to endpoint `e`: each of the
-    /// endpoint's `publish` entries sends a new message.
-    pub(super) fn publish_all(&mut self, s: usize, new: bool, e: usize, key: u64) {
+    /// committed a request with `key`, done for client request `request`,
+    /// to endpoint `e`: each of the endpoint's `publish` entries sends a
+    /// new message.
+    pub(super) fn publish_all(&mut self, s: usize, new: bool, e: usize, key: u64, request: u64) {
         for k in 0..self.sc.services[s].endpoints_of(new)[e].publish.len() {
             let p = self.sc.services[s].endpoints_of(new)[e].publish[k].clone();
-            let env = self.new_envelope(key);
+            let env = self.new_envelope(key, request);
             self.send_publish(p.to.0, env, s as u32, p.outbox);
         }
     }
@@ -61,6 +66,7 @@ impl Simulation {
             waiting: outbox,
             copies: 0,
             answered: false,
+            sent: self.now,
         }) as u32;
         let h = Handle { key: p, uid };
         let link = self.network.link(
@@ -71,6 +77,9 @@ impl Simulation {
         );
         let copies = self.transmit(link, Event::Publish(h));
         self.publishing[p as usize].copies = copies;
+        if copies == 0 {
+            self.trace_publish(h, "lost");
+        }
         if outbox {
             self.schedule(self.now + RELAY_RETRY, Event::RelayRetry(h));
         } else if copies == 0 {
@@ -92,11 +101,17 @@ impl Simulation {
         let full = self.sc.queues[q]
             .capacity
             .is_some_and(|c| state.depth() >= u64::from(c));
-        let stored = !state.down && !state.paused && !full;
+        let (paused, stored) = (state.paused, !state.down && !state.paused && !full);
+        let seen = match (stored, paused) {
+            (true, _) => "stored",
+            (false, true) => "unanswered",
+            (false, false) => "refused",
+        };
+        self.trace_publish(h, seen);
         if stored {
             self.store(q, env);
         } else {
-            if !state.paused {
+            if !paused {
                 self.queue_fact(q, env, QueueFact::Rejected);
             }
             if !outbox {
@@ -107,6 +122,23 @@ impl Simulation {
             self.answer_relay(h, stored);
         }
         self.publish_copy_done(h);
+    }
+
+    /// The span of a copy of publish `h`, from its send to now, when it
+    /// reached its queue (or, `lost`, was lost on the way).
+    fn trace_publish(&mut self, h: Handle, outcome: &'static str) {
+        if self.trace.is_none() {
+            return;
+        }
+        let p = &self.publishing[h.key as usize];
+        let (queue, from, sent) = (p.queue as usize, p.from as usize, p.sent);
+        let name = self.sc.queues[queue].name.clone();
+        let link = Link {
+            from: Some(self.sc.services[from].name.clone()),
+            to: Some(name.clone()),
+            ..self.envelope_link(p.envelope)
+        };
+        self.record_span(Kind::Publish, &name, None, sent, outcome, link);
     }
 
     /// Sends the queue's answer back to the relay of `h`.

@@ -48,7 +48,7 @@ pub struct SagaRun {
     pub uid: u64,
     pub saga: u32,
     /// The client request that started it, which ends with it.
-    request: Handle,
+    pub(super) request: Handle,
     pub started: SimTime,
     pub counted: bool,
     pub key: u64,
@@ -143,7 +143,8 @@ impl Simulation {
             undo,
             generation,
         };
-        self.start_exchange(origin, site, 0, None, false, key);
+        let request = self.runs[h.key as usize].request.uid;
+        self.start_exchange(origin, site, 0, None, false, key, request);
     }
 
     /// The call of step `step` (its compensation if `undo`) of run `h`

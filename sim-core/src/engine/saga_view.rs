@@ -8,7 +8,7 @@
 
 use super::call::Origin;
 use super::event::{Handle, Outcome};
-use super::trace::{outcome_name, Kind, Span, StepCall, Tag, Tree};
+use super::trace::{outcome_name, Kind, Link, Span, StepCall, Tree};
 use super::Simulation;
 use crate::time::SimTime;
 use indexmap::IndexMap;
@@ -112,10 +112,11 @@ impl Simulation {
             return;
         }
         let name = self.sc.sagas[g].name.clone();
-        let tag = Some(Tag {
-            key,
+        let link = Link {
+            key: Some(key),
             message: Some(h.uid),
-        });
+            ..Link::of(self.runs[h.key as usize].request.uid)
+        };
         let tree = Some(Tree {
             root: None,
             parent: None,
@@ -129,8 +130,8 @@ impl Simulation {
             start: self.now,
             end: self.now,
             outcome: "",
-            tag,
             tree,
+            link,
             open: true,
         });
         let watched = Watched {
@@ -187,8 +188,8 @@ impl Simulation {
             start: self.now,
             end: self.now,
             outcome: "",
-            tag: None,
             tree: Some(tree),
+            link: Link::of(self.runs[h.key as usize].request.uid),
             open: true,
         });
         let current = Current {

@@ -8,7 +8,7 @@ use super::integrator::Utilization;
 use super::network::either;
 use super::record::ServiceFact;
 use super::throttle::Limiter;
-use super::trace::{outcome_name, Kind, Tag};
+use super::trace::{outcome_name, Kind, Link, NO_REQUEST};
 use super::Simulation;
 use crate::rng::Stream;
 use crate::scenario::model::Cause;
@@ -415,6 +415,24 @@ pub enum Asker {
     Probe(u32, u32, u32),
 }
 
+impl Asker {
+    /// The uid of the attempt asking, for the trace.
+    fn attempt(&self) -> Option<u64> {
+        match self {
+            Asker::Call { call, .. } => Some(call.uid),
+            _ => None,
+        }
+    }
+
+    /// The uid of the delivery asking, for the trace.
+    fn delivery(&self) -> Option<u64> {
+        match self {
+            Asker::Delivery(d) => Some(d.uid),
+            _ => None,
+        }
+    }
+}
+
 /// A request (or a message) being served by an instance.
 #[derive(Clone, Debug)]
 pub struct Job {
@@ -423,6 +441,8 @@ pub struct Job {
     /// The key of the request (or message) it serves, passed on to its
     /// calls and the messages it publishes.
     pub(super) key: u64,
+    /// The client request it is done for, passed on like `key`.
+    pub(super) request: u64,
     target: Target,
     instance: u32,
     arrived: SimTime,
@@ -448,12 +468,26 @@ impl Simulation {
         instance: u32,
         deadline: SimTime,
     ) {
-        let key = self
-            .exchanges
-            .get(exchange.key as usize)
-            .map_or(0, |x| x.key);
+        let (key, request) = self.carried(call, exchange);
         let asker = Asker::Call { call, exchange };
-        self.arrive(asker, target, instance, deadline, key);
+        self.arrive(asker, target, instance, deadline, key, request);
+    }
+
+    /// The key and client request a copy of attempt `call` of `exchange`
+    /// carries: its call's, or its exchange's once the call is settled
+    /// (none once both are over, a copy slower than its own timeout).
+    fn carried(&self, call: Handle, exchange: Handle) -> (u64, u64) {
+        if let Some(c) = self
+            .calls
+            .get(call.key as usize)
+            .filter(|c| c.uid == call.uid)
+        {
+            return (c.key, c.request);
+        }
+        self.exchanges
+            .get(exchange.key as usize)
+            .filter(|x| x.uid == exchange.uid)
+            .map_or((0, NO_REQUEST), |x| (x.key, x.request))
     }
 
     /// Work for `target` reaches instance `instance`: it is refused by a
@@ -467,6 +501,7 @@ impl Simulation {
         instance: u32,
         deadline: SimTime,
         key: u64,
+        request: u64,
     ) {
         let s = target.service.0 as usize;
         let pulled = matches!(asker, Asker::Delivery(_));
@@ -513,6 +548,7 @@ impl Simulation {
             uid,
             asker,
             key,
+            request,
             target,
             instance,
             arrived: self.now,
@@ -738,10 +774,11 @@ impl Simulation {
         let (s, e) = (from.service.0 as usize, from.endpoint.0 as usize);
         let new = self.services[s].instances[instance as usize].version;
         let site = self.call_sites[s][usize::from(new)][e][i as usize];
-        let key = job.key;
+        let (key, request) = (job.key, job.request);
+        let origin = Origin::Job(h);
         match self.sc.services[s].endpoints_of(new)[e].calls[i as usize].via {
-            Some(c) => self.lookup(c.0, Origin::Job(h), site, instance, deadline, key),
-            None => self.start_exchange(Origin::Job(h), site, instance, deadline, false, key),
+            Some(c) => self.lookup(c.0, origin, site, instance, deadline, key, request),
+            None => self.start_exchange(origin, site, instance, deadline, false, key, request),
         }
     }
 
@@ -796,12 +833,14 @@ impl Simulation {
         let latency = self.now - job.arrived;
         if self.trace.is_some() {
             let name = self.sc.services[s].name.clone();
-            let tag = Some(Tag {
-                key: job.key,
-                message: None,
-            });
+            let link = Link {
+                key: Some(job.key),
+                attempt: job.asker.attempt(),
+                delivery: job.asker.delivery(),
+                ..Link::of(job.request)
+            };
             let o = outcome_name(outcome);
-            self.record_tagged(Kind::Work, &name, Some(job.instance), job.arrived, o, tag);
+            self.record_span(Kind::Work, &name, Some(job.instance), job.arrived, o, link);
         }
         if job.counted {
             self.service_fact(s, job.arrived, ServiceFact::Answered(outcome, latency));
@@ -811,7 +850,7 @@ impl Simulation {
             let (e, counted) = (job.target.endpoint.0 as usize, job.counted);
             let new = self.services[s].instances[job.instance as usize].version;
             self.commit_effect(s, new, e, job.asker, counted);
-            self.publish_all(s, new, e, job.key);
+            self.publish_all(s, new, e, job.key, job.request);
         }
         self.reply(job.asker, outcome);
     }

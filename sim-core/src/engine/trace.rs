@@ -9,6 +9,13 @@
 //! share the saga's process, the category `saga` and the root's id, which
 //! is how the format nests async slices; each also names its own `span` id
 //! and its `parent`'s in its arguments.
+//!
+//! Every span names its [`Kind`] (`args.kind`), and every span done for a
+//! client request names the request (`args.request`), across
+//! nodes, messages and saga steps; an attempt and the work that serves it
+//! share `args.attempt`, a delivery and its consumer's work
+//! `args.delivery`, and a hop names its two ends (`args.from`, `args.to`):
+//! enough to draw one request as a sequence (space-time) diagram.
 
 use super::event::Outcome;
 use super::Simulation;
@@ -37,6 +44,58 @@ pub enum Kind {
     Step,
     /// A cache lookup, made to answered: `hit` or `miss`.
     Lookup,
+    /// A copy of a message sent to a queue, to its arrival there:
+    /// `stored`, `refused`, `unanswered` (a paused queue) or `lost`.
+    Publish,
+}
+
+impl Kind {
+    /// Its name, the `kind` argument of its spans.
+    pub fn name(self) -> &'static str {
+        match self {
+            Kind::Request => "request",
+            Kind::Attempt => "attempt",
+            Kind::Work => "work",
+            Kind::Message => "message",
+            Kind::Delivery => "delivery",
+            Kind::Saga => "saga",
+            Kind::Life => "life",
+            Kind::Step => "step",
+            Kind::Lookup => "lookup",
+            Kind::Publish => "publish",
+        }
+    }
+}
+
+/// The request of work no client request caused (a health check).
+pub const NO_REQUEST: u64 = 0;
+
+/// How a span joins the other spans of its request and of the messages
+/// it publishes.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Link {
+    /// The client request it is done for ([`NO_REQUEST`]: none).
+    pub request: u64,
+    /// The request key of the work, and the message id of a message's spans.
+    pub key: Option<u64>,
+    pub message: Option<u64>,
+    /// The attempt it is, or the one the work serves.
+    pub attempt: Option<u64>,
+    /// The delivery it is, or the one the work serves.
+    pub delivery: Option<u64>,
+    /// A hop's two ends: caller and callee, publisher and queue.
+    pub from: Option<String>,
+    pub to: Option<String>,
+}
+
+impl Link {
+    /// A span of `request` with nothing else to say.
+    pub fn of(request: u64) -> Link {
+        Link {
+            request,
+            ..Link::default()
+        }
+    }
 }
 
 /// One recorded span.
@@ -51,10 +110,10 @@ pub(super) struct Span {
     /// How it ended: `ok`, `degraded`, a failure's cause, for a message
     /// `acked`, `dead_lettered` or `lost`, for a lookup `hit` or `miss`.
     pub outcome: &'static str,
-    /// The request key of the work, and the message id of a message's spans.
-    pub tag: Option<Tag>,
     /// Where it sits in a saga run's tree.
     pub tree: Option<Tree>,
+    /// Its request, key, message and hop.
+    pub link: Link,
     /// Begun and not yet ended: closed as `in_flight` when the trace is taken.
     pub open: bool,
 }
@@ -79,14 +138,6 @@ pub struct StepCall {
     pub endpoint: String,
     pub compensation: bool,
     pub call: u32,
-}
-
-/// What links the spans of one request and of the messages it publishes:
-/// its key, and a message's id.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Tag {
-    pub key: u64,
-    pub message: Option<u64>,
 }
 
 /// The name of an outcome in a trace.
@@ -146,6 +197,7 @@ impl Trace {
                 (Kind::Life, Some(i), _) => format!("instance #{i}"),
                 (Kind::Life, None, _) => "instance".to_string(),
                 (Kind::Lookup, ..) => format!("lookup: {}", s.outcome),
+                (Kind::Publish, ..) => "publish".to_string(),
             };
             let outcome = s.outcome;
             let (slice, cat) = match &s.tree {
@@ -156,13 +208,8 @@ impl Trace {
             let mut begin = common.clone();
             begin["ph"] = json!("b");
             begin["ts"] = json!(s.start.0 as f64 / 1000.0);
-            let mut args = json!({ "outcome": outcome });
-            if let Some(Tag { key, message }) = s.tag {
-                args["key"] = json!(key);
-                if let Some(m) = message {
-                    args["message"] = json!(m);
-                }
-            }
+            let mut args = json!({ "outcome": outcome, "kind": s.kind.name() });
+            link_args(&mut args, &s.link);
             if let Some(t) = &s.tree {
                 args["span"] = json!(id);
                 if let Some(p) = t.parent {
@@ -226,6 +273,31 @@ impl Trace {
     }
 }
 
+/// Adds what `link` says to a span's arguments.
+fn link_args(args: &mut Value, link: &Link) {
+    if let Some(k) = link.key {
+        args["key"] = json!(k);
+    }
+    if let Some(m) = link.message {
+        args["message"] = json!(m);
+    }
+    if link.request != NO_REQUEST {
+        args["request"] = json!(link.request);
+    }
+    if let Some(a) = link.attempt {
+        args["attempt"] = json!(a);
+    }
+    if let Some(d) = link.delivery {
+        args["delivery"] = json!(d);
+    }
+    if let Some(f) = &link.from {
+        args["from"] = json!(f);
+    }
+    if let Some(t) = &link.to {
+        args["to"] = json!(t);
+    }
+}
+
 impl Simulation {
     /// Records spans from now on, at most `limit` of them.
     pub fn enable_trace(&mut self, limit: usize) {
@@ -241,27 +313,15 @@ impl Simulation {
     }
 
     /// Records a span of `kind` on `node` (`instance` for work) from
-    /// `start` to now.
+    /// `start` to now, ended with `outcome`, joined to others by `link`.
     pub(super) fn record_span(
         &mut self,
         kind: Kind,
         node: &str,
         instance: Option<u32>,
         start: SimTime,
-        outcome: Outcome,
-    ) {
-        self.record_tagged(kind, node, instance, start, outcome_name(outcome), None);
-    }
-
-    /// [`Self::record_span`] with the message it belongs to.
-    pub(super) fn record_tagged(
-        &mut self,
-        kind: Kind,
-        node: &str,
-        instance: Option<u32>,
-        start: SimTime,
         outcome: &'static str,
-        tag: Option<Tag>,
+        link: Link,
     ) {
         self.begin_span(Span {
             kind,
@@ -270,8 +330,8 @@ impl Simulation {
             start,
             end: self.now,
             outcome,
-            tag,
             tree: None,
+            link,
             open: false,
         });
     }
